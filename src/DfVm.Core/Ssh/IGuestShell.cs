@@ -1,0 +1,46 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DfVm.Core.Ssh
+{
+    /// <summary>
+    /// Runs POSIX sh command lines in a guest. The implementation does the quoting
+    /// (the guest's login shell may be csh): callers pass the sh text as they mean it.
+    /// </summary>
+    public interface IGuestShell
+    {
+        /// <summary>
+        /// Runs <paramref name="shCommand"/> with /bin/sh -c in the guest.
+        /// <paramref name="writeStdin"/> (may be null) streams the command's standard input and
+        /// is followed by EOF. Output lines are reported as they arrive, on a thread of the
+        /// implementation's choosing. A non-zero exit is data, not an exception; a lost
+        /// connection throws <see cref="GuestConnectionLostException"/>. Cancelling ends the
+        /// remote command.
+        /// </summary>
+        Task<GuestCommandOutcome> RunAsync(
+            string shCommand,
+            Func<Stream, CancellationToken, Task> writeStdin,
+            Action<string> onStdoutLine,
+            Action<string> onStderrLine,
+            CancellationToken cancellationToken);
+    }
+
+    public sealed class GuestCommandOutcome
+    {
+        public GuestCommandOutcome(int exitCode, TimeSpan duration)
+        {
+            ExitCode = exitCode;
+            Duration = duration;
+        }
+
+        public int ExitCode { get; }
+        public TimeSpan Duration { get; }
+    }
+
+    public class GuestConnectionLostException : IOException
+    {
+        public GuestConnectionLostException(string message, Exception inner = null) : base(message, inner) { }
+    }
+}
