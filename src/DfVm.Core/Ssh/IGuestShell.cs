@@ -42,5 +42,7 @@ namespace DfVm.Core.Ssh
     public class GuestConnectionLostException : IOException
     {
         public GuestConnectionLostException(string message, Exception inner = null) : base(message, inner) { }
+
+        public string ErrorId => ErrorIds.GuestConnectionLost;
     }
 }

@@ -1,0 +1,59 @@
+using System;
+
+namespace DfVm.Core
+{
+    /// <summary>What kind of failure: the cmdlets map it to an ErrorCategory.</summary>
+    public enum DfVmErrorKind
+    {
+        InvalidOperation,
+        NotFound,
+        InvalidArgument,
+        ConnectionError,
+        Timeout,
+        Security,
+        ResourceUnavailable,
+        NotInstalled,
+        ResourceExists,
+        InvalidData,
+    }
+
+    /// <summary>
+    /// Base of the core's typed failures. <see cref="ErrorId"/> is stable (never built from the
+    /// message) and becomes the ErrorRecord's FullyQualifiedErrorId prefix.
+    /// </summary>
+    public class DfVmException : Exception
+    {
+        public DfVmException(string errorId, DfVmErrorKind kind, string message, string target = null, Exception inner = null)
+            : base(message, inner)
+        {
+            ErrorId = errorId;
+            Kind = kind;
+            Target = target;
+        }
+
+        public string ErrorId { get; }
+        public DfVmErrorKind Kind { get; }
+        /// <summary>The VM (or file) the error is about.</summary>
+        public string Target { get; }
+    }
+
+    /// <summary>The stable error ids the core raises. The Pester suite checks each one is produced by a test.</summary>
+    public static class ErrorIds
+    {
+        public const string VmNotFound = nameof(VmNotFound);
+        public const string VmExists = nameof(VmExists);
+        public const string InvalidVmName = nameof(InvalidVmName);
+        public const string VmLocked = nameof(VmLocked);
+        public const string VmNotRunning = nameof(VmNotRunning);
+        public const string VmDefinitionInvalid = nameof(VmDefinitionInvalid);
+        public const string QemuNotInstalled = nameof(QemuNotInstalled);
+        public const string QemuStartFailed = nameof(QemuStartFailed);
+        public const string SshPortInUse = nameof(SshPortInUse);
+        public const string GuestNotReady = nameof(GuestNotReady);
+        public const string HostKeyMismatch = nameof(HostKeyMismatch);
+        public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
+        public const string GuestConnectionLost = nameof(GuestConnectionLost);
+        public const string StopTimeout = nameof(StopTimeout);
+        public const string BaseImageNotFound = nameof(BaseImageNotFound);
+    }
+}

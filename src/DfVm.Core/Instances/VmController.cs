@@ -1,0 +1,547 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Qemu;
+using DfVm.Core.Ssh;
+using DfVm.Core.Util;
+
+namespace DfVm.Core.Instances
+{
+    public sealed class StartOptions
+    {
+        public bool NoWait { get; set; }
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(180);
+        /// <summary>Overrides the definition's port for this start (0 = choose a free one).</summary>
+        public int? SshPort { get; set; }
+        public IReadOnlyList<AttachedMedia> Media { get; set; }
+        /// <summary>Launch straight into this internal snapshot (QEMU -loadvm).</summary>
+        public string LoadSnapshot { get; set; }
+    }
+
+    /// <summary>Starts, stops and inspects VMs: QEMU processes, QMP, readiness over SSH.</summary>
+    public sealed class VmController
+    {
+        private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(5);
+        private readonly VmStore _store;
+
+        public VmController(VmStore store)
+        {
+            _store = store;
+        }
+
+        public VmStore Store => _store;
+
+        // ---------- inspection (no lock, no SSH) ----------
+
+        /// <summary>The QEMU pid when the VM's own QEMU is running, else null.</summary>
+        public int? RunningPid(VmPaths paths)
+        {
+            int pid = ReadPid(paths);
+            if (pid <= 0) pid = _store.LoadState(paths)?.Pid ?? 0;
+            return IsOurQemu(pid, paths) ? pid : (int?)null;
+        }
+
+        /// <summary>
+        /// True only when the process is a QEMU started for this VM (its argv names our pid file):
+        /// a recycled pid now owned by another program is never taken for ours.
+        /// </summary>
+        public static bool IsOurQemu(int pid, VmPaths paths)
+        {
+            if (pid <= 0 || !Native.ProcessExists(pid) || Native.IsDeadOrZombie(pid)) return false;
+            var argv = Native.CommandLine(pid);
+            return argv != null && argv.Length > 0 && argv[0].Contains("qemu-system") && argv.Contains(paths.PidFile);
+        }
+
+        private static int ReadPid(VmPaths paths)
+        {
+            try
+            {
+                return File.Exists(paths.PidFile) && int.TryParse(File.ReadAllText(paths.PidFile).Trim(), out int pid) ? pid : 0;
+            }
+            catch (IOException) { return 0; }
+        }
+
+        public async Task<DfVmInstance> GetAsync(VmPaths paths, CancellationToken ct, IOperationReporter reporter = null)
+        {
+            var def = _store.LoadDefinition(paths);
+            var state = _store.LoadState(paths);
+            var vm = new DfVmInstance
+            {
+                Name = def.Name,
+                Path = paths.Directory,
+                MemoryMB = def.MemoryMB,
+                Cpus = def.Cpus,
+                DiskPath = paths.Disk,
+                DiskSizeGB = def.DiskSizeGB,
+                DiskUsedBytes = File.Exists(paths.Disk) ? new FileInfo(paths.Disk).Length : 0,
+                SerialLogPath = paths.SerialLog,
+                SshPort = def.SshPort,
+                Snapshots = SnapshotCounter?.Invoke(paths) ?? 0,
+                State = DfVmState.Stopped,
+            };
+
+            int? pid = RunningPid(paths);
+            if (pid == null) return vm;
+
+            vm.ProcessId = pid;
+            vm.StartTime = state?.StartTime.ToLocalTime();
+            vm.SshPort = state?.SshPort ?? def.SshPort;
+            vm.Accelerator = state?.Accelerator;
+            try
+            {
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(2), ct, Log(reporter)).ConfigureAwait(false))
+                {
+                    vm.QemuStatus = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
+                }
+                vm.State = MapStatus(vm.QemuStatus);
+            }
+            catch (Exception e) when (e is QmpException || e is IOException || e is SocketException || e is TimeoutException || e is DfVmException)
+            {
+                // Another client may hold the single QMP connection: the process is alive, its status unknown.
+                reporter?.Verbose($"QMP of VM '{def.Name}' did not answer: {e.Message}");
+                vm.State = DfVmState.Unknown;
+            }
+            vm.Ready = vm.State == DfVmState.Running && state != null && state.Ready;
+            return vm;
+        }
+
+        /// <summary>Set by the snapshot layer: how many snapshots a VM has.</summary>
+        public static Func<VmPaths, int> SnapshotCounter { get; set; }
+
+        private static DfVmState MapStatus(string status)
+        {
+            switch (status)
+            {
+                case "running": return DfVmState.Running;
+                case "paused":
+                case "suspended":
+                case "restore-vm":
+                case "save-vm":
+                case "debug":
+                case "io-error":
+                    return DfVmState.Paused;
+                case "prelaunch":
+                case "inmigrate":
+                    return DfVmState.Starting;
+                case "shutdown":
+                case "guest-panicked":
+                    return DfVmState.Stopped;
+                default: return DfVmState.Unknown;
+            }
+        }
+
+        // ---------- start ----------
+
+        public async Task<DfVmInstance> StartAsync(VmPaths paths, StartOptions options, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            using (VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
+            {
+                var def = _store.LoadDefinition(paths);
+                if (RunningPid(paths) != null)
+                {
+                    reporter.Verbose($"VM '{def.Name}' is already running: nothing to do.");
+                    return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
+                }
+
+                CleanStale(paths, reporter);
+                string publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name);
+                await EnsureDiskAsync(def, paths, ct).ConfigureAwait(false);
+
+                var accel = AcceleratorProbe.Choose(def.Accelerator);
+                if (accel.Reason != null && !string.Equals(def.Accelerator, "tcg", StringComparison.OrdinalIgnoreCase))
+                {
+                    reporter.Warning(accel.Reason);
+                }
+
+                int port = await LaunchAsync(def, paths, accel.Accelerator, options, publicKey, reporter, ct).ConfigureAwait(false);
+
+                if (!options.NoWait)
+                {
+                    bool ready = await WaitReadyAsync(def, paths, port, options.Timeout, accel.Accelerator == "kvm" ? def.KvmWatchdogSeconds : 0, reporter, ct).ConfigureAwait(false);
+                    if (!ready)
+                    {
+                        // KVM watchdog fired: the guest printed nothing. Retry once under TCG.
+                        reporter.Warning($"VM '{def.Name}' printed nothing on its serial console for {def.KvmWatchdogSeconds} s under KVM (KVM is present but not working here). Restarting it under TCG.");
+                        await KillAsync(paths, reporter, ct).ConfigureAwait(false);
+                        port = await LaunchAsync(def, paths, "tcg", options, publicKey, reporter, ct).ConfigureAwait(false);
+                        await WaitReadyAsync(def, paths, port, options.Timeout, 0, reporter, ct).ConfigureAwait(false);
+                    }
+                }
+                return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
+            }
+        }
+
+        private static async Task EnsureDiskAsync(VmDefinition def, VmPaths paths, CancellationToken ct)
+        {
+            if (File.Exists(paths.Disk)) return;
+            if (!string.IsNullOrEmpty(def.BaseImage))
+            {
+                if (!File.Exists(def.BaseImage))
+                {
+                    throw new DfVmException(ErrorIds.BaseImageNotFound, DfVmErrorKind.NotFound,
+                        $"The base image of VM '{def.Name}' is missing: {def.BaseImage}.", def.Name);
+                }
+                await QemuImg.CreateOverlayAsync(paths.Disk, def.BaseImage, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await QemuImg.CreateAsync(paths.Disk, def.DiskSizeGB, ct).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<int> LaunchAsync(VmDefinition def, VmPaths paths, string accelerator, StartOptions options, string publicKey, IOperationReporter reporter, CancellationToken ct)
+        {
+            int port = options.SshPort ?? def.SshPort;
+            if (port == 0)
+            {
+                port = PortProbe.PickFree();
+                reporter.Verbose($"Chose free port 127.0.0.1:{port} for SSH.");
+            }
+            else if (!PortProbe.IsFree(port))
+            {
+                throw PortInUse(def.Name, port);
+            }
+
+            var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot);
+            string qemu = QemuTools.SystemEmulator;
+            reporter.Verbose("Starting: " + qemu + " " + string.Join(" ", argv.Select(ShellDisplay)));
+            if (File.Exists(paths.SerialLog))
+            {
+                Native.Rename(paths.SerialLog, paths.SerialLog + ".1");
+            }
+
+            var outcome = await ProcessRunner.RunAsync(qemu, argv, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            if (outcome.ExitCode != 0)
+            {
+                string err = outcome.StdErr.Trim();
+                if (err.Contains("host forwarding rule") || err.Contains("hostfwd"))
+                {
+                    throw PortInUse(def.Name, port, err);
+                }
+                throw new DfVmException(ErrorIds.QemuStartFailed, DfVmErrorKind.InvalidOperation,
+                    $"QEMU could not start VM '{def.Name}' (exit {outcome.ExitCode}): {err}", def.Name);
+            }
+
+            int pid = ReadPid(paths);
+            if (File.Exists(paths.QmpSocket)) Native.Chmod(paths.QmpSocket, 0x180);
+            _store.SaveState(paths, new VmRuntimeState
+            {
+                Pid = pid,
+                SshPort = port,
+                Accelerator = accelerator,
+                StartTime = DateTime.UtcNow,
+                BootId = Guid.NewGuid().ToString("N"),
+                Ready = false,
+            });
+            GuestChanged(paths);
+            reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");
+            return port;
+        }
+
+        private static DfVmException PortInUse(string vm, int port, string qemuText = null)
+        {
+            string holder = PortProbe.DescribeHolder(port);
+            return new DfVmException(ErrorIds.SshPortInUse, DfVmErrorKind.ResourceUnavailable,
+                $"Port 127.0.0.1:{port} for VM '{vm}' is already taken" + (holder != null ? $" by {holder}" : "") +
+                $". Stop that program, pick another port (Start-DfVm -SshPort <n>), or let DfVm choose one (-SshPort 0)." +
+                (qemuText != null ? " QEMU said: " + qemuText : ""), vm);
+        }
+
+        /// <summary>
+        /// Waits until a real SSH login succeeds (a TCP accept means nothing under user
+        /// networking). Returns false only when the KVM watchdog fired.
+        /// </summary>
+        public async Task<bool> WaitReadyAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, int kvmWatchdogSeconds, IOperationReporter reporter, CancellationToken ct)
+        {
+            var watch = Stopwatch.StartNew();
+            var endpoint = Endpoint(def, paths, port);
+            long lastSerial = SerialLog.Length(paths.SerialLog);
+            var lastSerialChange = Stopwatch.StartNew();
+            string lastProblem = "no SSH banner yet";
+            var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
+            try
+            {
+                while (true)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (RunningPid(paths) == null)
+                    {
+                        throw new DfVmException(ErrorIds.QemuStartFailed, DfVmErrorKind.InvalidOperation,
+                            $"QEMU of VM '{def.Name}' exited while the guest was booting. Last serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
+                    }
+                    if (watch.Elapsed > timeout)
+                    {
+                        throw new DfVmException(ErrorIds.GuestNotReady, DfVmErrorKind.Timeout,
+                            $"VM '{def.Name}' did not accept an SSH login within {timeout.TotalSeconds:0} s ({lastProblem}). Last 20 serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
+                    }
+
+                    long serial = SerialLog.Length(paths.SerialLog);
+                    if (serial != lastSerial) { lastSerial = serial; lastSerialChange.Restart(); }
+                    if (kvmWatchdogSeconds > 0 && lastSerial == 0 && lastSerialChange.Elapsed.TotalSeconds > kvmWatchdogSeconds)
+                    {
+                        return false;
+                    }
+
+                    progress.Status = $"waiting for SSH on 127.0.0.1:{port} ({watch.Elapsed.TotalSeconds:0} s)";
+                    reporter.Progress(progress);
+
+                    if (await BannerAsync(port, ct).ConfigureAwait(false))
+                    {
+                        try
+                        {
+                            GuestConnectionPool.Drop(paths.PrivateKey);
+                            await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(10), ct, reporter.Verbose).ConfigureAwait(false);
+                            var state = _store.LoadState(paths);
+                            if (state != null) { state.Ready = true; _store.SaveState(paths, state); }
+                            reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
+                            return true;
+                        }
+                        catch (HostKeyMismatchException) { throw; }
+                        catch (DfVmException e) { lastProblem = e.Message; }
+                        catch (IOException e) { lastProblem = e.Message; }
+                    }
+                    await Task.Delay(250, ct).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                progress.Completed = true;
+                reporter.Progress(progress);
+            }
+        }
+
+        /// <summary>Connects and reads one line: true when it starts with "SSH-".</summary>
+        public static async Task<bool> BannerAsync(int port, CancellationToken ct, int readTimeoutMs = 2500)
+        {
+            using (var client = new TcpClient())
+            {
+                try
+                {
+                    var connect = client.ConnectAsync("127.0.0.1", port);
+                    if (await Task.WhenAny(connect, Task.Delay(1000, ct)).ConfigureAwait(false) != connect) return false;
+                    await connect.ConfigureAwait(false);
+                    var stream = client.GetStream();
+                    var buffer = new byte[256];
+                    var read = stream.ReadAsync(buffer, 0, buffer.Length, ct);
+                    if (await Task.WhenAny(read, Task.Delay(readTimeoutMs, ct)).ConfigureAwait(false) != read) return false;
+                    int n = await read.ConfigureAwait(false);
+                    return n >= 4 && Encoding.ASCII.GetString(buffer, 0, n).StartsWith("SSH-", StringComparison.Ordinal);
+                }
+                catch (Exception e) when (e is SocketException || e is IOException || e is ObjectDisposedException)
+                {
+                    return false;
+                }
+            }
+        }
+
+        public static GuestEndpoint Endpoint(VmDefinition def, VmPaths paths, int port) => new GuestEndpoint
+        {
+            VmName = def.Name,
+            Port = port,
+            User = def.SshUser ?? "root",
+            PrivateKeyPath = paths.PrivateKey,
+            KnownHostsPath = paths.KnownHosts,
+        };
+
+        // ---------- stop ----------
+
+        public async Task StopAsync(VmPaths paths, bool force, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            using (VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
+            {
+                int? pid = RunningPid(paths);
+                if (pid == null)
+                {
+                    CleanStale(paths, reporter);
+                    return;
+                }
+                GuestConnectionPool.Drop(paths.PrivateKey);
+                if (force)
+                {
+                    await KillAsync(paths, reporter, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await PowerDownAsync(paths, pid.Value, timeout, reporter, ct).ConfigureAwait(false);
+                }
+                CleanStale(paths, reporter);
+            }
+        }
+
+        private async Task PowerDownAsync(VmPaths paths, int pid, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
+        {
+            var watch = Stopwatch.StartNew();
+            var progress = new OperationProgress { ActivityId = 42, Activity = $"Stopping VM '{paths.Name}'" };
+            try
+            {
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, Log(reporter)).ConfigureAwait(false))
+                using (var events = qmp.Subscribe())
+                {
+                    while (watch.Elapsed < timeout && IsOurQemu(pid, paths))
+                    {
+                        progress.Status = $"ACPI power button pressed ({watch.Elapsed.TotalSeconds:0} s)";
+                        reporter.Progress(progress);
+                        try
+                        {
+                            await qmp.ExecuteAsync("system_powerdown", null, QmpTimeout, ct).ConfigureAwait(false);
+                            var remaining = timeout - watch.Elapsed;
+                            var wait = remaining < TimeSpan.FromSeconds(3) ? remaining : TimeSpan.FromSeconds(3);
+                            if (wait > TimeSpan.Zero)
+                            {
+                                await events.WaitAsync(e => e.Name == "SHUTDOWN", wait, ct).ConfigureAwait(false);
+                                reporter.Verbose($"VM '{paths.Name}' shut down after {watch.Elapsed.TotalSeconds:0.0} s.");
+                                break;
+                            }
+                        }
+                        catch (QmpTimeoutException) { /* the press was lost: press again */ }
+                        catch (TimeoutException) { }
+                        catch (QmpDisconnectedException) { break; /* QEMU exited after the guest powered off */ }
+                    }
+                    if (IsOurQemu(pid, paths) && watch.Elapsed >= timeout)
+                    {
+                        reporter.Warning($"VM '{paths.Name}' did not shut down within {timeout.TotalSeconds:0} s of the power button; QEMU was told to quit (like pulling the plug).");
+                    }
+                    if (IsOurQemu(pid, paths))
+                    {
+                        try { await qmp.QuitAsync(QmpTimeout, ct).ConfigureAwait(false); }
+                        catch (QmpException) { }
+                    }
+                }
+            }
+            catch (Exception e) when (e is QmpException || e is IOException || e is SocketException || e is TimeoutException)
+            {
+                reporter.Verbose($"QMP unavailable ({e.Message}); ending QEMU pid {pid} with signals.");
+            }
+            finally
+            {
+                progress.Completed = true;
+                reporter.Progress(progress);
+            }
+            await WaitExitOrKillAsync(paths, pid, reporter, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>Ends the VM's QEMU at once (QMP quit, else signals to the verified pid).</summary>
+        public async Task KillAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
+        {
+            int? pid = RunningPid(paths);
+            if (pid == null) return;
+            try
+            {
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, Log(reporter)).ConfigureAwait(false))
+                {
+                    await qmp.QuitAsync(QmpTimeout, ct).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is QmpException || e is IOException || e is SocketException || e is TimeoutException)
+            {
+                reporter?.Verbose($"QMP quit failed ({e.Message}); using signals.");
+            }
+            await WaitExitOrKillAsync(paths, pid.Value, reporter, ct).ConfigureAwait(false);
+            GuestConnectionPool.Drop(paths.PrivateKey);
+        }
+
+        private static async Task WaitExitOrKillAsync(VmPaths paths, int pid, IOperationReporter reporter, CancellationToken ct)
+        {
+            var watch = Stopwatch.StartNew();
+            bool termSent = false;
+            while (IsOurQemu(pid, paths))
+            {
+                if (watch.Elapsed > TimeSpan.FromSeconds(5) && !termSent)
+                {
+                    reporter?.Verbose($"Sending SIGTERM to QEMU pid {pid}.");
+                    Native.Kill(pid, Native.SIGTERM);
+                    termSent = true;
+                }
+                if (watch.Elapsed > TimeSpan.FromSeconds(10))
+                {
+                    reporter?.Verbose($"Sending SIGKILL to QEMU pid {pid}.");
+                    Native.Kill(pid, Native.SIGKILL);
+                }
+                if (watch.Elapsed > TimeSpan.FromSeconds(20))
+                {
+                    throw new DfVmException(ErrorIds.StopTimeout, DfVmErrorKind.Timeout, $"QEMU pid {pid} of VM '{paths.Name}' would not end.", paths.Name);
+                }
+                await Task.Delay(50, ct).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Removes what a dead QEMU left: pid file, sockets, run-time state.</summary>
+        public void CleanStale(VmPaths paths, IOperationReporter reporter)
+        {
+            if (RunningPid(paths) != null) return;
+            foreach (var file in new[] { paths.PidFile, paths.QmpSocket, Path.Combine(paths.Directory, "serial.sock") })
+            {
+                if (File.Exists(file))
+                {
+                    reporter?.Verbose($"Removing stale {file}.");
+                    File.Delete(file);
+                }
+            }
+            _store.ClearState(paths);
+            GuestConnectionPool.Drop(paths.PrivateKey);
+        }
+
+        /// <summary>The guest changed under the host's view of it: forget the warm connection and the sync manifest.</summary>
+        public static void GuestChanged(VmPaths paths)
+        {
+            GuestConnectionPool.Drop(paths.PrivateKey);
+            if (File.Exists(paths.SyncManifest)) File.Delete(paths.SyncManifest);
+        }
+
+        // ---------- commands ----------
+
+        public async Task<GuestConnection> ConnectAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
+        {
+            var def = _store.LoadDefinition(paths);
+            var state = _store.LoadState(paths);
+            if (RunningPid(paths) == null || state == null)
+            {
+                throw new DfVmException(ErrorIds.VmNotRunning, DfVmErrorKind.InvalidOperation,
+                    $"VM '{def.Name}' is not running. Start it with Start-DfVm -Name {def.Name}.", def.Name);
+            }
+            var endpoint = Endpoint(def, paths, state.SshPort);
+            var connection = await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
+            if (!connection.IsConnected)
+            {
+                // Reconnect once on a dropped connection.
+                reporter?.Verbose($"SSH connection to VM '{def.Name}' dropped; reconnecting.");
+                GuestConnectionPool.Drop(paths.PrivateKey);
+                connection = await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
+            }
+            return connection;
+        }
+
+        public async Task<DfVmCommandResult> InvokeCommandAsync(VmPaths paths, string command, Action<string> onOutputLine, IOperationReporter reporter, CancellationToken ct)
+        {
+            var connection = await ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
+            var output = new StringBuilder();
+            var error = new StringBuilder();
+            var outcome = await connection.RunAsync(command, null,
+                line => { lock (output) output.Append(line).Append('\n'); onOutputLine?.Invoke(line); },
+                line => { lock (error) error.Append(line).Append('\n'); },
+                ct).ConfigureAwait(false);
+            return new DfVmCommandResult
+            {
+                VmName = paths.Name,
+                Command = command,
+                ExitCode = outcome.ExitCode,
+                Output = output.ToString().TrimEnd('\n'),
+                Error = error.ToString().TrimEnd('\n'),
+                Duration = outcome.Duration,
+            };
+        }
+
+        private static Action<string> Log(IOperationReporter reporter) => reporter == null ? (Action<string>)null : reporter.Verbose;
+
+        private static string ShellDisplay(string arg) =>
+            arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_=.,:/@+".IndexOf(c) >= 0) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
+    }
+}

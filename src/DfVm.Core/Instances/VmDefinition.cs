@@ -1,0 +1,50 @@
+using System.Collections.Generic;
+
+namespace DfVm.Core.Instances
+{
+    /// <summary>How to boot the VM when the guest has no bootloader of ours (the Linux test guest).</summary>
+    public sealed class DirectBoot
+    {
+        public string Kernel { get; set; }
+        public string Initrd { get; set; }
+        public string Append { get; set; }
+    }
+
+    /// <summary>The instance's own configuration, kept in vm/&lt;name&gt;/instance.json.</summary>
+    public sealed class VmDefinition
+    {
+        public string Name { get; set; }
+        public int MemoryMB { get; set; } = 2048;
+        public int Cpus { get; set; } = 2;
+        public int DiskSizeGB { get; set; } = 20;
+        /// <summary>0 means: choose a free port at each start.</summary>
+        public int SshPort { get; set; } = 0;
+        public string SshUser { get; set; } = "root";
+        /// <summary>"dragonfly" or "linux" (the test guest).</summary>
+        public string GuestOs { get; set; } = "dragonfly";
+        /// <summary>"auto", "kvm" or "tcg".</summary>
+        public string Accelerator { get; set; } = "auto";
+        public string Machine { get; set; } = "q35";
+        public string NicModel { get; set; } = "virtio-net-pci";
+        /// <summary>"virtio-scsi" (DragonFly sees da0) or "virtio-blk".</summary>
+        public string DiskInterface { get; set; } = "virtio-scsi";
+        /// <summary>Read-only image the VM's disk is an overlay of, when it was made from one.</summary>
+        public string BaseImage { get; set; }
+        public DirectBoot Boot { get; set; }
+        /// <summary>Seconds of serial silence under KVM after which the boot is retried under TCG.</summary>
+        public int KvmWatchdogSeconds { get; set; } = 20;
+        public List<string> ExtraQemuArgs { get; set; } = new List<string>();
+    }
+
+    /// <summary>What a start left behind, kept in vm/&lt;name&gt;/state.json.</summary>
+    public sealed class VmRuntimeState
+    {
+        public int Pid { get; set; }
+        public int SshPort { get; set; }
+        public string Accelerator { get; set; }
+        public System.DateTime StartTime { get; set; }
+        /// <summary>Changes at every boot and every live restore; the sync manifest is tied to it.</summary>
+        public string BootId { get; set; }
+        public bool Ready { get; set; }
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using DfVm.Core.Util;
+
+namespace DfVm.Core.Instances
+{
+    /// <summary>The VMs under one vm/ folder: names, definitions, run-time state.</summary>
+    public sealed class VmStore
+    {
+        private static readonly Regex ValidName = new Regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", RegexOptions.CultureInvariant);
+
+        public VmStore(string root)
+        {
+            Root = Path.GetFullPath(root);
+        }
+
+        public string Root { get; }
+
+        public static void ValidateName(string name)
+        {
+            if (string.IsNullOrEmpty(name) || !ValidName.IsMatch(name))
+            {
+                throw new DfVmException(ErrorIds.InvalidVmName, DfVmErrorKind.InvalidArgument,
+                    $"'{name}' is not a valid VM name: use 1-63 letters, digits, '-' or '_', starting with a letter or digit (no path separators, no '..').",
+                    name);
+            }
+        }
+
+        public VmPaths PathsFor(string name)
+        {
+            ValidateName(name);
+            return new VmPaths(Root, name);
+        }
+
+        public bool Exists(string name) => ValidName.IsMatch(name ?? "") && File.Exists(new VmPaths(Root, name).Definition);
+
+        /// <summary>Names of every VM that has a definition, sorted.</summary>
+        public IReadOnlyList<string> List()
+        {
+            if (!Directory.Exists(Root)) return Array.Empty<string>();
+            return Directory.GetDirectories(Root)
+                .Select(Path.GetFileName)
+                .Where(n => ValidName.IsMatch(n) && File.Exists(Path.Combine(Root, n, "instance.json")))
+                .OrderBy(n => n, StringComparer.Ordinal)
+                .ToList();
+        }
+
+        public VmPaths Require(string name)
+        {
+            var paths = PathsFor(name);
+            if (!File.Exists(paths.Definition))
+            {
+                throw new DfVmException(ErrorIds.VmNotFound, DfVmErrorKind.NotFound,
+                    $"No VM named '{name}' under {Root}. Create it with New-DfVm -Name {name}, or list VMs with Get-DfVm.",
+                    name);
+            }
+            return paths;
+        }
+
+        public VmDefinition LoadDefinition(VmPaths paths)
+        {
+            try
+            {
+                var def = Json.ReadStrict<VmDefinition>(paths.Definition);
+                if (def == null) throw new InvalidDataException("empty");
+                def.Name = paths.Name;
+                return def;
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException || e is InvalidDataException)
+            {
+                throw new DfVmException(ErrorIds.VmDefinitionInvalid, DfVmErrorKind.InvalidData,
+                    $"{paths.Definition} is not a valid VM definition: {e.Message}", paths.Name, e);
+            }
+        }
+
+        public void SaveDefinition(VmPaths paths, VmDefinition definition) => Json.Write(paths.Definition, definition);
+
+        public VmRuntimeState LoadState(VmPaths paths) => Json.Read<VmRuntimeState>(paths.State);
+
+        public void SaveState(VmPaths paths, VmRuntimeState state) => Json.Write(paths.State, state);
+
+        public void ClearState(VmPaths paths)
+        {
+            if (File.Exists(paths.State)) File.Delete(paths.State);
+        }
+    }
+}

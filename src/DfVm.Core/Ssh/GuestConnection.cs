@@ -1,0 +1,258 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace DfVm.Core.Ssh
+{
+    /// <summary>Where and how to log in to one guest.</summary>
+    public sealed class GuestEndpoint
+    {
+        public string VmName { get; set; }
+        public string Host { get; set; } = "127.0.0.1";
+        public int Port { get; set; }
+        public string User { get; set; } = "root";
+        public string PrivateKeyPath { get; set; }
+        public string KnownHostsPath { get; set; }
+
+        internal string Key => $"{VmName}|{Host}|{Port}|{User}|{PrivateKeyPath}";
+    }
+
+    /// <summary>
+    /// One authenticated SSH connection to a guest (SSH.NET), with the host key checked against
+    /// the pin. Implements <see cref="IGuestShell"/>: every command goes as /bin/sh -c, its
+    /// process tree is killed in the guest when the caller cancels.
+    /// </summary>
+    public sealed class GuestConnection : IGuestShell, IDisposable
+    {
+        private const string PidMarker = "\u001eDFVM-PID ";
+        private readonly GuestEndpoint _endpoint;
+        private readonly Action<string> _log;
+        private readonly object _gate = new object();
+        private SshClient _client;
+
+        private GuestConnection(GuestEndpoint endpoint, Action<string> log)
+        {
+            _endpoint = endpoint;
+            _log = log ?? (_ => { });
+        }
+
+        public GuestEndpoint Endpoint => _endpoint;
+        public bool IsConnected => _client != null && _client.IsConnected;
+
+        public static async Task<GuestConnection> OpenAsync(GuestEndpoint endpoint, TimeSpan timeout, CancellationToken ct, Action<string> log = null)
+        {
+            var connection = new GuestConnection(endpoint, log);
+            await connection.ConnectAsync(timeout, ct).ConfigureAwait(false);
+            return connection;
+        }
+
+        private async Task ConnectAsync(TimeSpan timeout, CancellationToken ct)
+        {
+            var pin = new HostKeyPin(_endpoint.KnownHostsPath, _endpoint.VmName);
+            PrivateKeyFile key;
+            using (var keyStream = File.OpenRead(_endpoint.PrivateKeyPath)) key = new PrivateKeyFile(keyStream);
+            var info = new ConnectionInfo(_endpoint.Host, _endpoint.Port, _endpoint.User,
+                new PrivateKeyAuthenticationMethod(_endpoint.User, key))
+            {
+                Timeout = timeout,
+            };
+            var client = new SshClient(info) { KeepAliveInterval = TimeSpan.FromSeconds(15) };
+            HostKeyMismatchException mismatch = null;
+            client.HostKeyReceived += (s, e) =>
+            {
+                try
+                {
+                    e.CanTrust = pin.CheckOrPin(e.HostKeyName, e.HostKey);
+                }
+                catch (HostKeyMismatchException m)
+                {
+                    mismatch = m;
+                    e.CanTrust = false;
+                }
+            };
+
+            _log($"SSH connect {_endpoint.User}@{_endpoint.Host}:{_endpoint.Port} (VM '{_endpoint.VmName}')");
+            try
+            {
+                using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    cts.CancelAfter(timeout);
+                    await client.ConnectAsync(cts.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) || !ct.IsCancellationRequested)
+            {
+                client.Dispose();
+                if (mismatch != null) throw mismatch;
+                if (e is SshAuthenticationException)
+                {
+                    throw new DfVmException(ErrorIds.SshAuthenticationFailed, DfVmErrorKind.Security,
+                        $"The guest of VM '{_endpoint.VmName}' refused the VM's key ({_endpoint.PrivateKeyPath}) for {_endpoint.User}: {e.Message}. " +
+                        "The guest's authorized_keys must hold the VM's public key (Install-DfVm puts it there; for a hand-installed guest run Invoke-DfVmProvision or copy id_ed25519.pub into /root/.ssh/authorized_keys).",
+                        _endpoint.VmName, e);
+                }
+                throw new GuestConnectionLostException($"Could not open SSH to VM '{_endpoint.VmName}' on 127.0.0.1:{_endpoint.Port}: {e.Message}", e);
+            }
+            lock (_gate) _client = client;
+        }
+
+        public Task ReconnectAsync(TimeSpan timeout, CancellationToken ct)
+        {
+            lock (_gate)
+            {
+                _client?.Dispose();
+                _client = null;
+            }
+            return ConnectAsync(timeout, ct);
+        }
+
+        public async Task<GuestCommandOutcome> RunAsync(
+            string shCommand,
+            Func<Stream, CancellationToken, Task> writeStdin,
+            Action<string> onStdoutLine,
+            Action<string> onStderrLine,
+            CancellationToken cancellationToken)
+        {
+            var client = _client ?? throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' is closed.");
+            string wrapped = "printf '\\036DFVM-PID %s\\n' \"$$\" >&2; " + shCommand;
+            string exec = GuestCommandLine.Build(wrapped);
+            _log("guest $ " + shCommand);
+
+            var watch = Stopwatch.StartNew();
+            SshCommand command;
+            try
+            {
+                command = client.CreateCommand(exec, new UTF8Encoding(false));
+            }
+            catch (Exception e) when (e is SshConnectionException || e is ObjectDisposedException || e is InvalidOperationException)
+            {
+                throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost: {e.Message}", e);
+            }
+
+            using (command)
+            {
+                int remotePid = 0;
+                var execute = command.ExecuteAsync(CancellationToken.None);
+                var stdout = PumpLines(command.OutputStream, onStdoutLine);
+                var stderr = PumpLines(command.ExtendedOutputStream, line =>
+                {
+                    if (remotePid == 0 && line.StartsWith(PidMarker, StringComparison.Ordinal))
+                    {
+                        int.TryParse(line.Substring(PidMarker.Length).Trim(), out remotePid);
+                        return;
+                    }
+                    onStderrLine?.Invoke(line);
+                });
+
+                Task stdinTask = Task.CompletedTask;
+                if (writeStdin != null)
+                {
+                    stdinTask = Task.Run(async () =>
+                    {
+                        using (var input = command.CreateInputStream())
+                        {
+                            await writeStdin(input, cancellationToken).ConfigureAwait(false);
+                        }
+                    });
+                }
+                else
+                {
+                    command.CreateInputStream().Dispose(); // EOF at once: nothing waits on stdin
+                }
+
+                var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (cancellationToken.Register(() => cancelled.TrySetResult(true)))
+                {
+                    var first = await Task.WhenAny(execute, cancelled.Task).ConfigureAwait(false);
+                    if (first == cancelled.Task)
+                    {
+                        await KillRemoteTreeAsync(remotePid).ConfigureAwait(false);
+                        try { command.CancelAsync(true, 2000); } catch (Exception) { }
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                }
+
+                try
+                {
+                    await execute.ConfigureAwait(false);
+                    await stdinTask.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is SshConnectionException || e is ObjectDisposedException || e is SocketException || e is SshException)
+                {
+                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}': {e.Message}", e);
+                }
+                await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+
+                if (!client.IsConnected && command.ExitStatus == null)
+                {
+                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}'.");
+                }
+                int exit = command.ExitStatus ?? (command.ExitSignal != null ? 128 + SignalNumber(command.ExitSignal) : -1);
+                return new GuestCommandOutcome(exit, watch.Elapsed);
+            }
+        }
+
+        private async Task KillRemoteTreeAsync(int pid)
+        {
+            if (pid <= 0 || _client == null || !_client.IsConnected) return;
+            // Stop first so the tree cannot grow while it is walked, then kill leaves and root.
+            string script = "k(){ kill -STOP \"$1\" 2>/dev/null; for c in $(pgrep -P \"$1\"); do k \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }; k " + pid;
+            _log("guest $ " + script);
+            try
+            {
+                using (var kill = _client.CreateCommand(GuestCommandLine.Build(script)))
+                using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+                {
+                    await kill.ExecuteAsync(cts.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception)
+            {
+                // Best effort: the connection may be gone, and then sshd ends the session's processes itself.
+            }
+        }
+
+        private static int SignalNumber(string name)
+        {
+            switch (name)
+            {
+                case "HUP": return 1;
+                case "INT": return 2;
+                case "KILL": return 9;
+                case "PIPE": return 13;
+                case "TERM": return 15;
+                default: return 0;
+            }
+        }
+
+        private static Task PumpLines(Stream stream, Action<string> onLine)
+        {
+            return Task.Run(async () =>
+            {
+                using (var reader = new StreamReader(stream, new UTF8Encoding(false), false, 65536, leaveOpen: true))
+                {
+                    string line;
+                    while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
+                    {
+                        onLine?.Invoke(line);
+                    }
+                }
+            });
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _client?.Dispose();
+                _client = null;
+            }
+        }
+    }
+}

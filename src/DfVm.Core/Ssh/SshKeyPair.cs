@@ -1,0 +1,87 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using DfVm.Core.Util;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
+
+namespace DfVm.Core.Ssh
+{
+    /// <summary>
+    /// The per-VM ed25519 key pair, made by the module itself (no ssh-keygen), written in
+    /// OpenSSH's formats: id_ed25519 (0600 from its first byte) and id_ed25519.pub.
+    /// </summary>
+    public static class SshKeyPair
+    {
+        public static string EnsureExists(string privateKeyPath, string publicKeyPath, string comment)
+        {
+            if (File.Exists(privateKeyPath) && File.Exists(publicKeyPath))
+            {
+                return File.ReadAllText(publicKeyPath).Trim();
+            }
+
+            var priv = new Ed25519PrivateKeyParameters(new SecureRandom());
+            byte[] seed = priv.GetEncoded();
+            byte[] pub = priv.GeneratePublicKey().GetEncoded();
+
+            byte[] publicBlob = PublicBlob(pub);
+            string publicLine = "ssh-ed25519 " + Convert.ToBase64String(publicBlob) + " " + comment;
+
+            AtomicFile.WriteAllText(privateKeyPath, PrivateKeyPem(seed, pub, publicBlob, comment), 0x180 /* 0600 */);
+            AtomicFile.WriteAllText(publicKeyPath, publicLine + "\n", 0x1A4 /* 0644 */);
+            return publicLine;
+        }
+
+        private static byte[] PublicBlob(byte[] pub)
+        {
+            var w = new SshWriter();
+            w.String("ssh-ed25519");
+            w.Bytes(pub);
+            return w.ToArray();
+        }
+
+        private static string PrivateKeyPem(byte[] seed, byte[] pub, byte[] publicBlob, string comment)
+        {
+            var inner = new SshWriter();
+            var check = new byte[4];
+            using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(check);
+            inner.Raw(check);
+            inner.Raw(check);
+            inner.String("ssh-ed25519");
+            inner.Bytes(pub);
+            var secret = new byte[64];
+            Buffer.BlockCopy(seed, 0, secret, 0, 32);
+            Buffer.BlockCopy(pub, 0, secret, 32, 32);
+            inner.Bytes(secret);
+            inner.String(comment);
+            for (byte pad = 1; inner.Length % 8 != 0; pad++) inner.Raw(new[] { pad });
+
+            var outer = new SshWriter();
+            outer.Raw(Encoding.ASCII.GetBytes("openssh-key-v1\0"));
+            outer.String("none");
+            outer.String("none");
+            outer.String("");
+            outer.UInt32(1);
+            outer.Bytes(publicBlob);
+            outer.Bytes(inner.ToArray());
+
+            string b64 = Convert.ToBase64String(outer.ToArray());
+            var sb = new StringBuilder("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+            for (int i = 0; i < b64.Length; i += 70) sb.Append(b64, i, Math.Min(70, b64.Length - i)).Append('\n');
+            sb.Append("-----END OPENSSH PRIVATE KEY-----\n");
+            return sb.ToString();
+        }
+
+        private sealed class SshWriter
+        {
+            private readonly MemoryStream _ms = new MemoryStream();
+            public long Length => _ms.Length;
+            public void Raw(byte[] b) => _ms.Write(b, 0, b.Length);
+            public void UInt32(uint v) => Raw(new[] { (byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v });
+            public void Bytes(byte[] b) { UInt32((uint)b.Length); Raw(b); }
+            public void String(string s) => Bytes(Encoding.UTF8.GetBytes(s));
+            public byte[] ToArray() => _ms.ToArray();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using System.Management.Automation;
+using DfVm.Core.Instances;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>Boots a VM and, unless -NoWait, waits until a real SSH login succeeds.</summary>
+    [Cmdlet(VerbsLifecycle.Start, "DfVm", SupportsShouldProcess = true)]
+    [OutputType(typeof(DfVmInstance))]
+    public sealed class StartDfVmCommand : DfVmCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        public string[] Name { get; set; }
+
+        [Parameter]
+        public SwitchParameter NoWait { get; set; }
+
+        /// <summary>Seconds to wait for SSH.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int Timeout { get; set; } = 300;
+
+        /// <summary>SSH port for this start; 0 picks a free one.</summary>
+        [Parameter]
+        [ValidateRange(0, 65535)]
+        public int? SshPort { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var store = Store;
+            foreach (var name in Name ?? new[] { Project.Config.VmName })
+            {
+                ForEachItem(name, () =>
+                {
+                    var paths = store.Require(name);
+                    if (!ShouldProcess(name, "Start VM")) return;
+                    var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout), SshPort = SshPort };
+                    var vm = Run((pump, ct) => Controller.StartAsync(paths, options, pump, ct));
+                    WriteObject(vm);
+                });
+            }
+        }
+    }
+}

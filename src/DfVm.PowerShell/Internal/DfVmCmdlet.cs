@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core;
+using DfVm.Core.Instances;
+
+namespace DfVm.PowerShell
+{
+    /// <summary>
+    /// Base of every DfVm cmdlet: a cancellation token that Ctrl+C (StopProcessing) trips, a pump
+    /// that runs core work on a worker thread while every Write* happens on the pipeline thread,
+    /// and the mapping from core exceptions to ErrorRecords with stable ids.
+    /// </summary>
+    public abstract class DfVmCmdlet : PSCmdlet
+    {
+        private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
+        private ProjectContext _project;
+
+        protected CancellationToken CancellationToken => _cancel.Token;
+
+        /// <summary>The project (config file, vm/ folder) found from the current directory.</summary>
+        protected ProjectContext Project => _project ?? (_project = ProjectContext.Discover(SessionState.Path.CurrentFileSystemLocation.ProviderPath));
+
+        protected VmStore Store => new VmStore(Project.VmRoot);
+
+        protected VmController Controller => new VmController(Store);
+
+        protected override void StopProcessing() => _cancel.Cancel();
+
+        /// <summary>
+        /// Runs <paramref name="operation"/> on a worker thread and drains what it reports
+        /// (verbose, warnings, progress, objects posted with <see cref="Pump.Post"/>) on this thread
+        /// until it ends. Its exception, if any, is rethrown here.
+        /// </summary>
+        protected T Run<T>(Func<Pump, CancellationToken, Task<T>> operation)
+        {
+            var pump = new Pump(this);
+            var task = Task.Run(() => operation(pump, _cancel.Token));
+            task.ContinueWith(_ => pump.Complete(), TaskScheduler.Default);
+            try
+            {
+                pump.Drain();
+            }
+            catch
+            {
+                // A Write* failed (the pipeline was stopped, e.g. by Select-Object -First): end the work too.
+                _cancel.Cancel();
+                try { task.Wait(TimeSpan.FromSeconds(30)); } catch (AggregateException) { }
+                throw;
+            }
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        protected void Run(Func<Pump, CancellationToken, Task> operation) =>
+            Run<bool>(async (p, ct) => { await operation(p, ct).ConfigureAwait(false); return true; });
+
+        /// <summary>An ErrorRecord for a core failure: stable id, fitting category, the VM as target.</summary>
+        protected ErrorRecord ToErrorRecord(Exception e, object target = null) => ErrorMapping.ToErrorRecord(e, target);
+
+        /// <summary>Runs per-item work; a core failure of one item becomes a non-terminating error.</summary>
+        protected void ForEachItem(string item, Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (PipelineStoppedException) { throw; }
+            catch (Exception e) when (ErrorMapping.IsExpected(e))
+            {
+                WriteError(ToErrorRecord(e, item));
+            }
+        }
+
+        protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));
+
+        /// <summary>Queues what worker threads produce; only the pipeline thread writes.</summary>
+        public sealed class Pump : IOperationReporter
+        {
+            private readonly BlockingCollection<Action> _queue = new BlockingCollection<Action>();
+            private readonly DfVmCmdlet _cmdlet;
+
+            internal Pump(DfVmCmdlet cmdlet) { _cmdlet = cmdlet; }
+
+            public void Post(Action action)
+            {
+                try { _queue.Add(action); }
+                catch (InvalidOperationException) { /* completed: the cmdlet is gone */ }
+            }
+
+            public void WriteObject(object o) => Post(() => _cmdlet.WriteObject(o));
+            public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
+            public void Warning(string message) => Post(() => _cmdlet.WriteWarning(message));
+            public void WriteError(ErrorRecord record) => Post(() => _cmdlet.WriteError(record));
+
+            public void Progress(OperationProgress p)
+            {
+                var record = new ProgressRecord(p.ActivityId, string.IsNullOrEmpty(p.Activity) ? "DfVm" : p.Activity, string.IsNullOrEmpty(p.Status) ? "working" : p.Status)
+                {
+                    PercentComplete = Math.Min(100, p.PercentComplete),
+                    SecondsRemaining = p.SecondsRemaining,
+                    RecordType = p.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+                };
+                Post(() => _cmdlet.WriteProgress(record));
+            }
+
+            internal void Complete() => _queue.CompleteAdding();
+
+            internal void Drain()
+            {
+                foreach (var action in _queue.GetConsumingEnumerable()) action();
+            }
+        }
+    }
+}
