@@ -94,7 +94,8 @@ namespace DfVm.Core.Qemu
         /// <c>qmp_capabilities</c> without OOB and returns once negotiated. <paramref name="timeout"/>
         /// covers the whole handshake: QEMU sends no greeting while another client holds the monitor.
         /// <paramref name="log"/> gets one line per command sent ("QMP -> {...}") and per line
-        /// received ("QMP &lt;- {...}"), on the calling or reader thread.
+        /// received ("QMP &lt;- {...}"), on the calling or the reader thread, possibly concurrently:
+        /// queue the lines, do not write them to a host UI from the callback.
         /// Throws <see cref="QmpDisconnectedException"/> (socket missing/refused/closed),
         /// <see cref="QmpTimeoutException"/>, <see cref="QmpProtocolException"/>, or
         /// <see cref="OperationCanceledException"/>.

@@ -162,9 +162,8 @@ namespace DfVm.Core.Tests.Qmp
             string id = await peer.ExpectCommandAsync("query-name");
             await peer.SendLineAsync("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, invalid keyword 'x'\"}}");
             await peer.SendLineAsync("{\"return\": {}}");
-            await Task.Delay(100);
+            await ScriptedQmpPeer.Until(() => client.UnroutedReplyCount == 2, "both id-less replies to be read");
             Assert.False(call.IsCompleted);
-            Assert.Equal(2, client.UnroutedReplyCount);
 
             await peer.ReplyAsync(id, "{\"name\": \"still fine\"}");
             Assert.Equal("still fine", (await call).GetProperty("name").GetString());
@@ -201,7 +200,8 @@ namespace DfVm.Core.Tests.Qmp
 
             Task<JsonElement> pending = client.ExecuteAsync("query-status", timeout: TimeSpan.FromSeconds(30));
             Task<QmpEvent> waiting = events.WaitAsync(e => e.Name == "NEVER", TimeSpan.FromSeconds(30), CancellationToken.None);
-            await Task.Delay(100); // the command sits unread in the peer's queue: closing now resets the socket
+            // With the command unread in the peer's queue, closing resets the socket (ECONNRESET, not EOF).
+            await peer.WaitForUnreadBytesAsync();
             Stopwatch clock = Stopwatch.StartNew();
             peer.Reset();
 
@@ -348,7 +348,7 @@ namespace DfVm.Core.Tests.Qmp
             using QmpClient client = await peer.ConnectNegotiatedAsync();
 
             Task quit = client.QuitAsync(Quick, CancellationToken.None);
-            await peer.ExpectCommandAsync("quit");
+            await peer.WaitForUnreadBytesAsync();
             peer.Reset();
 
             await quit;

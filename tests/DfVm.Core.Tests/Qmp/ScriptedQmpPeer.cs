@@ -126,6 +126,27 @@ namespace DfVm.Core.Tests.Qmp
             return await connecting;
         }
 
+        /// <summary>Waits until the client's bytes sit unread in this peer's receive queue.</summary>
+        public async Task WaitForUnreadBytesAsync()
+        {
+            await Until(() => _connection.Available > 0, "the client's command to arrive");
+        }
+
+        /// <summary>Polls <paramref name="condition"/> for up to 5 s (the reader runs on its own thread).</summary>
+        public static async Task Until(Func<bool> condition, string what)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!condition())
+            {
+                if (clock.Elapsed > IoTimeout)
+                {
+                    throw new TimeoutException("Timed out waiting for " + what);
+                }
+
+                await Task.Delay(10);
+            }
+        }
+
         /// <summary>Closes with SO_LINGER 0; with unread client data in the queue the client sees ECONNRESET.</summary>
         public void Reset()
         {
