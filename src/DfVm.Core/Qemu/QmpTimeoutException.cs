@@ -1,0 +1,17 @@
+using System;
+
+namespace DfVm.Core.Qemu
+{
+    /// <summary>No greeting, reply or matching event arrived in time. The connection stays usable.</summary>
+    public sealed class QmpTimeoutException : QmpException
+    {
+        public QmpTimeoutException(string message, TimeSpan timeout, Exception inner = null)
+            : base(QmpErrorIds.Timeout, message, inner)
+        {
+            Timeout = timeout;
+        }
+
+        /// <summary>The limit that was exceeded.</summary>
+        public TimeSpan Timeout { get; }
+    }
+}
