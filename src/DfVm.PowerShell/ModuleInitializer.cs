@@ -13,6 +13,21 @@ namespace DfVm.PowerShell
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
+        private static int _registered;
+
+        /// <summary>
+        /// Runs when DfVm.dll is loaded, before PowerShell reflects over the cmdlets (whose
+        /// signatures name engine types): IModuleAssemblyInitializer.OnImport would come too late.
+        /// </summary>
+        [System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void RegisterResolver()
+        {
+            if (System.Threading.Interlocked.Exchange(ref _registered, 1) == 0)
+            {
+                AssemblyLoadContext.Default.Resolving += ResolveFromDependencies;
+            }
+        }
+
         private static readonly string DependencyDirectory = Path.Combine(
             Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? ".",
             "dependencies");
@@ -21,12 +36,13 @@ namespace DfVm.PowerShell
 
         public void OnImport()
         {
-            AssemblyLoadContext.Default.Resolving += ResolveFromDependencies;
+            RegisterResolver();
+            ModuleSetup.OnImport();
         }
 
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
-            AssemblyLoadContext.Default.Resolving -= ResolveFromDependencies;
+            // The resolver stays: the engine assembly stays loaded for the life of the process anyway.
         }
 
         private static Assembly ResolveFromDependencies(AssemblyLoadContext defaultContext, AssemblyName name)
@@ -59,4 +75,11 @@ namespace DfVm.PowerShell
             return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
         }
     }
+}
+
+namespace System.Runtime.CompilerServices
+{
+    /// <summary>netstandard2.0 lacks this attribute; the compiler and the .NET 5+ runtime honour it by name.</summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false)]
+    internal sealed class ModuleInitializerAttribute : Attribute { }
 }

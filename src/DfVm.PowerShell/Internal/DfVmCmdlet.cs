@@ -21,11 +21,11 @@ namespace DfVm.PowerShell
         protected CancellationToken CancellationToken => _cancel.Token;
 
         /// <summary>The project (config file, vm/ folder) found from the current directory.</summary>
-        protected ProjectContext Project => _project ?? (_project = ProjectContext.Discover(SessionState.Path.CurrentFileSystemLocation.ProviderPath));
+        internal ProjectContext Project => _project ?? (_project = ProjectContext.Discover(SessionState.Path.CurrentFileSystemLocation.ProviderPath));
 
-        protected VmStore Store => new VmStore(Project.VmRoot);
+        internal VmStore Store => new VmStore(Project.VmRoot);
 
-        protected VmController Controller => new VmController(Store);
+        internal VmController Controller => new VmController(Store);
 
         protected override void StopProcessing() => _cancel.Cancel();
 
@@ -34,7 +34,7 @@ namespace DfVm.PowerShell
         /// (verbose, warnings, progress, objects posted with <see cref="Pump.Post"/>) on this thread
         /// until it ends. Its exception, if any, is rethrown here.
         /// </summary>
-        protected T Run<T>(Func<Pump, CancellationToken, Task<T>> operation)
+        internal T Run<T>(Func<Pump, CancellationToken, Task<T>> operation)
         {
             var pump = new Pump(this);
             var task = Task.Run(() => operation(pump, _cancel.Token));
@@ -60,7 +60,7 @@ namespace DfVm.PowerShell
             }
         }
 
-        protected void Run(Func<Pump, CancellationToken, Task> operation) =>
+        internal void Run(Func<Pump, CancellationToken, Task> operation) =>
             Run<bool>(async (p, ct) => { await operation(p, ct).ConfigureAwait(false); return true; });
 
         /// <summary>An ErrorRecord for a core failure: stable id, fitting category, the VM as target.</summary>
@@ -83,7 +83,7 @@ namespace DfVm.PowerShell
         protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));
 
         /// <summary>Queues what worker threads produce; only the pipeline thread writes.</summary>
-        public sealed class Pump : IOperationReporter
+        internal sealed class Pump : IOperationReporter
         {
             private readonly BlockingCollection<Action> _queue = new BlockingCollection<Action>();
             private readonly DfVmCmdlet _cmdlet;

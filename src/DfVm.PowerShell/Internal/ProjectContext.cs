@@ -8,7 +8,7 @@ namespace DfVm.PowerShell
     /// folder holding DfVm.config.psd1 (like git finds its repository); else the current folder
     /// with defaults.
     /// </summary>
-    public sealed class ProjectContext
+    internal sealed class ProjectContext
     {
         private ProjectContext(DfVmConfig config)
         {

@@ -1,0 +1,214 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the DfVm module.
+.DESCRIPTION
+    Each task is a short function below. A fresh machine needs only the .NET SDK and pwsh:
+    the build restores NuGet packages (Pester included) and, for the tests, builds the Linux
+    test guest from Debian packages (installing what is missing when run as root).
+.EXAMPLE
+    pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    pwsh ./build.ps1 -Task Demo
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Bootstrap', 'Build', 'Docs', 'Guest', 'Test', 'UnitTest', 'Demo', 'Bench', 'Package', 'Clean')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tags to run (Unit, Integration). Default: all.
+    [string[]] $Tag
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'DfVm'
+$ResultsDir = Join-Path $Out 'test-results'
+$PesterVersion = '5.7.1'
+$GuestPackages = @('linux-image-amd64', 'busybox-static', 'openssh-server', 'openssh-client', 'golang-go', 'opendoas',
+    'libarchive-tools', 'csh', 'qemu-system-x86', 'qemu-utils', 'e2fsprogs', 'cpio', 'shellcheck', 'tmux', 'genisoimage')
+
+# The engine's dependencies, loaded into their own load context from dependencies/ (STYLE.md #11).
+# System.* assemblies are not shipped: the runtime pwsh runs on provides newer ones.
+$Dependencies = @('DfVm.Core', 'Renci.SshNet', 'BouncyCastle.Cryptography', 'Microsoft.Extensions.Logging.Abstractions',
+    'Microsoft.Extensions.DependencyInjection.Abstractions', 'Microsoft.Bcl.AsyncInterfaces', 'ICSharpCode.SharpZipLib')
+
+function Invoke-Native {
+    # Runs a program and stops the build when it fails.
+    param([Parameter(Mandatory)][string] $FilePath, [string[]] $ArgumentList = @())
+    Write-Verbose "> $FilePath $($ArgumentList -join ' ')"
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Bootstrap {
+    if (-not (Get-Command dotnet -ErrorAction Ignore)) { throw 'The .NET SDK (dotnet) is required: https://dot.net' }
+    $missing = @($GuestPackages | Where-Object { -not (Test-DebianPackage $_) })
+    if ($missing.Count -gt 0) {
+        if ((id -u) -eq '0' -and (Get-Command apt-get -ErrorAction Ignore)) {
+            Write-Host "Installing Debian packages: $($missing -join ' ')"
+            $env:DEBIAN_FRONTEND = 'noninteractive'
+            Invoke-Native apt-get @('update', '-qq')
+            Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+        }
+        else {
+            Write-Warning "Missing Debian packages (install them as root): $($missing -join ' ')"
+        }
+    }
+    Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/restore/Pester.csproj'), '-v', 'q')
+}
+
+function Test-DebianPackage([string] $Name) {
+    $status = dpkg-query -W -f '${Status}' $Name 2>$null
+    return $LASTEXITCODE -eq 0 -and "$status" -match 'install ok installed'
+}
+
+function Get-PesterPath {
+    $home_ = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $path = Join-Path $home_ "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $path)) {
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/restore/Pester.csproj'), '-v', 'q')
+    }
+    return $path
+}
+
+function Invoke-Build {
+    $publish = Join-Path $Out 'publish'
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DfVm.PowerShell/DfVm.PowerShell.csproj'), '-c', $Configuration, '-o', $publish, '-v', 'q', '--nologo')
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'dependencies')
+    Copy-Item (Join-Path $publish 'DfVm.dll'), (Join-Path $publish 'DfVm.pdb') $ModuleOut
+    foreach ($name in $Dependencies) {
+        $dll = Join-Path $publish "$name.dll"
+        if (Test-Path $dll) { Copy-Item $dll $deps }
+    }
+    Copy-Item (Join-Path $Root 'DfVm.psd1'), (Join-Path $Root 'src/DfVm.PowerShell/DfVm.format.ps1xml') $ModuleOut
+    Invoke-Docs
+    Write-Host "Module laid out in $ModuleOut"
+}
+
+function Invoke-Docs {
+    $script = Join-Path $Root 'tools/ConvertTo-Maml.ps1'
+    if (Test-Path $script) {
+        & $script -DocsPath (Join-Path $Root 'docs/cmdlets') -ModulePath $ModuleOut -OutputPath (Join-Path $ModuleOut 'en-US')
+    }
+}
+
+function Invoke-Guest {
+    # Builds the Linux test guest (or finds it in the cache keyed by the hash of its inputs).
+    $script = Join-Path $Root 'tests/guest/build-guest.sh'
+    $lines = & bash $script
+    if ($LASTEXITCODE -ne 0) { throw "building the test guest failed (exit $LASTEXITCODE)" }
+    $dir = @($lines)[-1].Trim()
+    $env:DFVM_TEST_GUEST = $dir
+    Write-Host "Test guest: $dir"
+    return $dir
+}
+
+function Invoke-XunitTests {
+    $trx = Join-Path $ResultsDir 'xunit.trx'
+    if (Test-Path $trx) { Remove-Item $trx }
+    & dotnet test (Join-Path $Root 'tests/DfVm.Core.Tests/DfVm.Core.Tests.csproj') -c $Configuration --nologo -v q `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    $exit = $LASTEXITCODE
+    if (-not (Test-Path $trx)) { throw "xunit produced no results (exit $exit)" }
+    [xml] $doc = Get-Content $trx -Raw
+    $c = $doc.TestRun.ResultSummary.Counters
+    return [pscustomobject]@{ Runner = 'xunit'; Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+}
+
+function Invoke-PesterTests {
+    $pester = Get-PesterPath
+    $xml = Join-Path $ResultsDir 'pester.xml'
+    $tagList = if ($Tag) { ($Tag | ForEach-Object { "'$_'" }) -join ',' } else { '' }
+    # Pester runs in a child pwsh against the built module folder (STYLE.md #14).
+    $runner = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester' -Force
+`$c = New-PesterConfiguration
+`$c.Run.Path = '$(Join-Path $Root 'tests/Pester')'
+`$c.Run.PassThru = `$true
+`$c.Output.Verbosity = 'Detailed'
+`$c.TestResult.Enabled = `$true
+`$c.TestResult.OutputPath = '$xml'
+$(if ($tagList) { "`$c.Filter.Tag = @($tagList)" })
+`$r = Invoke-Pester -Configuration `$c
+"PESTER-COUNTS `$(`$r.PassedCount) `$(`$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount) `$(`$r.SkippedCount + `$r.NotRunCount)"
+"@
+    $env:DFVM_MODULE_PATH = Join-Path $ModuleOut 'DfVm.psd1'
+    $counts = $null
+    & pwsh -NoProfile -NonInteractive -Command $runner | ForEach-Object {
+        if ($_ -match '^PESTER-COUNTS (\d+) (\d+) (\d+)$') { $counts = $Matches } else { $_ }
+    } | Out-Host
+    if (-not $counts) { throw 'Pester did not report its counts' }
+    return [pscustomobject]@{ Runner = 'Pester'; Passed = [int]$counts[1]; Failed = [int]$counts[2]; Skipped = [int]$counts[3] }
+}
+
+function Invoke-Test {
+    Invoke-Bootstrap
+    Invoke-Build
+    New-Item -ItemType Directory -Force $ResultsDir | Out-Null
+    $null = Invoke-Guest
+    $results = @(Invoke-XunitTests; Invoke-PesterTests)
+    $results | Format-Table -AutoSize | Out-Host
+    $passed = ($results | Measure-Object Passed -Sum).Sum
+    $failed = ($results | Measure-Object Failed -Sum).Sum
+    $skipped = ($results | Measure-Object Skipped -Sum).Sum
+    if ($env:CI -eq 'true' -and $skipped -gt 0) {
+        Write-Host "CI=true: $skipped skipped test(s) count as failures (every test must run in CI)."
+        $failed += $skipped
+    }
+    if ($skipped -gt 0) { "$passed passed, $failed failed, $skipped skipped" } else { "$passed passed, $failed failed" }
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Bootstrap
+    Invoke-Build
+    $guest = Invoke-Guest
+    & pwsh -NoProfile -File (Join-Path $Root 'tools/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'DfVm.psd1') -GuestDirectory $guest
+    if ($LASTEXITCODE -ne 0) { throw "the demo failed (exit $LASTEXITCODE)" }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    $guest = Invoke-Guest
+    Get-ChildItem (Join-Path $Root 'bench') -Filter '*.bench.ps1' | ForEach-Object {
+        & pwsh -NoProfile -File $_.FullName -ModulePath (Join-Path $ModuleOut 'DfVm.psd1') -GuestDirectory $guest
+    }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $zip = Join-Path $Out 'DfVm.zip'
+    if (Test-Path $zip) { Remove-Item $zip }
+    Compress-Archive -Path $ModuleOut -DestinationPath $zip
+    Write-Host "Package: $zip"
+}
+
+function Invoke-Clean {
+    foreach ($d in @($Out) + (Get-ChildItem $Root -Recurse -Directory -Include bin, obj | ForEach-Object FullName)) {
+        if (Test-Path $d) { Remove-Item $d -Recurse -Force }
+    }
+}
+
+foreach ($t in $Task) {
+    switch ($t) {
+        'Bootstrap' { Invoke-Bootstrap }
+        'Build' { Invoke-Build }
+        'Docs' { Invoke-Docs }
+        'Guest' { $null = Invoke-Guest }
+        'Test' { Invoke-Test }
+        'UnitTest' { $Tag = @('Unit'); Invoke-Build; New-Item -ItemType Directory -Force $ResultsDir | Out-Null; Invoke-PesterTests | Format-Table | Out-Host }
+        'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
+        'Package' { Invoke-Package }
+        'Clean' { Invoke-Clean }
+    }
+}
