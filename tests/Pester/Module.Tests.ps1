@@ -1,0 +1,125 @@
+# The module itself: manifest, exports, import, errors a person can act on. No VM needed.
+Describe 'DfVm module' -Tag Unit {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $script:manifest = $env:DFVM_MODULE_PATH
+    }
+
+    It 'has a valid manifest' {
+        $m = Test-ModuleManifest -Path $script:manifest
+        $m.CompatiblePSEditions | Should -Contain 'Core'
+        $m.PowerShellVersion | Should -Not -BeNullOrEmpty
+        $m.PrivateData.PSData.Tags | Should -Contain 'DragonFly'
+        $m.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+        $m.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
+    }
+
+    It 'exports exactly the cmdlets the manifest lists, all with approved verbs' {
+        $listed = (Import-PowerShellDataFile $script:manifest).CmdletsToExport | Sort-Object
+        $exported = (Get-Command -Module DfVm -CommandType Cmdlet).Name | Sort-Object
+        $exported | Should -Be $listed
+        $approved = (Get-Verb).Verb
+        foreach ($name in $exported) { $approved | Should -Contain ($name -split '-')[0] }
+    }
+
+    It 'imports in a fresh pwsh without warnings' {
+        $out = & pwsh -NoProfile -NonInteractive -Command "Import-Module '$($script:manifest)' -WarningVariable w 3>&1; 'warnings=' + `$w.Count"
+        $out | Should -Contain 'warnings=0'
+    }
+
+    It 'keeps SSH.NET out of the default load context' {
+        $out = & pwsh -NoProfile -NonInteractive -Command @"
+Import-Module '$($script:manifest)'
+Get-DfVm -Name nosuch -ErrorAction SilentlyContinue
+`$ssh = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Renci.SshNet' }
+[System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext([DfVm.DfVmInstance].Assembly).GetType().Name
+"@
+        $out | Select-Object -Last 1 | Should -Be 'DependencyLoadContext'
+    }
+
+    It 'declares an output type on every cmdlet' {
+        foreach ($c in Get-Command -Module DfVm -CommandType Cmdlet) {
+            $c.ImplementingType.GetCustomAttributes([System.Management.Automation.OutputTypeAttribute], $false) | Should -Not -BeNullOrEmpty -Because $c.Name
+        }
+    }
+}
+
+Describe 'Errors without a VM' -Tag Unit {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $script:project = New-TestProject -VmName nothere
+        Push-Location $script:project
+    }
+    AfterAll { Pop-Location; Remove-TestProject -Path $script:project }
+
+    It 'a literal name that matches nothing is ObjectNotFound, and other names go on' {
+        $err = $null
+        $out = Get-DfVm -Name nosuch, 'x*' -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'VmNotFound,DfVm.PowerShell.Commands.GetDfVmCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be 'nosuch'
+    }
+
+    It '-ErrorAction Stop turns VmNotFound into a stop' {
+        { Start-DfVm -Name nosuch -ErrorAction Stop } | Should -Throw -ErrorId 'VmNotFound,DfVm.PowerShell.Commands.StartDfVmCommand'
+    }
+
+    It 'rejects names with separators or dots' {
+        { New-DfVm -Name '../evil' -Confirm:$false } | Should -Throw -ErrorId 'ParameterArgumentValidationError,DfVm.PowerShell.Commands.NewDfVmCommand'
+    }
+
+    It 'New-DfVm -WhatIf creates nothing' {
+        New-DfVm -Name whatif -WhatIf
+        Test-Path (Join-Path $script:project 'vm/whatif') | Should -BeFalse
+    }
+
+    It 'New-DfVm refuses an existing VM without -Force, replaces it with -Force' {
+        New-DfVm -Name twice -DiskSizeGB 1 -Confirm:$false | Out-Null
+        { New-DfVm -Name twice -ErrorAction Stop } | Should -Throw -ErrorId 'VmExists,DfVm.PowerShell.Commands.NewDfVmCommand'
+        $oldKey = Get-Content (Join-Path $script:project 'vm/twice/id_ed25519.pub')
+        New-DfVm -Name twice -DiskSizeGB 2 -Force -Confirm:$false | Out-Null
+        Get-Content (Join-Path $script:project 'vm/twice/id_ed25519.pub') | Should -Not -Be $oldKey
+        (Get-DfVm twice).DiskSizeGB | Should -Be 2
+        Get-ChildItem (Join-Path $script:project 'vm') -Force | Where-Object Name -like '.*' | Should -BeNullOrEmpty
+    }
+
+    It 'Remove-DfVm -WhatIf lists what would go and deletes nothing; -Confirm:$false deletes only vm/<name>' {
+        New-DfVm -Name gone -DiskSizeGB 1 -Confirm:$false | Out-Null
+        $sibling = Join-Path $script:project 'keep.txt'
+        Set-Content $sibling 'x'
+        $what = Remove-DfVm -Name gone -WhatIf 6>&1 | Out-String
+        Test-Path (Join-Path $script:project 'vm/gone') | Should -BeTrue
+        Remove-DfVm -Name gone -Confirm:$false
+        Test-Path (Join-Path $script:project 'vm/gone') | Should -BeFalse
+        Test-Path $sibling | Should -BeTrue
+    }
+
+    It 'a bad config file names the file, the line and the key' {
+        $dir = Join-Path $script:project 'badcfg'
+        New-Item -ItemType Directory $dir | Out-Null
+        Set-Content (Join-Path $dir 'DfVm.config.psd1') "@{`n  VmName = 'ok'`n  Cpus = 'many'`n}"
+        Push-Location $dir
+        try {
+            $err = $null
+            Get-DfVm -ErrorVariable err -ErrorAction SilentlyContinue
+            $e = if ($err) { $err[0] } else { $null }
+        }
+        catch { $e = $_ }
+        finally { Pop-Location }
+        $e.FullyQualifiedErrorId | Should -Match '^ConfigInvalid'
+        $e.Exception.Message | Should -Match 'DfVm\.config\.psd1:3'
+        $e.Exception.Message | Should -Match "'Cpus'"
+    }
+
+    It 'a config file cannot run code' {
+        $dir = Join-Path $script:project 'evilcfg'
+        New-Item -ItemType Directory $dir | Out-Null
+        $marker = Join-Path $dir 'ran.txt'
+        Set-Content (Join-Path $dir 'DfVm.config.psd1') "@{ VmName = `$(Set-Content '$marker' 1; 'x') }"
+        Push-Location $dir
+        try { Get-DfVm -ErrorAction SilentlyContinue 2>$null } catch { } finally { Pop-Location }
+        Test-Path $marker | Should -BeFalse
+    }
+}

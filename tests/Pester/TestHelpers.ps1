@@ -1,0 +1,60 @@
+# Shared by every *.Tests.ps1: imports the built module and makes throwaway projects and VMs.
+# Tests end only the QEMU processes they started, by pid, and remove their VMs even when they fail.
+
+$modulePath = if ($env:DFVM_MODULE_PATH) { $env:DFVM_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/DfVm/DfVm.psd1' }
+Import-Module $modulePath -Force -ErrorAction Stop
+
+function New-TestProject {
+    param([string] $VmName = 'dfly', [string] $ExtraConfig = '')
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ('dfvm-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    Set-Content -Path (Join-Path $dir 'DfVm.config.psd1') -Value @"
+@{
+    VmName = '$VmName'
+    MemoryMB = 512
+    Cpus = 2
+$ExtraConfig
+}
+"@
+    return $dir
+}
+
+function Get-TestGuest {
+    # The Linux test guest built by build.ps1 (tests/guest/build-guest.sh); its folder holds guest.json.
+    $dir = $env:DFVM_TEST_GUEST
+    if (-not $dir -or -not (Test-Path (Join-Path $dir 'guest.json'))) {
+        $lines = & bash (Join-Path $PSScriptRoot '../guest/build-guest.sh')
+        if ($LASTEXITCODE -ne 0) { throw 'could not build the test guest' }
+        $dir = @($lines)[-1].Trim()
+        $env:DFVM_TEST_GUEST = $dir
+    }
+    return Get-Content (Join-Path $dir 'guest.json') -Raw | ConvertFrom-Json
+}
+
+function New-TestGuestVm {
+    # A VM of the Linux test guest: an overlay of the cached image, booted with its kernel and initrd.
+    param([Parameter(Mandatory)][string] $Name, [int] $SshPort = 0, [int] $MemoryMB = 512)
+    $g = Get-TestGuest
+    New-DfVm -Name $Name -BaseImage $g.disk -Kernel $g.kernel -Initrd $g.initrd -KernelArguments $g.append `
+        -DiskInterface virtio-blk -SshPort $SshPort -MemoryMB $MemoryMB -Confirm:$false
+}
+
+function Remove-TestProject {
+    # Stops every VM of the project (QEMU processes we started, by pid via the module) and deletes it.
+    param([Parameter(Mandatory)][string] $Path)
+    Push-Location $Path
+    try {
+        Get-DfVm -ErrorAction SilentlyContinue | ForEach-Object {
+            if ($_.ProcessId) { Stop-DfVm -Name $_.Name -Force -Confirm:$false -ErrorAction SilentlyContinue }
+            if ($_.ProcessId -and (Test-Path "/proc/$($_.ProcessId)")) { Stop-Process -Id $_.ProcessId -Force -ErrorAction SilentlyContinue }
+        }
+    }
+    finally { Pop-Location }
+    Get-ChildItem $Path -Recurse -Directory -ErrorAction SilentlyContinue | ForEach-Object { & chmod u+w $_.FullName 2>$null }
+    Remove-Item $Path -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+function Get-SerialText([string] $Name) {
+    $vm = Get-DfVm -Name $Name
+    return [IO.File]::ReadAllText($vm.SerialLogPath)
+}
