@@ -59,7 +59,8 @@ namespace DfVm.Core.Testing
             {
                 if (reader.TokenType == JsonTokenType.EndObject)
                 {
-                    return reader.CurrentDepth == 0 ? ev : null;
+                    // one object per line: anything after it means the line is text that happens to start with '{'
+                    return reader.CurrentDepth == 0 && !reader.Read() ? ev : null;
                 }
 
                 if (reader.TokenType != JsonTokenType.PropertyName)

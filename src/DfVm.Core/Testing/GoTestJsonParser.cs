@@ -37,6 +37,21 @@ namespace DfVm.Core.Testing
         /// <summary>Output kept per test or package; beyond it the rest is counted, not kept.</summary>
         public int MaxOutputCharsPerTest { get; set; } = 1000000;
 
+        /// <summary>Tests started and not yet ended, over all packages: all the per-test state held.</summary>
+        internal int OpenTestCount
+        {
+            get
+            {
+                int n = 0;
+                foreach (GoPackageRun pkg in packages.Values)
+                {
+                    n += pkg.Running.Count;
+                }
+
+                return n;
+            }
+        }
+
         /// <summary>Rows emitted so far.</summary>
         public long RowCount { get; private set; }
 
