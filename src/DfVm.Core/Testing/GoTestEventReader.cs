@@ -14,6 +14,16 @@ namespace DfVm.Core.Testing
             MaxDepth = 64,
         };
 
+        private static readonly byte[] TimeName = Encoding.UTF8.GetBytes("Time");
+        private static readonly byte[] ActionName = Encoding.UTF8.GetBytes("Action");
+        private static readonly byte[] PackageName = Encoding.UTF8.GetBytes("Package");
+        private static readonly byte[] TestName = Encoding.UTF8.GetBytes("Test");
+        private static readonly byte[] OutputName = Encoding.UTF8.GetBytes("Output");
+        private static readonly byte[] FailedBuildName = Encoding.UTF8.GetBytes("FailedBuild");
+        private static readonly byte[] ImportPathName = Encoding.UTF8.GetBytes("ImportPath");
+        private static readonly byte[] OutputTypeName = Encoding.UTF8.GetBytes("OutputType");
+        private static readonly byte[] ElapsedName = Encoding.UTF8.GetBytes("Elapsed");
+
         /// <summary>True and the event when the line is a JSON object with a string Action; false for anything else.</summary>
         public static bool TryRead(string line, out GoTestEvent ev)
         {
@@ -68,36 +78,43 @@ namespace DfVm.Core.Testing
                     return null;
                 }
 
-                string name = reader.GetString();
-                if (!reader.Read())
+                // compare names in place: no string per property
+                if (reader.ValueTextEquals(TimeName)) { Next(ref reader); ev.Time = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(ActionName)) { Next(ref reader); ev.Action = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(PackageName)) { Next(ref reader); ev.Package = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(TestName)) { Next(ref reader); ev.Test = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(OutputName)) { Next(ref reader); ev.Output = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(FailedBuildName)) { Next(ref reader); ev.FailedBuild = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(ImportPathName)) { Next(ref reader); ev.ImportPath = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(OutputTypeName)) { Next(ref reader); ev.OutputType = StringOrNull(ref reader); }
+                else if (reader.ValueTextEquals(ElapsedName))
                 {
-                    return null;
+                    Next(ref reader);
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double elapsed))
+                    {
+                        ev.Elapsed = elapsed;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
-
-                switch (name)
+                else
                 {
-                    case "Time": ev.Time = StringOrNull(ref reader); break;
-                    case "Action": ev.Action = StringOrNull(ref reader); break;
-                    case "Package": ev.Package = StringOrNull(ref reader); break;
-                    case "Test": ev.Test = StringOrNull(ref reader); break;
-                    case "Output": ev.Output = StringOrNull(ref reader); break;
-                    case "FailedBuild": ev.FailedBuild = StringOrNull(ref reader); break;
-                    case "ImportPath": ev.ImportPath = StringOrNull(ref reader); break;
-                    case "OutputType": ev.OutputType = StringOrNull(ref reader); break;
-                    case "Elapsed":
-                        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double elapsed))
-                        {
-                            ev.Elapsed = elapsed;
-                        }
-
-                        break;
-                    default:
-                        reader.Skip(); // unknown fields (Key, Value, future ones) are ignored
-                        break;
+                    Next(ref reader);
+                    reader.Skip(); // unknown fields (Key, Value, future ones) are ignored
                 }
             }
 
             return null; // ran out of input before the closing brace
+        }
+
+        private static void Next(ref Utf8JsonReader reader)
+        {
+            if (!reader.Read())
+            {
+                throw new JsonException("A property has no value.");
+            }
         }
 
         private static string StringOrNull(ref Utf8JsonReader reader)
