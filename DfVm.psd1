@@ -17,6 +17,7 @@
         'Remove-DfVm'
         'Invoke-DfVmCommand'
         'Reset-DfVmHostKey'
+        'Enter-DfVm'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
