@@ -283,7 +283,18 @@ namespace DfVm.Core.Instances
                     }
 
                     long serial = SerialLog.Length(paths.SerialLog);
-                    if (serial != lastSerial) { lastSerial = serial; lastSerialChange.Restart(); }
+                    if (serial != lastSerial)
+                    {
+                        lastSerial = serial;
+                        lastSerialChange.Restart();
+                        string tail = SerialLog.Tail(paths.SerialLog, 40);
+                        if (tail.Contains("Kernel panic") || tail.Contains("panic: ") || tail.Contains("Fatal trap"))
+                        {
+                            // No point waiting out the timeout: the guest's kernel has stopped.
+                            throw new DfVmException(ErrorIds.GuestNotReady, DfVmErrorKind.InvalidOperation,
+                                $"The guest kernel of VM '{def.Name}' panicked while booting; QEMU is left running for inspection (Stop-DfVm -Force ends it). Last 20 serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
+                        }
+                    }
                     if (kvmWatchdogSeconds > 0 && lastSerial == 0 && lastSerialChange.Elapsed.TotalSeconds > kvmWatchdogSeconds)
                     {
                         return false;
