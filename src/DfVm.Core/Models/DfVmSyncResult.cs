@@ -9,7 +9,7 @@ namespace DfVm
         public string Destination { get; set; }
         /// <summary>Files (not directories or symlinks) the host scan kept.</summary>
         public int FilesScanned { get; set; }
-        /// <summary>Entries (files, symlinks, directories) written into the guest.</summary>
+        /// <summary>Files and symlinks written into the guest (directory headers not counted).</summary>
         public int FilesSent { get; set; }
         /// <summary>Entries removed from the guest.</summary>
         public int FilesDeleted { get; set; }

@@ -92,14 +92,14 @@ namespace DfVm.Core.Sync
                 sender = await ApplyAsync(plan, held, destination, source, options.ManifestPath, tree, runner, throttle, ct)
                     .ConfigureAwait(false);
                 problems.AddRange(sender.Problems);
-                result.FilesSent = sender.Written.Count;
+                result.FilesSent = CountFiles(plan.Sends, new HashSet<string>(sender.Written, StringComparer.Ordinal));
                 result.FilesDeleted = plan.Deletes.Count;
                 result.BytesSent = sender.BytesWritten;
                 sendPaths = sender.Written;
             }
             else if (options.WhatIf)
             {
-                result.FilesSent = plan.Sends.Count;
+                result.FilesSent = CountFiles(plan.Sends, null);
                 result.FilesDeleted = plan.Deletes.Count;
             }
 
@@ -113,6 +113,12 @@ namespace DfVm.Core.Sync
 
             result.Duration = clock.Elapsed;
             return new SyncOutcome(result, sendPaths, plan.Deletes, options.WhatIf, problems, drift, runner.CommandsRun);
+        }
+
+        // Files and symlinks; directory headers sent to restore metadata are not counted.
+        private static int CountFiles(List<HostEntry> sends, HashSet<string> written)
+        {
+            return sends.Count(e => e.Type != SyncEntryType.Directory && (written == null || written.Contains(e.RelativePath)));
         }
 
         private static async Task<TarSender> ApplyAsync(SyncPlan plan, SyncManifest held, string destination, string source,
