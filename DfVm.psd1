@@ -18,6 +18,7 @@
         'Invoke-DfVmCommand'
         'Reset-DfVmHostKey'
         'Enter-DfVm'
+        'Sync-DfVmProject'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
