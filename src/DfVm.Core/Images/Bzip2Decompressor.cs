@@ -25,10 +25,10 @@ namespace DfVm.Core.Images
                 while (streams == 0 || StartsAnotherStream(input))
                 {
                     streams++;
-                    using (var bz = new BZip2InputStream(input) { IsStreamOwner = false })
+                    using (var bz = Decode(() => new BZip2InputStream(input) { IsStreamOwner = false }))
                     {
                         int read;
-                        while ((read = bz.Read(buffer, 0, buffer.Length)) > 0)
+                        while ((read = Decode(() => bz.Read(buffer, 0, buffer.Length))) > 0)
                         {
                             ct.ThrowIfCancellationRequested();
                             output.Write(buffer, 0, read);
@@ -41,6 +41,20 @@ namespace DfVm.Core.Images
                 md5.TransformFinalBlock(buffer, 0, 0);
                 meter?.Complete(input.Length);
                 return Md5File.ToHex(md5.Hash);
+            }
+        }
+
+        // The decoder reports corrupt input with all sorts of exceptions (even IndexOutOfRange):
+        // turn them into one InvalidDataException. Real I/O errors and cancellation pass through.
+        private static T Decode<T>(Func<T> step)
+        {
+            try
+            {
+                return step();
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && (!(e is IOException) || e is EndOfStreamException))
+            {
+                throw new InvalidDataException($"corrupt bzip2 data: {e.Message}", e);
             }
         }
 

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
-using ICSharpCode.SharpZipLib;
 
 namespace DfVm.Core.Images
 {
@@ -157,7 +156,7 @@ namespace DfVm.Core.Images
             {
                 return Bzip2Decompressor.Decompress(partPath, decompressPath, meter, ct);
             }
-            catch (Exception e) when (e is SharpZipBaseException || e is EndOfStreamException)
+            catch (InvalidDataException e)
             {
                 AtomicFile.TryDelete(decompressPath);
                 AtomicFile.TryDelete(partPath);
