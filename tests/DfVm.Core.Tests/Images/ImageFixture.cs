@@ -12,7 +12,7 @@ namespace DfVm.Core.Tests.Images
         // Compressing takes most of a second: do it once for all tests.
         private static readonly Lazy<(byte[] payload, byte[] compressed)> Shared = new Lazy<(byte[], byte[])>(() =>
         {
-            var payload = MakePayload(3 * 1024 * 1024, 1);
+            var payload = MakePayload(1024 * 1024, 1);
             return (payload, Bzip2(payload, Path.GetTempPath()));
         });
 

@@ -7,13 +7,14 @@ namespace DfVm.Core.Images.Iso9660
 {
     /// <summary>
     /// Lays out and encodes an ISO 9660 image with Rock Ridge entries (no Joliet, no El Torito):
-    /// system area, primary volume descriptor, terminator, L and M path tables, one sector of
-    /// SUSP continuation (the ER entry), directory extents, file extents.
+    /// system area, primary volume descriptor, terminator, L and M path tables, directory
+    /// extents, one sector of SUSP continuation (the ER entry), file extents.
     /// </summary>
     internal sealed class IsoImageWriter
     {
         private const int S = IsoEncoding.SectorSize;
         private const int FirstPathTableSector = 18;
+        private const uint PaddingSectors = 150;
         private const int DirectoryMode = RockRidge.ModeDirectory | 0x1ED; // 0755
 
         private readonly IsoDirectory _root;
@@ -35,23 +36,27 @@ namespace DfVm.Core.Images.Iso9660
             var pathTableSectors = IsoEncoding.Sectors(pathTableSize);
             var lPathTable = (uint)FirstPathTableSector;
             var mPathTable = lPathTable + pathTableSectors;
-            var ceSector = mPathTable + pathTableSectors;
 
-            // Record sizes do not depend on extents, so sizes first, then places.
-            var next = ceSector + 1;
+            // Record sizes do not depend on extents, so sizes first, then places. The CE
+            // area goes after the directories: libarchive reads the disc front to back and
+            // rejects a continuation that points behind the record it is reading.
+            var next = mPathTable + pathTableSectors;
             foreach (var d in dirs)
             {
-                d.SizeBytes = (uint)(IsoEncoding.Sectors(Pack(Records(d, ceSector)).Length) * S);
+                d.SizeBytes = (uint)(IsoEncoding.Sectors(Pack(Records(d, 0)).Length) * S);
                 d.Extent = next;
                 next += d.SizeBytes / S;
             }
+            var ceSector = next++;
             var files = dirs.SelectMany(d => d.Files).ToList();
             foreach (var f in files)
             {
                 f.Extent = next;
                 next += Math.Max(1u, IsoEncoding.Sectors(f.Content.Length)); // empty files get a sector of their own
             }
-            var totalSectors = next;
+            // Trailing zero sectors, as mastering tools add: readers that read ahead (old CD
+            // drivers, libburn's size probe) stay inside the image.
+            var totalSectors = next + PaddingSectors;
 
             var image = new byte[(long)totalSectors * S];
             WritePrimaryDescriptor(image, totalSectors, (uint)pathTableSize, lPathTable, mPathTable);
