@@ -21,6 +21,7 @@ namespace DfVm.Core.Tests.Images
         private readonly Task _loop;
         private readonly ConcurrentDictionary<string, byte[]> _files = new ConcurrentDictionary<string, byte[]>();
         private int _dropNextBodyAfter = -1;
+        private int _stallNextBodyAfter = -1;
 
         public FixtureHttpServer()
         {
@@ -47,6 +48,9 @@ namespace DfVm.Core.Tests.Images
 
         /// <summary>The next body sent for a file bigger than <paramref name="bytes"/> stops after that many bytes and the connection closes.</summary>
         public void DropNextBodyAfter(int bytes) => Interlocked.Exchange(ref _dropNextBodyAfter, bytes);
+
+        /// <summary>The next body for a file bigger than <paramref name="bytes"/> stops after that many bytes; the connection stays open, silent.</summary>
+        public void StallNextBodyAfter(int bytes) => Interlocked.Exchange(ref _stallNextBodyAfter, bytes);
 
         private async Task AcceptLoop()
         {
@@ -135,8 +139,20 @@ namespace DfVm.Core.Tests.Images
             var send = (int)length;
             var drop = content.Length > 4096 ? Interlocked.Exchange(ref _dropNextBodyAfter, -1) : -1;
             if (drop >= 0) send = Math.Min(send, drop);
+            var stall = content.Length > 4096 ? Interlocked.Exchange(ref _stallNextBodyAfter, -1) : -1;
+            if (stall >= 0) send = Math.Min(send, stall);
             await stream.WriteAsync(content, (int)start, send).ConfigureAwait(false);
             await stream.FlushAsync().ConfigureAwait(false);
+            if (stall >= 0)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
         }
 
         private static async Task WriteHeadAsync(NetworkStream stream, string status, Dictionary<string, string> headers)

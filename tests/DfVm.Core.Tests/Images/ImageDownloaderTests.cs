@@ -134,6 +134,35 @@ namespace DfVm.Core.Tests.Images
         }
 
         [Fact]
+        public async Task StalledTransferTimesOutKeepsPartAndResumes()
+        {
+            ServeImageAndSums();
+            _server.StallNextBodyAfter(100_000);
+            using (var impatient = new ImageDownloader { StallTimeout = TimeSpan.FromSeconds(1) })
+            {
+                var error = await Assert.ThrowsAsync<ImageDownloadException>(() => impatient.SaveAsync(Request(), null, CancellationToken.None));
+                Assert.Contains("no data for 1 s", error.Message);
+                Assert.Equal(100_000, new FileInfo(PartPath).Length);
+
+                var result = await impatient.SaveAsync(Request(), null, CancellationToken.None);
+                Assert.Contains(_server.Requests, r => r.Range == "bytes=100000-");
+                AssertWholeImage(result);
+            }
+        }
+
+        [Fact]
+        public async Task CancellingKeepsThePartialFile()
+        {
+            ServeImageAndSums();
+            _server.StallNextBodyAfter(50_000);
+            // The server goes silent after 50 000 bytes; the caller gives up long before the stall timeout.
+            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _downloader.SaveAsync(Request(), null, cts.Token));
+            Assert.Equal(50_000, new FileInfo(PartPath).Length);
+            Assert.False(File.Exists(ImagePath));
+        }
+
+        [Fact]
         public async Task WholePartAnswered416IsVerifiedAndUsed()
         {
             ServeImageAndSums();
