@@ -83,7 +83,7 @@ function Invoke-Build {
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DfVm.PowerShell/DfVm.PowerShell.csproj'), '-c', $Configuration, '-o', $publish, '-v', 'q', '--nologo')
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'dependencies')
-    Copy-Item (Join-Path $publish 'DfVm.dll'), (Join-Path $publish 'DfVm.pdb') $ModuleOut
+    Copy-Item (Join-Path $publish 'DfVm.dll'), (Join-Path $publish 'DfVm.pdb'), (Join-Path $publish 'DfVm.Models.dll') $ModuleOut
     foreach ($name in $Dependencies) {
         $dll = Join-Path $publish "$name.dll"
         if (Test-Path $dll) { Copy-Item $dll $deps }

@@ -27,14 +27,22 @@ Describe 'DfVm module' -Tag Unit {
         $out | Should -Contain 'warnings=0'
     }
 
-    It 'keeps SSH.NET out of the default load context' {
+    It 'keeps the engine and SSH.NET out of the default load context, output types in it' {
         $out = & pwsh -NoProfile -NonInteractive -Command @"
 Import-Module '$($script:manifest)'
+`$null = New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) ('alc-' + `$PID)) -Force
+Set-Location (Join-Path ([IO.Path]::GetTempPath()) ('alc-' + `$PID))
 Get-DfVm -Name nosuch -ErrorAction SilentlyContinue
-`$ssh = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Renci.SshNet' }
-[System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext([DfVm.DfVmInstance].Assembly).GetType().Name
+`$null = [Renci.SshNet.SshClient] 2>`$null
+foreach (`$n in 'DfVm.Core', 'DfVm.Models') {
+  `$a = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq `$n }
+  "`$n=" + [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$a).GetType().Name
+}
+'type=' + [DfVm.DfVmTestResult].FullName
 "@
-        $out | Select-Object -Last 1 | Should -Be 'DependencyLoadContext'
+        $out | Should -Contain 'DfVm.Core=DependencyLoadContext'
+        $out | Should -Contain 'DfVm.Models=DefaultAssemblyLoadContext'
+        $out | Should -Contain 'type=DfVm.DfVmTestResult'
     }
 
     It 'declares an output type on every cmdlet' {

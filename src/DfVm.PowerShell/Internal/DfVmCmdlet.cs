@@ -21,7 +21,25 @@ namespace DfVm.PowerShell
         protected CancellationToken CancellationToken => _cancel.Token;
 
         /// <summary>The project (config file, vm/ folder) found from the current directory.</summary>
-        internal ProjectContext Project => _project ?? (_project = ProjectContext.Discover(SessionState.Path.CurrentFileSystemLocation.ProviderPath));
+        internal ProjectContext Project
+        {
+            get
+            {
+                if (_project == null)
+                {
+                    try
+                    {
+                        _project = ProjectContext.Discover(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+                    }
+                    catch (DfVmException e)
+                    {
+                        // A bad DfVm.config.psd1 stops the command: nothing can go on without it.
+                        ThrowTerminatingError(ToErrorRecord(e));
+                    }
+                }
+                return _project;
+            }
+        }
 
         internal VmStore Store => new VmStore(Project.VmRoot);
 
