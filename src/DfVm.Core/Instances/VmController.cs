@@ -146,7 +146,17 @@ namespace DfVm.Core.Instances
                 var def = _store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
                 {
-                    reporter.Verbose($"VM '{def.Name}' is already running: nothing to do.");
+                    var running = _store.LoadState(paths);
+                    if (!options.NoWait && running != null && !running.Ready)
+                    {
+                        // Running but not yet reachable (an earlier start gave up waiting): wait, start nothing.
+                        reporter.Verbose($"VM '{def.Name}' is running but has not accepted SSH yet: waiting.");
+                        await WaitReadyAsync(def, paths, running.SshPort, options.Timeout, 0, reporter, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        reporter.Verbose($"VM '{def.Name}' is already running: nothing to do.");
+                    }
                     return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
                 }
 

@@ -245,7 +245,10 @@ namespace DfVm.Core.Ssh
         {
             if (pid <= 0 || _client == null || !_client.IsConnected) return;
             // Stop first so the tree cannot grow while it is walked, then kill leaves and root.
-            string script = "k(){ kill -STOP \"$1\" 2>/dev/null; for c in $(pgrep -P \"$1\"); do k \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }; k " + pid;
+            // pgrep where there is one (DragonFly); else ps + awk (busybox has no pgrep).
+            string script =
+                "kids(){ if command -v pgrep >/dev/null 2>&1; then pgrep -P \"$1\"; else ps -A -o pid= -o ppid= | awk -v p=\"$1\" '$2==p{print $1}'; fi; }; " +
+                "k(){ kill -STOP \"$1\" 2>/dev/null; for c in $(kids \"$1\"); do k \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }; k " + pid;
             _log("guest $ " + script);
             try
             {
