@@ -1,3 +1,4 @@
+#pragma warning disable CA1416 // these tests run on Linux only (real bsdtar, find, git)
 using System;
 using System.IO;
 using System.Linq;
