@@ -149,6 +149,24 @@ namespace DfVm.Core.Tests.Sync
         }
 
         [Fact]
+        public async Task AManifestNamingPathsOutsideTheDestinationIsNotTrusted()
+        {
+            using var box = new SyncSandbox();
+            box.Write("a", "a");
+            await box.SyncAsync();
+            string outside = Path.Combine(box.Root, "guest", "precious");
+            File.WriteAllText(outside, "must survive");
+            string json = File.ReadAllText(box.Manifest);
+            File.WriteAllText(box.Manifest, json.Replace("\"p\":\"a\"", "\"p\":\"../precious\""));
+            Assert.Contains("../precious", File.ReadAllText(box.Manifest));
+            SyncOutcome o = await box.SyncAsync();
+            Assert.True(File.Exists(outside));
+            Assert.Empty(o.Deleted);
+            Assert.Equal(2, o.GuestCommands); // treated as no manifest: list, then send
+            box.AssertInSync();
+        }
+
+        [Fact]
         public async Task AFifoInTheTreeDoesNotBlockTheSync()
         {
             using var box = new SyncSandbox();

@@ -142,7 +142,7 @@ namespace DfVm.Core.Tests.Sync
         }
 
         [Fact]
-        public void ArchiveIsReadableByGnuTarToo()
+        public async Task ArchiveIsReadableByGnuTarToo()
         {
             using var box = new SyncSandbox();
             string longName = string.Join("/", Enumerable.Repeat(new string('n', 120), 3)) + "/ünï.txt";
@@ -154,7 +154,7 @@ namespace DfVm.Core.Tests.Sync
             using (var fs = File.Create(archive))
             {
                 var sender = new TarSender(tree.Entries, new ProgressThrottle(null));
-                sender.WriteAsync(fs, CancellationToken.None).GetAwaiter().GetResult();
+                await sender.WriteAsync(fs, CancellationToken.None);
                 Assert.True(sender.Completed);
             }
             var psi = new ProcessStartInfo("tar") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
