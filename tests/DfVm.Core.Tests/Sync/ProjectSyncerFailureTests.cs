@@ -70,6 +70,39 @@ namespace DfVm.Core.Tests.Sync
         }
 
         [Fact]
+        public async Task SymlinkLeftByAFailedSyncWhereTheHostNowHasADirectoryIsReplaced()
+        {
+            using var box = new SyncSandbox();
+            string outside = Path.Combine(box.Root, "guest", "outside");
+            Directory.CreateDirectory(outside);
+            File.WriteAllText(Path.Combine(outside, "keep"), "outside the destination");
+            box.Write("x/f", "f");
+            box.Write("y.bin", Content(3, 400_000));
+            await box.SyncAsync();
+
+            // x becomes a symlink to a directory outside; the sync dies after extracting it.
+            Directory.Delete(box.Src("x"), true);
+            box.Link("x", "../outside");
+            box.Write("y.bin", Content(4, 400_000));
+            box.Shell.KillAfterStdinBytes = 100_000;
+            await Assert.ThrowsAsync<SyncFailedException>(() => box.SyncAsync());
+            // bsdtar defers symlinks: a killed tar leaves an empty placeholder file at x. Had
+            // only the confirmation been lost, the guest would hold the symlink itself: make it so.
+            Assert.True(File.Exists(box.Dst("x")));
+            File.Delete(box.Dst("x"));
+            File.CreateSymbolicLink(box.Dst("x"), "../outside");
+
+            // x is a directory again: the guest's symlink must go, not be extracted through.
+            File.Delete(box.Src("x"));
+            box.Write("x/f", "f2");
+            SyncOutcome o = await box.SyncAsync();
+            Assert.Null(new DirectoryInfo(box.Dst("x")).LinkTarget);
+            box.AssertInSync();
+            Assert.Equal(new[] { "keep" }, Directory.GetFileSystemEntries(outside).Select(Path.GetFileName));
+            Assert.Equal("outside the destination", File.ReadAllText(Path.Combine(outside, "keep")));
+        }
+
+        [Fact]
         public async Task CancelledSyncIsRepairedByTheNextOne()
         {
             using var box = new SyncSandbox();
