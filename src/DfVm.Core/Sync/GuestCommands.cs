@@ -24,23 +24,38 @@ namespace DfVm.Core.Sync
         }
 
         /// <summary>
-        /// Removes the paths read from stdin (one "./path" a line) with rm -rf, in batches.
-        /// A missing destination means there is nothing to remove.
+        /// Reads lines "r./path" (rm -rf, batched) and "n./path" (remove unless it is a real
+        /// directory) from stdin, in order; a pending batch runs before each "n" line so a
+        /// parent is gone before its child is looked at. A missing destination means there is
+        /// nothing to remove.
         /// </summary>
         public static string Delete(string destination)
         {
             return "cd " + Quote(destination) + " 2>/dev/null || exit 0; st=0; set --; " +
-                   "while IFS= read -r p; do set -- \"$@\" \"$p\"; " +
-                   "if [ $# -ge 200 ]; then rm -rf -- \"$@\" || st=1; set --; fi; done; " +
+                   "while IFS= read -r l; do p=${l#?}; case $l in " +
+                   "n*) if [ $# -gt 0 ]; then rm -rf -- \"$@\" || st=1; set --; fi; " +
+                   "if [ -L \"$p\" ] || { [ -e \"$p\" ] && [ ! -d \"$p\" ]; }; then rm -f -- \"$p\" || st=1; fi;; " +
+                   "*) set -- \"$@\" \"$p\"; if [ $# -ge 200 ]; then rm -rf -- \"$@\" || st=1; set --; fi;; " +
+                   "esac; done; " +
                    "if [ $# -gt 0 ]; then rm -rf -- \"$@\" || st=1; fi; exit $st";
         }
 
-        public static byte[] DeleteInput(IEnumerable<string> relativePaths)
+        public static byte[] DeleteInput(IEnumerable<string> removeTrees, IEnumerable<string> clearIfNotDirectory)
         {
-            var sb = new StringBuilder();
-            foreach (string p in relativePaths)
+            var lines = new List<string>();
+            foreach (string p in removeTrees)
             {
-                sb.Append("./").Append(p).Append('\n');
+                lines.Add("r./" + p);
+            }
+            foreach (string p in clearIfNotDirectory)
+            {
+                lines.Add("n./" + p);
+            }
+            lines.Sort((a, b) => string.CompareOrdinal(a.Substring(1), b.Substring(1)));
+            var sb = new StringBuilder();
+            foreach (string l in lines)
+            {
+                sb.Append(l).Append('\n');
             }
             return Encoding.UTF8.GetBytes(sb.ToString());
         }

@@ -134,11 +134,12 @@ namespace DfVm.Core.Sync
                 SyncManifest.Delete(manifestPath);
             }
 
-            if (plan.Deletes.Count > 0)
+            if (plan.Deletes.Count > 0 || plan.ClearIfNotDirectory.Count > 0)
             {
-                throttle.Report("Deleting", 0, plan.Deletes.Count, 0, 0, plan.Deletes[0], force: true);
+                throttle.Report("Deleting", 0, plan.Deletes.Count, 0, 0, plan.Deletes.FirstOrDefault(), force: true);
                 await runner.RunAsync("Deleting in the destination", GuestCommands.Delete(destination),
-                    GuestCommandRunner.Bytes(GuestCommands.DeleteInput(plan.Deletes)), ct).ConfigureAwait(false);
+                    GuestCommandRunner.Bytes(GuestCommands.DeleteInput(plan.Deletes, plan.ClearIfNotDirectory)), ct)
+                    .ConfigureAwait(false);
                 throttle.Report("Deleting", plan.Deletes.Count, plan.Deletes.Count, 0, 0, null, force: true);
             }
 

@@ -86,12 +86,36 @@ namespace DfVm.Core.Sync
                 {
                     return null;
                 }
+                foreach (ManifestEntry e in m.Entries)
+                {
+                    if (e == null || !IsSafeRelativePath(e.Path))
+                    {
+                        return null; // its paths are deleted in the guest: never trust one that leaves the destination
+                    }
+                }
                 return m;
             }
             catch (Exception ex) when (ex is JsonException || ex is IOException || ex is UnauthorizedAccessException)
             {
                 return null;
             }
+        }
+
+        /// <summary>A non-empty '/'-separated relative path with no empty, "." or ".." component and no line break.</summary>
+        internal static bool IsSafeRelativePath(string path)
+        {
+            if (string.IsNullOrEmpty(path) || path.IndexOf('\n') >= 0 || path.IndexOf('\r') >= 0 || path.IndexOf('\0') >= 0)
+            {
+                return false;
+            }
+            foreach (string part in path.Split('/'))
+            {
+                if (part.Length == 0 || part == "." || part == "..")
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         public void Save(string path)

@@ -6,9 +6,10 @@ namespace DfVm.Core.Sync
     /// <summary>What one sync must do: deletions first, then the entries to stream (in tree order).</summary>
     internal sealed class SyncPlan
     {
-        public SyncPlan(List<string> deletes, List<HostEntry> sends)
+        public SyncPlan(List<string> deletes, List<string> clearIfNotDirectory, List<HostEntry> sends)
         {
             Deletes = deletes;
+            ClearIfNotDirectory = clearIfNotDirectory;
             Sends = sends;
         }
 
@@ -16,7 +17,12 @@ namespace DfVm.Core.Sync
         public List<string> Deletes { get; }
         /// <summary>Host entries to send, parents before children.</summary>
         public List<HostEntry> Sends { get; }
-        public bool IsEmpty => Deletes.Count == 0 && Sends.Count == 0;
+        /// <summary>
+        /// Unknown paths the host has as directories: whatever non-directory the guest may hold
+        /// there (a symlink tar would refuse to extract through) is removed; a directory is kept.
+        /// </summary>
+        public List<string> ClearIfNotDirectory { get; }
+        public bool IsEmpty => Deletes.Count == 0 && Sends.Count == 0 && ClearIfNotDirectory.Count == 0;
 
         /// <summary>
         /// Plans against the manifest of what the guest holds (incremental), or, when there is
@@ -26,6 +32,7 @@ namespace DfVm.Core.Sync
             Dictionary<string, SyncEntryType> guestListing)
         {
             var deletes = new HashSet<string>(StringComparer.Ordinal);
+            var clear = new HashSet<string>(StringComparer.Ordinal);
             var send = new HashSet<string>(StringComparer.Ordinal);
 
             if (manifest == null)
@@ -65,7 +72,11 @@ namespace DfVm.Core.Sync
                     if (held != e.Type)
                     {
                         // Another type (or unknown): clear the way unless a directory may simply be updated.
-                        if (!(held == SyncEntryType.Unknown && e.Type == SyncEntryType.Directory))
+                        if (held == SyncEntryType.Unknown && e.Type == SyncEntryType.Directory)
+                        {
+                            clear.Add(e.RelativePath);
+                        }
+                        else
                         {
                             deletes.Add(e.RelativePath);
                         }
@@ -115,7 +126,17 @@ namespace DfVm.Core.Sync
             {
                 deletes.RemoveWhere(p => dir.Length == 0 || p.StartsWith(dir + "/", StringComparison.Ordinal));
             }
-            return new SyncPlan(Minimal(deletes), sends);
+            List<string> minimal = Minimal(deletes);
+            var clearList = new List<string>();
+            foreach (string p in clear)
+            {
+                if (!UnderAny(p, deletes))
+                {
+                    clearList.Add(p);
+                }
+            }
+            clearList.Sort(StringComparer.Ordinal);
+            return new SyncPlan(minimal, clearList, sends);
         }
 
         private static bool SameAsHeld(HostEntry e, ManifestEntry m)
@@ -141,23 +162,26 @@ namespace DfVm.Core.Sync
             var result = new List<string>(sorted.Count);
             foreach (string p in sorted)
             {
-                bool covered = false;
-                int slash = p.IndexOf('/');
-                while (slash > 0)
-                {
-                    if (deletes.Contains(p.Substring(0, slash)))
-                    {
-                        covered = true;
-                        break;
-                    }
-                    slash = p.IndexOf('/', slash + 1);
-                }
-                if (!covered)
+                if (!UnderAny(p, deletes))
                 {
                     result.Add(p);
                 }
             }
             return result;
+        }
+
+        private static bool UnderAny(string path, HashSet<string> set)
+        {
+            int slash = path.IndexOf('/');
+            while (slash > 0)
+            {
+                if (set.Contains(path.Substring(0, slash)))
+                {
+                    return true;
+                }
+                slash = path.IndexOf('/', slash + 1);
+            }
+            return false;
         }
     }
 }

@@ -57,6 +57,13 @@ namespace DfVm.Core.Sync
                             await writer.WriteSymlinkAsync(e, ct).ConfigureAwait(false);
                             break;
                         default:
+                            if (e.Size == 0)
+                            {
+                                // Never opened: an empty file needs no read, and a FIFO or device
+                                // (which stat as empty files here) must not block the sync.
+                                Files[e.RelativePath] = await writer.WriteFileAsync(e, Stream.Null, null, ct).ConfigureAwait(false);
+                                break;
+                            }
                             FileStream fs = Open(e);
                             if (fs == null)
                             {

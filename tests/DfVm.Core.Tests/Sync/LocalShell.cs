@@ -19,7 +19,7 @@ namespace DfVm.Core.Tests.Sync
 
         public List<string> Commands { get; } = new List<string>();
 
-        /// <summary>When set, the next command that receives more stdin bytes than this is killed (once).</summary>
+        /// <summary>When set, the first command that receives more stdin bytes than this is killed (once).</summary>
         public long? KillAfterStdinBytes { get; set; }
 
         /// <summary>Extra environment for the commands (e.g. a PATH without sha256sum).</summary>
@@ -66,8 +66,11 @@ namespace DfVm.Core.Tests.Sync
                     Stream target = stdin;
                     if (killAfter.HasValue)
                     {
-                        KillAfterStdinBytes = null;
-                        target = new KillingStream(stdin, killAfter.Value, () => KillQuietly(process));
+                        target = new KillingStream(stdin, killAfter.Value, () =>
+                        {
+                            KillAfterStdinBytes = null;
+                            KillQuietly(process);
+                        });
                     }
                     await writeStdin(target, cancellationToken).ConfigureAwait(false);
                 }
