@@ -98,6 +98,16 @@ namespace DfVm.PowerShell
             }
         }
 
+        /// <summary>
+        /// ShouldProcess that -Force answers without a prompt (-WhatIf still only reports).
+        /// Nothing prompts when -Force or -Confirm:$false is given.
+        /// </summary>
+        protected bool ShouldProcessUnlessForced(string target, string action, bool force)
+        {
+            if (force && !MyInvocation.BoundParameters.ContainsKey("WhatIf")) return true;
+            return ShouldProcess(target, action);
+        }
+
         protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));
 
         /// <summary>Queues what worker threads produce; only the pipeline thread writes.</summary>
