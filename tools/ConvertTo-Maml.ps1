@@ -498,7 +498,8 @@ function ConvertTo-AboutText([string] $Path) {
     $fence = $false
     $flushBody = {
         foreach ($b in Get-Block $body) {
-            $out.Add('')
+            # A blank line between blocks and under subtopic titles, none under a TOPIC-level heading.
+            if ($out[$out.Count - 1].StartsWith('  ')) { $out.Add('') }
             if ($b.Kind -eq 'code') {
                 foreach ($l in $b.Text -split "`n") { $out.Add(("        $l").TrimEnd()) }
             }
