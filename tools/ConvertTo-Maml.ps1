@@ -43,8 +43,9 @@ $NsDev = 'http://schemas.microsoft.com/maml/dev/2004/10'
 $NsMsHelp = 'http://msdn.microsoft.com/mshelp'
 
 function Stop-WithError([string] $Message) {
-    [Console]::Error.WriteLine("ConvertTo-Maml: $Message")
-    exit 1
+    # A terminating error, not 'exit': build.ps1 runs this script with '&', where an exit code
+    # would go unnoticed but a throw stops the build. Run as 'pwsh -File', it exits with 1.
+    throw "ConvertTo-Maml: $Message"
 }
 
 # ---------------------------------------------------------------- cmdlet metadata (child pwsh)

@@ -200,6 +200,33 @@ Describe 'Markdown <Name>.md' -Tag Unit -ForEach $markdownCases {
     }
 }
 
+Describe 'tools/ConvertTo-Maml.ps1' -Tag Unit {
+    BeforeAll {
+        $script:tool = Join-Path $PSScriptRoot '../../tools/ConvertTo-Maml.ps1'
+        $script:tmp = Join-Path ([IO.Path]::GetTempPath()) ('dfvm-help-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory -Path $script:tmp | Out-Null
+    }
+    AfterAll { Remove-Item $script:tmp -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'fails, naming the cmdlet, when an exported cmdlet has no markdown file' {
+        $victim = (Get-Command -Module DfVm -CommandType Cmdlet | Sort-Object Name | Select-Object -First 1).Name
+        $docs = New-Item -ItemType Directory -Path (Join-Path $script:tmp 'docs')
+        Get-ChildItem $script:docs -Filter '*.md' | Where-Object BaseName -NE $victim | Copy-Item -Destination $docs
+        $out = & pwsh -NoProfile -NonInteractive -File $script:tool -DocsPath $docs -ModulePath $script:moduleDir -OutputPath (Join-Path $script:tmp 'en-US') 2>&1
+        $LASTEXITCODE | Should -Not -Be 0
+        ($out -join "`n") | Should -Match "no help markdown for exported cmdlet\(s\): $([regex]::Escape($victim))"
+    }
+
+    It 'writes MAML that loads, one command per exported cmdlet' {
+        $out = Join-Path $script:tmp 'ok'
+        & pwsh -NoProfile -NonInteractive -File $script:tool -DocsPath $script:docs -ModulePath $script:moduleDir -OutputPath $out *> $null
+        $LASTEXITCODE | Should -Be 0
+        [xml] $xml = Get-Content (Join-Path $out 'DfVm.dll-Help.xml') -Raw
+        @($xml.helpItems.command).Count | Should -Be @(Get-Command -Module DfVm -CommandType Cmdlet).Count
+        Test-Path (Join-Path $out 'about_DfVm.help.txt') | Should -BeTrue
+    }
+}
+
 Describe 'about_DfVm' -Tag Unit {
     It 'is built into en-US as about_DfVm.help.txt' {
         $file = Join-Path $script:moduleDir 'en-US/about_DfVm.help.txt'
