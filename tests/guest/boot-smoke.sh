@@ -70,9 +70,12 @@ EXTRA=()
 if [ $PFI = 1 ]; then
 	mkdir -p "$TMP/pfi"
 	printf 'pfi_script=smoke.sh\npfi_shutdown=YES\n' >"$TMP/pfi/pfi.conf"
+	# waits (at most 120 s) for the go-ahead the SSH checks below leave in /tmp
 	cat >"$TMP/pfi/smoke.sh" <<'EOF'
 echo "smoke pfi: PATH=$PATH"
 echo "pfi was here" > /root/pfi-ran
+n=0
+while [ ! -e /tmp/pfi-go ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
 sync
 echo "smoke pfi: done"
 EOF
@@ -133,6 +136,10 @@ printf '%s\n' "$OUT" | sed 's/^/  dfuser> /' >&2
 [ "$OUT" = "$(printf '1000\n0\n42')" ] || fail "dfuser: unexpected output"
 
 if [ $PFI = 1 ]; then
+	OUT=$("${SSH[@]}" root@127.0.0.1 "/bin/sh -c 'cat /root/pfi-ran; cat /root/.ssh/authorized_keys; touch /tmp/pfi-go'") ||
+		fail "ssh for the PFI check failed"
+	grep -q '^pfi was here$' <<<"$OUT" || fail "the PFI script did not run"
+	grep -qF "$(cut -d' ' -f2 "$TMP/id_ed25519.pub")" <<<"$OUT" || fail "PFI authorized_keys not installed"
 	# The PFI script asked for power-off: wait for QEMU to exit by itself.
 	for _ in $(seq 600); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$QEMU_PID" 2>/dev/null && fail "guest did not power off after the PFI script"

@@ -262,7 +262,7 @@ cp -a "$HERE/gowarm" "$WORK/gowarm"
 
 # Boot-time entropy (see seedrng/main.go): without it ssh-keygen and sshd wait ~10 s for the
 # kernel's generator under TCG.
-(cd "$HERE/seedrng" && CGO_ENABLED=0 GOFLAGS= GOPROXY=off GOCACHE="$OUT_ROOT/.gocache" \
+(cd "$HERE/seedrng" && CGO_ENABLED=0 GOFLAGS='' GOPROXY=off GOCACHE="$OUT_ROOT/.gocache" \
 	/usr/bin/go build -trimpath -ldflags='-s -w' -o "$ROOT/usr/sbin/dfvm-seedrng" main.go)
 mkdir -p "$ROOT/var/lib/dfvm"
 head -c 64 /dev/urandom >"$ROOT/var/lib/dfvm/random-seed"
