@@ -131,3 +131,41 @@ Describe 'Errors without a VM' -Tag Unit {
         Test-Path $marker | Should -BeFalse
     }
 }
+
+Describe 'Views and error ids' -Tag Unit {
+    BeforeAll { . $PSScriptRoot/TestHelpers.ps1 }
+
+    It 'gives <_> a table view and a list view' -ForEach @(
+        'DfVm.DfVmInstance', 'DfVm.DfVmCommandResult', 'DfVm.DfVmTestResult', 'DfVm.DfVmSyncResult',
+        'DfVm.DfVmSnapshot', 'DfVm.DfVmImage', 'DfVm.DfVmConfig'
+    ) {
+        $views = (Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion).FormatViewDefinition
+        $views.Control.GetType().Name | Should -Contain 'TableControl'
+        $views.Control.GetType().Name | Should -Contain 'ListControl'
+    }
+
+    It 'has a view for every output type a cmdlet declares' {
+        $types = Get-Command -Module DfVm -CommandType Cmdlet | ForEach-Object { $_.OutputType.Name } |
+            Where-Object { $_ -like 'DfVm.*' } | Sort-Object -Unique
+        foreach ($t in $types) {
+            Get-FormatData -TypeName $t -PowerShellVersion $PSVersionTable.PSVersion | Should -Not -BeNullOrEmpty -Because "$t needs a view"
+        }
+    }
+
+    It 'produces every error id the module defines somewhere in the tests' {
+        # Every stable id (a const string naming an ErrorId) must be asserted by some test.
+        $root = Join-Path $PSScriptRoot '../..'
+        $sources = Get-ChildItem (Join-Path $root 'src') -Recurse -Filter *.cs
+        $ids = foreach ($f in $sources) {
+            $text = Get-Content $f.FullName -Raw
+            [regex]::Matches($text, 'const string (\w+) = nameof\(\1\)') | ForEach-Object { $_.Groups[1].Value }
+            [regex]::Matches($text, 'ErrorId\w*\s*=>\s*"(\w+)"') | ForEach-Object { $_.Groups[1].Value }
+            [regex]::Matches($text, 'const string \w+ = "(\w+)";\s*//\s*error id') | ForEach-Object { $_.Groups[1].Value }
+        }
+        $ids = $ids | Sort-Object -Unique
+        $ids.Count | Should -BeGreaterThan 10
+        $tests = (Get-ChildItem (Join-Path $root 'tests') -Recurse -Include *.ps1, *.cs | Get-Content -Raw) -join "`n"
+        $missing = $ids | Where-Object { $tests -notmatch "\b$_\b" }
+        $missing | Should -BeNullOrEmpty -Because 'each error id must be produced and asserted by a test'
+    }
+}
