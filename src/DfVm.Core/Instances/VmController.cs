@@ -488,7 +488,9 @@ namespace DfVm.Core.Instances
                 }
                 if (watch.Elapsed > TimeSpan.FromSeconds(20))
                 {
-                    throw new DfVmException(ErrorIds.StopTimeout, DfVmErrorKind.Timeout, $"QEMU pid {pid} of VM '{paths.Name}' would not end.", paths.Name);
+                    // Only a process stuck in the kernel survives SIGKILL; nothing more can be done from here.
+                    reporter?.Warning($"QEMU pid {pid} of VM '{paths.Name}' has not ended 10 s after SIGKILL (stuck in the kernel?).");
+                    return;
                 }
                 await Task.Delay(50, ct).ConfigureAwait(false);
             }
