@@ -124,54 +124,109 @@ namespace DfVm.Core.Snapshots
             File.Delete(files.Journal);
         }
 
+        /// <summary>
+        /// A running VM: pause, save memory and devices, quit QEMU, do the stopped checkpoint, then relaunch
+        /// QEMU on the new overlay from the saved state, same SSH port, so the guest runs on where it was.
+        /// QEMU never has a file renamed under it: it reopens images by path (a read-only switch after
+        /// blockdev-snapshot does), so a rename under a running QEMU could swap a layer for another file.
+        /// </summary>
         private async Task CheckpointRunningAsync(SnapshotPaths files, SnapshotRecord record, IOperationReporter reporter, CancellationToken ct)
         {
-            string image = files.Image(record.Name);
-            using (var qmp = await QmpClient.ConnectAsync(files.Vm.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+            var paths = files.Vm;
+            string name = record.Name;
+            var paused = Stopwatch.StartNew();
+            bool wasRunning;
+            SnapshotJournal journal;
+            using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
             {
                 string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                 if (status != "running" && status != "paused")
                 {
                     throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
-                        $"VM '{files.Vm.Name}' is '{status}' in QEMU: a live snapshot needs it running or paused.", files.Vm.Name);
+                        $"VM '{paths.Name}' is '{status}' in QEMU: a live snapshot needs it running or paused.", paths.Name);
                 }
-                bool wasRunning = status == "running";
-                string top = await LiveState.TopNodeAsync(qmp, ct).ConfigureAwait(false);
-                var journal = new SnapshotJournal
+                wasRunning = status == "running";
+                journal = new SnapshotJournal
                 {
                     Operation = SnapshotJournal.Checkpoint,
-                    Snapshot = record.Name,
+                    Snapshot = name,
                     Record = record,
                     WasRunning = wasRunning,
-                    OverlayNode = LiveState.NewOverlayNode(),
+                    PreviousState = _store.LoadState(paths) ?? new VmRuntimeState(),
                 };
-                ulong size = QcowHeader.Read(files.Vm.Disk).VirtualSize;
                 Step("journal");
                 SnapshotFiles.WriteJournal(files, journal);
                 Step("stop");
-                var paused = Stopwatch.StartNew();
+                paused.Restart();
                 if (wasRunning) await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
-                Step("overlay");
-                await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, image, size, ct).ConfigureAwait(false);
-                Step("rename-disk");
-                Native.Rename(files.Vm.Disk, image);
-                Step("switch");
-                await LiveState.SwitchToOverlayAsync(qmp, top, journal.OverlayNode, files.DiskTemp, ct).ConfigureAwait(false);
-                Step("rename-overlay");
-                Native.Rename(files.DiskTemp, files.Vm.Disk);
                 Step("save-state");
-                await LiveState.SaveAsync(qmp, files.StateTemp(record.Name), SaveTimeout, ct).ConfigureAwait(false);
-                Step("rename-state");
-                Native.Rename(files.StateTemp(record.Name), files.State(record.Name));
-                Step("commit");
-                record.Live = true;
-                SnapshotFiles.Commit(files, record);
-                Step("resume");
-                if (wasRunning) await qmp.ExecuteAsync("cont", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
-                reporter.Verbose($"VM '{files.Vm.Name}' was paused for {paused.Elapsed.TotalSeconds:0.000} s.");
-                Step("journal-delete");
-                File.Delete(files.Journal);
+                await LiveState.SaveAsync(qmp, files.StateTemp(name), SaveTimeout, ct).ConfigureAwait(false);
+                Step("mark-saved");
+                journal.StateSaved = true;
+                SnapshotFiles.WriteJournal(files, journal);
             }
+            Step("quit");
+            await _controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+            ulong size = QcowHeader.Read(paths.Disk).VirtualSize;
+            Step("overlay");
+            await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, files.Image(name), size, ct).ConfigureAwait(false);
+            Step("rename-disk");
+            Native.Rename(paths.Disk, files.Image(name));
+            Step("rename-overlay");
+            Native.Rename(files.DiskTemp, paths.Disk);
+            Step("rename-state");
+            Native.Rename(files.StateTemp(name), files.State(name));
+            Step("commit");
+            record.Live = true;
+            SnapshotFiles.Commit(files, record);
+            Step("relaunch");
+            await ResumeAsync(paths, files.State(name), journal, reporter, ct).ConfigureAwait(false);
+            reporter.Verbose($"VM '{paths.Name}' was paused for {paused.Elapsed.TotalSeconds:0.000} s.");
+            Step("journal-delete");
+            File.Delete(files.Journal);
+        }
+
+        /// <summary>
+        /// Relaunches the VM from the state it was just saved in. Nothing changed for the guest: its boot id,
+        /// start time, readiness and the host's sync manifest are carried over.
+        /// </summary>
+        private async Task ResumeAsync(VmPaths paths, string statePath, SnapshotJournal journal, IOperationReporter reporter, CancellationToken ct)
+        {
+            var before = journal.PreviousState;
+            byte[] manifest = File.Exists(paths.SyncManifest) ? File.ReadAllBytes(paths.SyncManifest) : null;
+            var start = new StartOptions
+            {
+                CallerHoldsLock = true,
+                NoWait = true,
+                IncomingStatePath = statePath,
+                SshPort = before.SshPort > 0 ? before.SshPort : (int?)null,
+            };
+            try
+            {
+                await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DfVmException || e is IOException)
+            {
+                throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                    $"Snapshot '{journal.Snapshot}' of VM '{paths.Name}' was taken, but the VM could not run on from it: {e.Message} " +
+                    $"It is stopped; Restore-DfVmSnapshot -Name {paths.Name} -SnapshotName {journal.Snapshot} resumes it.", paths.Name, e);
+            }
+            if (!journal.WasRunning)
+            {
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+                {
+                    await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                }
+            }
+            var now = _store.LoadState(paths);
+            if (now != null && before.BootId != null)
+            {
+                now.BootId = before.BootId;
+                now.StartTime = before.StartTime;
+                now.Ready = before.Ready;
+                _store.SaveState(paths, now);
+            }
+            if (manifest != null) AtomicFile.WriteAllBytes(paths.SyncManifest, manifest);
         }
 
         private static string UniqueDefaultName(SnapshotPaths files, string vmName)

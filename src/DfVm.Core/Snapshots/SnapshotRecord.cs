@@ -30,10 +30,12 @@ namespace DfVm.Core.Snapshots
         public string Snapshot { get; set; }
         /// <summary>Checkpoint: the metadata to write at the commit; remove: the metadata removed (for the record).</summary>
         public SnapshotRecord Record { get; set; }
-        /// <summary>Checkpoint of a running QEMU: it was paused by us and must run again afterwards.</summary>
+        /// <summary>Checkpoint of a running VM: the guest was running (not paused) and must run again afterwards.</summary>
         public bool WasRunning { get; set; }
-        /// <summary>Checkpoint of a running QEMU: the block node name of the new overlay (tells whether QEMU switched to it).</summary>
-        public string OverlayNode { get; set; }
+        /// <summary>Checkpoint of a running VM: its run-time state before QEMU was relaunched (SSH port, boot id, readiness).</summary>
+        public DfVm.Core.Instances.VmRuntimeState PreviousState { get; set; }
+        /// <summary>Live checkpoint: the memory file is complete (set before QEMU is told to quit).</summary>
+        public bool StateSaved { get; set; }
         /// <summary>Remove: fold the snapshot into its dependants first.</summary>
         public bool Merge { get; set; }
     }

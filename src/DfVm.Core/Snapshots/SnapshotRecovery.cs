@@ -14,9 +14,9 @@ namespace DfVm.Core.Snapshots
     /// Brings a VM back to a whole state after a checkpoint or remove was cut short, from its journal:
     /// <list type="bullet">
     /// <item>checkpoint: once disk.qcow2 has been renamed to the snapshot's layer, the snapshot is finished
-    /// (roll forward); before that, leftovers are removed (roll back). With a live QEMU that has not yet
-    /// switched to the new overlay, the rename is undone instead, so QEMU never writes into a snapshot.
-    /// A paused guest is given back its run state.</item>
+    /// (roll forward); before that, leftovers are removed (roll back). A live checkpoint cut short while
+    /// its QEMU still runs is undone and the guest let run again; one cut short after QEMU quit leaves a
+    /// live snapshot the VM can be restored from.</item>
     /// <item>remove: finished (the remaining merges, then the files).</item>
     /// </list>
     /// Every step is idempotent: recovery itself may be cut short and run again.
@@ -69,16 +69,39 @@ namespace DfVm.Core.Snapshots
 
         private async Task RecoverCheckpointAsync(SnapshotJournal journal, CancellationToken ct)
         {
-            string name = journal.Snapshot;
             var controller = new VmController(new VmStore(Path.GetDirectoryName(_paths.Directory)));
-            if (journal.OverlayNode != null && controller.RunningPid(_paths) != null)
+            if (journal.PreviousState != null && controller.RunningPid(_paths) != null)
             {
+                // A live checkpoint renames nothing while QEMU runs: a QEMU alive now is either the old one
+                // (cut short before it quit: nothing renamed yet) or the relaunched one (after the commit).
                 try
                 {
                     using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
                     {
-                        await RecoverLiveAsync(qmp, journal, ct).ConfigureAwait(false);
-                        return;
+                        string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
+                        if (status == "inmigrate" || status == "prelaunch")
+                        {
+                            Step("kill-relaunch");
+                            _reporter.Warning($"VM '{_paths.Name}' was being resumed from snapshot '{journal.Snapshot}' when that was interrupted: it is stopped. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it.");
+                            qmp.Dispose();
+                            await controller.KillAsync(_paths, _reporter, ct).ConfigureAwait(false);
+                            controller.CleanStale(_paths, _reporter);
+                        }
+                        else
+                        {
+                            if (!File.Exists(_files.Metadata(journal.Snapshot)))
+                            {
+                                Step("discard");
+                                SnapshotFiles.DeleteIfExists(_files.StateTemp(journal.Snapshot));
+                                SnapshotFiles.DeleteIfExists(_files.DiskTemp);
+                            }
+                            if (journal.WasRunning && status != "running")
+                            {
+                                Step("resume");
+                                await qmp.ExecuteAsync("cont", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                            }
+                            return;
+                        }
                     }
                 }
                 catch (Exception e) when (e is QmpException || e is IOException)
@@ -87,86 +110,57 @@ namespace DfVm.Core.Snapshots
                     _reporter.Verbose($"QEMU of VM '{_paths.Name}' is gone ({e.Message}); recovering its files only.");
                 }
             }
-            RecoverFiles(journal);
+            await RecoverFilesAsync(journal, ct).ConfigureAwait(false);
+            if (journal.PreviousState != null && File.Exists(_files.Metadata(journal.Snapshot)) && controller.RunningPid(_paths) == null)
+            {
+                _reporter.Warning($"VM '{_paths.Name}' stopped during live snapshot '{journal.Snapshot}'. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it where it was.");
+            }
         }
 
-        /// <summary>QEMU is dead (or the checkpoint was of a stopped VM): the files alone decide.</summary>
-        private void RecoverFiles(SnapshotJournal journal)
+        /// <summary>
+        /// QEMU is dead (or the checkpoint was of a stopped VM): the files decide. Once disk.qcow2 has been
+        /// renamed into the snapshot, or the memory of a live checkpoint was saved whole, go forward.
+        /// </summary>
+        private async Task RecoverFilesAsync(SnapshotJournal journal, CancellationToken ct)
         {
             string name = journal.Snapshot;
             string image = _files.Image(name);
-            if (!File.Exists(_files.Metadata(name)) && !File.Exists(image))
+            bool forward = File.Exists(_files.Metadata(name)) || File.Exists(image) || (journal.StateSaved && File.Exists(_files.StateTemp(name)));
+            if (!forward)
             {
-                // Nothing was renamed yet: the VM is at its previous state.
                 Step("discard");
                 SnapshotFiles.DeleteIfExists(_files.DiskTemp);
                 SnapshotFiles.DeleteIfExists(_files.StateTemp(name));
                 return;
             }
+            if (!File.Exists(image) && journal.StateSaved)
+            {
+                // The overlay may be half-written: make it again, then the renames.
+                Step("overlay");
+                await SnapshotFiles.CreateOverlayAsync(_files.DiskTemp, image, QcowHeader.Read(_paths.Disk).VirtualSize, ct).ConfigureAwait(false);
+                Step("rename-disk");
+                Native.Rename(_paths.Disk, image);
+            }
             if (!File.Exists(_paths.Disk))
             {
+                // Created whole before disk.qcow2 was renamed away; made again if someone deleted it.
+                if (!File.Exists(_files.DiskTemp))
+                {
+                    await SnapshotFiles.CreateOverlayAsync(_files.DiskTemp, image, QcowHeader.Read(image).VirtualSize, ct).ConfigureAwait(false);
+                }
                 Step("rename-overlay");
-                if (File.Exists(_files.DiskTemp)) Native.Rename(_files.DiskTemp, _paths.Disk);
-                else throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidData,
-                    $"VM '{_paths.Name}': both {_paths.Disk} and {_files.DiskTemp} are missing; its disk is {image}.", _paths.Name);
+                Native.Rename(_files.DiskTemp, _paths.Disk);
             }
             if (!File.Exists(_files.Metadata(name)))
             {
+                if (journal.StateSaved && File.Exists(_files.StateTemp(name)))
+                {
+                    Step("rename-state");
+                    Native.Rename(_files.StateTemp(name), _files.State(name));
+                }
                 Step("commit");
                 journal.Record.Live = File.Exists(_files.State(name));
                 SnapshotFiles.Commit(_files, journal.Record);
-            }
-        }
-
-        private async Task RecoverLiveAsync(QmpClient qmp, SnapshotJournal journal, CancellationToken ct)
-        {
-            string name = journal.Snapshot;
-            string top = await LiveState.TopNodeAsync(qmp, ct).ConfigureAwait(false);
-            string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
-            if (top != journal.OverlayNode && !File.Exists(_files.Metadata(name)))
-            {
-                // QEMU still writes to the old top: undo the rename so that file is disk.qcow2 again.
-                Step("live-rollback");
-                await LiveState.DropNodeAsync(qmp, journal.OverlayNode, ct).ConfigureAwait(false);
-                if (!File.Exists(_paths.Disk) && File.Exists(_files.Image(name))) Native.Rename(_files.Image(name), _paths.Disk);
-                SnapshotFiles.DeleteIfExists(_files.DiskTemp);
-                SnapshotFiles.DeleteIfExists(_files.StateTemp(name));
-                SnapshotFiles.DeleteIfExists(_files.State(name));
-            }
-            else
-            {
-                if (!File.Exists(_paths.Disk) && File.Exists(_files.DiskTemp))
-                {
-                    Step("rename-overlay");
-                    Native.Rename(_files.DiskTemp, _paths.Disk);
-                }
-                if (!File.Exists(_files.Metadata(name)))
-                {
-                    bool live = File.Exists(_files.State(name));
-                    if (!live && (status == "paused" || status == "postmigrate"))
-                    {
-                        // The guest has not run since it was stopped for this snapshot: saving now gives the same state.
-                        Step("save-state");
-                        try
-                        {
-                            await LiveState.SaveAsync(qmp, _files.StateTemp(name), TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
-                            Native.Rename(_files.StateTemp(name), _files.State(name));
-                            live = true;
-                        }
-                        catch (Exception e) when (e is DfVmException || e is QmpCommandException)
-                        {
-                            _reporter.Warning($"Snapshot '{name}' keeps the disk only: its memory could not be saved ({e.Message}).");
-                        }
-                    }
-                    Step("commit");
-                    journal.Record.Live = live;
-                    SnapshotFiles.Commit(_files, journal.Record);
-                }
-            }
-            if (journal.WasRunning && status != "running")
-            {
-                Step("resume");
-                await qmp.ExecuteAsync("cont", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
             }
         }
 
