@@ -38,6 +38,8 @@ namespace DfVm.Core.Tests.Snapshots
         public SnapshotManager Manager { get; }
         public VmController Controller { get; }
 
+        public static SnapshotTestVm Attach(string root, VmStore store, VmPaths paths) => new SnapshotTestVm(root, store, paths);
+
         public static async Task<SnapshotTestVm> CreateAsync(string name = "t", int memoryMB = 256)
         {
             string root = Path.Combine("/tmp", "dfs-" + Guid.NewGuid().ToString("N").Substring(0, 8));
