@@ -179,11 +179,13 @@ namespace DfVm.Core.Snapshots
             Step("commit");
             record.Live = true;
             SnapshotFiles.Commit(files, record);
+            // A whole state from here on: the VM is stopped, with a live snapshot it resumes from. The journal
+            // goes before the relaunch, whose start runs recovery (the lead's StartAsync calls it).
+            Step("journal-delete");
+            File.Delete(files.Journal);
             Step("relaunch");
             await ResumeAsync(paths, files.State(name), journal, reporter, ct).ConfigureAwait(false);
             reporter.Verbose($"VM '{paths.Name}' was paused for {paused.Elapsed.TotalSeconds:0.000} s.");
-            Step("journal-delete");
-            File.Delete(files.Journal);
         }
 
         /// <summary>

@@ -15,6 +15,8 @@ namespace DfVm.Core.Tests.Snapshots
     /// and recovery, itself cut short before each of its own steps once, must leave a whole VM:
     /// the previous or the new state, every byte readable, qemu-img check clean, further snapshots working.
     /// </summary>
+    // One class at a time: the timing checks must not compete with each other's QEMUs and qemu-img runs.
+    [Collection("Snapshots")]
     public sealed class CrashRecoveryTests
     {
         private readonly ITestOutputHelper _out;

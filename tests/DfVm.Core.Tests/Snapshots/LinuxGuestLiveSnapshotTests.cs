@@ -17,6 +17,8 @@ namespace DfVm.Core.Tests.Snapshots
     /// guest of that moment (a file in RAM-backed /tmp) answering SSH, its clock set to now.
     /// The guest comes from tests/guest/build-guest.sh (cached), or DFVM_TEST_GUEST_DIR.
     /// </summary>
+    // One class at a time: the timing checks must not compete with each other's QEMUs and qemu-img runs.
+    [Collection("Snapshots")]
     public sealed class LinuxGuestLiveSnapshotTests
     {
         private static readonly CancellationToken None = CancellationToken.None;

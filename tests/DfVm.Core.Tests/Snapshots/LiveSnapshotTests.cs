@@ -17,6 +17,8 @@ namespace DfVm.Core.Tests.Snapshots
     /// carries RAM and devices all the same). A byte of CMOS RAM, written through the monitor, marks the
     /// guest state: it must come back with the restore.
     /// </summary>
+    // One class at a time: the timing checks must not compete with each other's QEMUs and qemu-img runs.
+    [Collection("Snapshots")]
     public sealed class LiveSnapshotTests
     {
         private static readonly CancellationToken None = CancellationToken.None;

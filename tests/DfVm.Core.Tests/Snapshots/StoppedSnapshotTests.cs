@@ -11,6 +11,8 @@ using Xunit.Abstractions;
 namespace DfVm.Core.Tests.Snapshots
 {
     /// <summary>Disk snapshots of a stopped VM: real qcow2 chains, real qemu-img and qemu-io.</summary>
+    // One class at a time: the timing checks must not compete with each other's QEMUs and qemu-img runs.
+    [Collection("Snapshots")]
     public sealed class StoppedSnapshotTests
     {
         private readonly ITestOutputHelper _out;
