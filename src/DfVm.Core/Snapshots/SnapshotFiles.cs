@@ -54,7 +54,19 @@ namespace DfVm.Core.Snapshots
                 var args = new List<string> { "rebase", "-q", "-f", "qcow2", "-b", newBacking ?? "" };
                 if (newBacking != null) args.AddRange(new[] { "-F", "qcow2" });
                 args.Add(image);
-                await QemuImg.RunCheckedAsync(args, ct).ConfigureAwait(false);
+                for (int attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await QemuImg.RunCheckedAsync(args, ct).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (DfVmException e) when (attempt < 25 && e.Message.Contains("lock"))
+                    {
+                        // A qemu-img killed by a cancellation may not have exited yet: its image lock goes with it.
+                        await Task.Delay(200, ct).ConfigureAwait(false);
+                    }
+                }
             }
             finally
             {

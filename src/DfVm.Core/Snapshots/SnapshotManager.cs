@@ -260,6 +260,14 @@ namespace DfVm.Core.Snapshots
             {
                 await SnapshotStore.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
                 var snapshot = SnapshotStore.Get(paths, name);
+                var record = SnapshotStore.ReadRecord(files, name);
+                var def = _store.LoadDefinition(paths);
+                if (snapshot.Live && record.MemoryMB != 0 && record.MemoryMB != def.MemoryMB)
+                {
+                    // Checked before anything is touched: the saved memory only loads into the same machine.
+                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                        $"Live snapshot '{name}' was taken with {record.MemoryMB} MB of memory; VM '{paths.Name}' now has {def.MemoryMB} MB. Set its memory back to {record.MemoryMB} MB to restore it.", paths.Name);
+                }
                 var watch = Stopwatch.StartNew();
                 int? port = null;
                 if (_controller.RunningPid(paths) != null)

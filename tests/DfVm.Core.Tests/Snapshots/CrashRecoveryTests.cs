@@ -109,7 +109,7 @@ namespace DfVm.Core.Tests.Snapshots
                 // Removing s1 copies its 256 MiB into s2: cancelling kills that qemu-img rebase mid-copy.
                 using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400)))
                 {
-                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => vm.Manager.RemoveAsync(vm.Paths, "s1", true, null, cts.Token));
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => vm.Manager.RemoveAsync(vm.Paths, "s1", true, new TestReporter(_out), cts.Token));
                 }
                 vm.AssertConsistent();
                 Assert.False(File.Exists(vm.Files.Metadata("s1")));

@@ -133,6 +133,17 @@ namespace DfVm.Core.Tests.Snapshots
                 _out.WriteLine($"live checkpoint {times[0]:0.000} s, live restore {times[1]:0.000} s, checkpoint 2 {times[2]:0.000} s, restores {times[3]:0.000} / {times[4]:0.000} s");
                 Assert.All(times, t => Assert.True(t < 2.0, $"took {t:0.000} s"));
 
+                // Saved memory loads only into the same machine: refused before anything is touched.
+                var def = vm.Store.LoadDefinition(vm.Paths);
+                def.MemoryMB = 512;
+                vm.Store.SaveDefinition(vm.Paths, def);
+                int running = vm.Controller.RunningPid(vm.Paths).Value;
+                var refused = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.RestoreAsync(vm.Paths, "live2", new RestoreOptions { NoWait = true }, null, None));
+                Assert.Equal(SnapshotErrorIds.SnapshotFailed, refused.ErrorId);
+                Assert.Equal(running, vm.Controller.RunningPid(vm.Paths));
+                def.MemoryMB = 256;
+                vm.Store.SaveDefinition(vm.Paths, def);
+
                 // Merging a layer the running VM reads needs it stopped.
                 var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.RemoveAsync(vm.Paths, "live1", true, null, None));
                 Assert.Equal(SnapshotErrorIds.VmMustBeStopped, e.ErrorId);
