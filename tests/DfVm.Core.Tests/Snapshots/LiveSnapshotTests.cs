@@ -224,5 +224,29 @@ namespace DfVm.Core.Tests.Snapshots
                 }
             }
         }
+
+        [Fact]
+        public async Task Live_restore_over_a_running_vm_survives_a_crash_before_any_step()
+        {
+            foreach (string step in new[] { "kill", "overlay", "swap", "start" })
+            {
+                using (var vm = await StartedVmAsync())
+                {
+                    await vm.Manager.CheckpointAsync(vm.Paths, "s1", null, None);
+                    await SetMarkAsync(vm, 0x11);
+                    vm.Manager.BeforeStep = s => { if (s == step) throw new SimulatedCrashException(s); };
+                    await Assert.ThrowsAsync<SimulatedCrashException>(() => vm.Manager.RestoreAsync(vm.Paths, "s1", new RestoreOptions { NoWait = true }, null, None));
+                    vm.Manager.BeforeStep = null;
+                    SnapshotStore.Recover(vm.Paths);
+                    vm.AssertConsistent();
+                    bool running = vm.Controller.RunningPid(vm.Paths) != null;
+                    _out.WriteLine($"crash before {step}: VM {(running ? "still running" : "stopped")}, disk on '{SnapshotStore.List(vm.Paths).Single(s => s.Current).Name}'");
+                    if (running) Assert.Equal("0x11", await MarkAsync(vm));
+                    await vm.Manager.RestoreAsync(vm.Paths, "s1", new RestoreOptions { NoWait = true }, null, None);
+                    Assert.Equal("0xab", await MarkAsync(vm));
+                    await StopAndCheckAsync(vm);
+                }
+            }
+        }
     }
 }
