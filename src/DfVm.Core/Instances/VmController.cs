@@ -22,6 +22,12 @@ namespace DfVm.Core.Instances
         public IReadOnlyList<AttachedMedia> Media { get; set; }
         /// <summary>Launch straight into this internal snapshot (QEMU -loadvm).</summary>
         public string LoadSnapshot { get; set; }
+        // [snapshots] start: resume a saved running state (a live snapshot's .vmstate) instead of booting.
+        /// <summary>Launch with -incoming defer -S, load this migration stream, then cont (no boot).</summary>
+        public string IncomingStatePath { get; set; }
+        /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
+        public bool CallerHoldsLock { get; set; }
+        // [snapshots] end
     }
 
     /// <summary>Starts, stops and inspects VMs: QEMU processes, QMP, readiness over SSH.</summary>
@@ -141,7 +147,7 @@ namespace DfVm.Core.Instances
         public async Task<DfVmInstance> StartAsync(VmPaths paths, StartOptions options, IOperationReporter reporter, CancellationToken ct)
         {
             reporter = reporter ?? NullReporter.Instance;
-            using (VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
+            using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct)) // [snapshots] CallerHoldsLock
             {
                 var def = _store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
@@ -174,7 +180,7 @@ namespace DfVm.Core.Instances
 
                 if (!options.NoWait)
                 {
-                    bool ready = await WaitReadyAsync(def, paths, port, options.Timeout, accel.Accelerator == "kvm" ? def.KvmWatchdogSeconds : 0, reporter, ct).ConfigureAwait(false);
+                    bool ready = await WaitReadyAsync(def, paths, port, options.Timeout, accel.Accelerator == "kvm" && options.IncomingStatePath == null ? def.KvmWatchdogSeconds : 0, reporter, ct).ConfigureAwait(false);
                     if (!ready)
                     {
                         // KVM watchdog fired: the guest printed nothing. Retry once under TCG.
@@ -219,7 +225,8 @@ namespace DfVm.Core.Instances
                 throw PortInUse(def.Name, port);
             }
 
-            var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot);
+            var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot,
+                incomingDefer: options.IncomingStatePath != null); // [snapshots] incomingDefer
             string qemu = QemuTools.SystemEmulator;
             reporter.Verbose("Starting: " + qemu + " " + string.Join(" ", argv.Select(ShellDisplay)));
             if (File.Exists(paths.SerialLog))
@@ -252,6 +259,13 @@ namespace DfVm.Core.Instances
             });
             GuestChanged(paths);
             reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");
+            // [snapshots] start: a live restore resumes the saved guest; if that fails, no half-loaded QEMU stays.
+            if (options.IncomingStatePath != null)
+            {
+                try { await Snapshots.IncomingState.LoadAsync(paths, options.IncomingStatePath, reporter, ct).ConfigureAwait(false); }
+                catch { await KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false); CleanStale(paths, reporter); throw; }
+            }
+            // [snapshots] end
             return port;
         }
 
