@@ -19,6 +19,10 @@
         'Reset-DfVmHostKey'
         'Enter-DfVm'
         'Sync-DfVmProject'
+        'Checkpoint-DfVm'
+        'Restore-DfVmSnapshot'
+        'Get-DfVmSnapshot'
+        'Remove-DfVmSnapshot'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -149,6 +149,9 @@ namespace DfVm.Core.Instances
             reporter = reporter ?? NullReporter.Instance;
             using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct)) // [snapshots] CallerHoldsLock
             {
+                // A checkpoint or restore cut short (killed process) is finished or undone first,
+                // so the disk below is never a half state.
+                Snapshots.SnapshotStore.Recover(paths, reporter);
                 var def = _store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
                 {

@@ -17,12 +17,13 @@ namespace DfVm.PowerShell.Commands
         private const string ByObject = "InputObject";
 
         /// <summary>The VM (default: the project's VM).</summary>
-        [Parameter(Position = 0, ParameterSetName = ByName)]
+        [Parameter(ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; }
 
-        [Parameter(Position = 1, Mandatory = true, ParameterSetName = ByName)]
+        /// <summary>The snapshot: the first positional value, so that `Restore-DfVmSnapshot clean` works.</summary>
+        [Parameter(Position = 0, Mandatory = true, ParameterSetName = ByName)]
         [ArgumentCompleter(typeof(SnapshotNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string SnapshotName { get; set; }
