@@ -102,10 +102,15 @@ Describe 'Snapshots on the test guest' -Tag Integration {
     ) {
         Start-DfVm -Name snap -WarningAction SilentlyContinue | Out-Null
         $name = "kill$Delay"
-        $p = Start-Process pwsh -PassThru -ArgumentList '-NoProfile', '-NonInteractive', '-Command',
-            "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Checkpoint-DfVm -Name snap -SnapshotName $name"
+        # The child says GO once the module is loaded, right before the checkpoint starts; the
+        # delay counts from there, so the kill lands inside the checkpoint.
+        $psi = [Diagnostics.ProcessStartInfo]::new('pwsh')
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Get-DfVm snap | Out-Null; [Console]::Out.WriteLine('GO'); [Console]::Out.Flush(); Checkpoint-DfVm -Name snap -SnapshotName $name") { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        while (($line = $p.StandardOutput.ReadLine()) -ne $null -and $line -ne 'GO') { }
         Start-Sleep -Milliseconds $Delay
-        $p | Stop-Process -Force -ErrorAction SilentlyContinue
+        $p.Kill()
         $p.WaitForExit()
         # Whatever point it died at, the VM starts and works, at its previous or its new state.
         $vm = Start-DfVm -Name snap -WarningAction SilentlyContinue
@@ -120,7 +125,8 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         New-DfVm -Name big -DiskSizeGB 8 -Confirm:$false | Out-Null
         $disk = Join-Path $script:project 'vm/big/disk.qcow2'
         Checkpoint-DfVm -Name big -SnapshotName empty | Out-Null
-        & qemu-io -f qcow2 -c 'write -P 0x5a 0 4G' $disk | Out-Null
+        # qemu-io takes at most 2 GiB a request: four 1 GiB writes.
+        & qemu-io -f qcow2 -c 'write -P 0x5a 0 1G' -c 'write -P 0x5a 1G 1G' -c 'write -P 0x5a 2G 1G' -c 'write -P 0x5a 3G 1G' $disk | Out-Null
         $LASTEXITCODE | Should -Be 0
         Checkpoint-DfVm -Name big -SnapshotName full | Out-Null
         $empty = (1..3 | ForEach-Object { (Measure-Command { Restore-DfVmSnapshot empty -Name big -Force }).TotalSeconds } | Measure-Object -Minimum).Minimum
