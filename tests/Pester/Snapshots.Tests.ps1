@@ -97,8 +97,9 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         { Checkpoint-DfVm -Name snap -SnapshotName warm -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotExists,DfVm.PowerShell.Commands.CheckpointDfVmCommand'
     }
 
-    It 'survives the pwsh process being killed in the middle of a live checkpoint' -ForEach @(
-        @{ Delay = 150 }, @{ Delay = 400 }, @{ Delay = 900 }
+    It 'survives <Victim> being killed <Delay> ms into a live checkpoint' -ForEach @(
+        @{ Delay = 100; Victim = 'pwsh' }, @{ Delay = 300; Victim = 'pwsh' }, @{ Delay = 700; Victim = 'pwsh' }
+        @{ Delay = 100; Victim = 'QEMU' }, @{ Delay = 400; Victim = 'QEMU' }
     ) {
         Start-DfVm -Name snap -WarningAction SilentlyContinue | Out-Null
         $name = "kill$Delay"
@@ -109,8 +110,10 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         $psi.RedirectStandardOutput = $true
         $p = [Diagnostics.Process]::Start($psi)
         while (($line = $p.StandardOutput.ReadLine()) -ne $null -and $line -ne 'GO') { }
+        $qemuPid = (Get-DfVm snap).ProcessId
         Start-Sleep -Milliseconds $Delay
-        $p.Kill()
+        if ($Victim -eq 'QEMU') { & kill -9 $qemuPid; $p.WaitForExit(60000) | Out-Null }
+        if (-not $p.HasExited) { $p.Kill() }
         $p.WaitForExit()
         # Whatever point it died at, the VM starts and works, at its previous or its new state.
         $vm = Start-DfVm -Name snap -WarningAction SilentlyContinue
