@@ -46,7 +46,8 @@ try {
     Checkpoint-DfVm -Name live -SnapshotName warm | Out-Null          # live: memory + disk
     Stop-DfVm -Name live
     Checkpoint-DfVm -Name live -SnapshotName cold | Out-Null          # disk only
-    & cp --sparse=always $disk (Join-Path $project 'seed-clean.qcow2')
+    # The seed keeps a whole standalone copy of the disk (its vm-snapshot copied the qcow2 file).
+    & qemu-img convert -O qcow2 $disk (Join-Path $project 'seed-clean.qcow2')
     $live = @(); $diskBoot = @(); $seedBoot = @()
     foreach ($i in 1..3) {
         Start-DfVm -Name live -WarningAction SilentlyContinue | Out-Null
