@@ -22,6 +22,13 @@ namespace DfVm.Core.Instances
         public IReadOnlyList<AttachedMedia> Media { get; set; }
         /// <summary>Launch straight into this internal snapshot (QEMU -loadvm).</summary>
         public string LoadSnapshot { get; set; }
+
+        // ---- install helper addition (Install/): extra QEMU arguments for this start only ----
+        /// <summary>
+        /// Appended to QEMU's argv for this start only, e.g. <c>-boot order=d</c> to boot the
+        /// installer CD, or <c>-vga std -vnc 127.0.0.1:1</c> for an interactive install.
+        /// </summary>
+        public IReadOnlyList<string> ExtraQemuArgs { get; set; }
     }
 
     /// <summary>Starts, stops and inspects VMs: QEMU processes, QMP, readiness over SSH.</summary>
@@ -220,6 +227,7 @@ namespace DfVm.Core.Instances
             }
 
             var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot);
+            if (options.ExtraQemuArgs != null) argv.AddRange(options.ExtraQemuArgs); // install helper addition
             string qemu = QemuTools.SystemEmulator;
             reporter.Verbose("Starting: " + qemu + " " + string.Join(" ", argv.Select(ShellDisplay)));
             if (File.Exists(paths.SerialLog))
