@@ -51,9 +51,9 @@ namespace DfVm.Core.Install
         /// <summary>How long to wait for the live CD to print on the serial line after the loader keys.</summary>
         public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromSeconds(90);
 
-        public async Task<InteractiveInstallSession> StartAsync(VmPaths paths, string isoPath, InstallConsole console, IOperationReporter reporter, CancellationToken ct)
+        /// <summary>Throws unless the VM exists, is stopped and boots from its disk (call before fetching the ISO).</summary>
+        public VmDefinition Check(VmPaths paths)
         {
-            reporter = reporter ?? NullReporter.Instance;
             var def = _controller.Store.LoadDefinition(paths);
             if (_controller.RunningPid(paths) != null)
             {
@@ -65,6 +65,13 @@ namespace DfVm.Core.Install
                 throw new DfVmException(InstallErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' boots a kernel directly ({def.Boot.Kernel}); DragonFly installs onto a VM made by New-DfVm without -Kernel.", def.Name);
             }
+            return def;
+        }
+
+        public async Task<InteractiveInstallSession> StartAsync(VmPaths paths, string isoPath, InstallConsole console, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            var def = Check(paths);
             if (!File.Exists(isoPath))
             {
                 throw new DfVmException(InstallErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound, $"Installer ISO not found: {isoPath}. Run Save-DfVmImage first.", def.Name);

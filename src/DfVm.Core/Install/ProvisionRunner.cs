@@ -65,6 +65,25 @@ namespace DfVm.Core.Install
         {
             string command = CommandFor(projectDirectories);
             byte[] script = new UTF8Encoding(false).GetBytes(GuestScripts.Get(ScriptName));
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await RunOnceAsync(paths, projectDirectories, command, script, onLine, reporter, ct).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException e) when (attempt < 3 && !ct.IsCancellationRequested)
+                {
+                    // SSH.NET refused the stdin stream ("can be used only during execution"): the script
+                    // got no input, so nothing ran. Seen rarely right after a start; the script is idempotent.
+                    reporter?.Verbose($"provision.sh could not be sent ({e.Message}); trying again.");
+                    await Task.Delay(500, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private async Task<ProvisionOutcome> RunOnceAsync(VmPaths paths, IReadOnlyList<string> projectDirectories, string command, byte[] script,
+            Action<string> onLine, IOperationReporter reporter, CancellationToken ct)
+        {
             var connection = await _controller.ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
             var output = new StringBuilder();
             var error = new StringBuilder();

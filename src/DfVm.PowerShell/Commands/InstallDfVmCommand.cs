@@ -91,6 +91,8 @@ namespace DfVm.PowerShell.Commands
                     }
                     else
                     {
+                        var interactive = new InteractiveInstaller(Controller);
+                        interactive.Check(paths);
                         var session = Run(async (pump, ct) =>
                         {
                             var download = new DownloadProgressWriter(pump);
@@ -106,7 +108,7 @@ namespace DfVm.PowerShell.Commands
                             {
                                 if (download.Any) download.Complete();
                             }
-                            return await new InteractiveInstaller(Controller).StartAsync(paths, iso.Path, Vnc ? InstallConsole.Vnc : InstallConsole.Serial, pump, ct).ConfigureAwait(false);
+                            return await interactive.StartAsync(paths, iso.Path, Vnc ? InstallConsole.Vnc : InstallConsole.Serial, pump, ct).ConfigureAwait(false);
                         });
                         Say($"VM '{name}' is booting the DragonFly {version} installer (QEMU pid {session.Vm.ProcessId}). Next:");
                         int step = 1;
