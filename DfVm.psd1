@@ -23,6 +23,9 @@
         'Restore-DfVmSnapshot'
         'Get-DfVmSnapshot'
         'Remove-DfVmSnapshot'
+        'Save-DfVmImage'
+        'Install-DfVm'
+        'Invoke-DfVmProvision'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

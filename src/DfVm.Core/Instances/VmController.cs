@@ -22,12 +22,16 @@ namespace DfVm.Core.Instances
         public IReadOnlyList<AttachedMedia> Media { get; set; }
         /// <summary>Launch straight into this internal snapshot (QEMU -loadvm).</summary>
         public string LoadSnapshot { get; set; }
-        // [snapshots] start: resume a saved running state (a live snapshot's .vmstate) instead of booting.
         /// <summary>Launch with -incoming defer -S, load this migration stream, then cont (no boot).</summary>
         public string IncomingStatePath { get; set; }
         /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
         public bool CallerHoldsLock { get; set; }
-        // [snapshots] end
+
+        /// <summary>
+        /// Appended to QEMU's argv for this start only, e.g. <c>-boot order=d</c> to boot the
+        /// installer CD, or <c>-vga std -vnc 127.0.0.1:1</c> for an interactive install.
+        /// </summary>
+        public IReadOnlyList<string> ExtraQemuArgs { get; set; }
     }
 
     /// <summary>Starts, stops and inspects VMs: QEMU processes, QMP, readiness over SSH.</summary>
@@ -147,7 +151,7 @@ namespace DfVm.Core.Instances
         public async Task<DfVmInstance> StartAsync(VmPaths paths, StartOptions options, IOperationReporter reporter, CancellationToken ct)
         {
             reporter = reporter ?? NullReporter.Instance;
-            using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct)) // [snapshots] CallerHoldsLock
+            using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
             {
                 // A checkpoint or restore cut short (killed process) is finished or undone first,
                 // so the disk below is never a half state.
@@ -229,7 +233,8 @@ namespace DfVm.Core.Instances
             }
 
             var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot,
-                incomingDefer: options.IncomingStatePath != null); // [snapshots] incomingDefer
+                incomingDefer: options.IncomingStatePath != null);
+            if (options.ExtraQemuArgs != null) argv.AddRange(options.ExtraQemuArgs);
             string qemu = QemuTools.SystemEmulator;
             reporter.Verbose("Starting: " + qemu + " " + string.Join(" ", argv.Select(ShellDisplay)));
             if (File.Exists(paths.SerialLog))

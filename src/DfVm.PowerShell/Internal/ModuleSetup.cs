@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using DfVm.Core.Install;
+using DfVm.Core.Snapshots;
 
 namespace DfVm.PowerShell
 {
@@ -9,7 +11,10 @@ namespace DfVm.PowerShell
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static void OnImport()
         {
-            Core.Snapshots.SnapshotStore.Register();
+            SnapshotStore.Register();
+            // The unattended install ends with a 'clean' snapshot (live when the VM runs).
+            UnattendedInstaller.CheckpointHook = (store, paths, name, reporter, ct) =>
+                new SnapshotManager(store).CheckpointAsync(paths, name, reporter, ct);
         }
     }
 }

@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Instances;
+using DfVm.Core.Qemu;
+using DfVm.Core.Ssh;
+
+namespace DfVm.Core.Install
+{
+    /// <summary>Where the person doing an interactive install reaches the installer.</summary>
+    public enum InstallConsole
+    {
+        /// <summary>The serial console socket (the loader is switched to it by typed keys).</summary>
+        Serial,
+        /// <summary>A VGA screen on a VNC server on 127.0.0.1.</summary>
+        Vnc,
+    }
+
+    /// <summary>A VM booted into the installer, and what to do next.</summary>
+    public sealed class InteractiveInstallSession
+    {
+        public DfVmInstance Vm { get; set; }
+        public InstallConsole Console { get; set; }
+        /// <summary>vm/&lt;name&gt;/serial.sock.</summary>
+        public string SerialSocket { get; set; }
+        /// <summary>127.0.0.1:59xx when <see cref="InstallConsole.Vnc"/>.</summary>
+        public string VncAddress { get; set; }
+        /// <summary>True when serial output appeared after the loader keys were typed.</summary>
+        public bool SerialConsoleAnswered { get; set; }
+        /// <summary>The steps to tell the person, in order.</summary>
+        public IReadOnlyList<string> NextSteps { get; set; }
+    }
+
+    /// <summary>
+    /// The interactive install (the seed's vm-install): boots the VM once from the installer ISO
+    /// with a console the person can reach, and says what to do. Nothing is typed for them but the
+    /// loader keys that move the live CD to the serial console.
+    /// </summary>
+    public sealed class InteractiveInstaller
+    {
+        private readonly VmController _controller;
+
+        public InteractiveInstaller(VmController controller)
+        {
+            _controller = controller ?? throw new ArgumentNullException(nameof(controller));
+        }
+
+        /// <summary>How long to wait for the live CD to print on the serial line after the loader keys.</summary>
+        public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+        /// <summary>Throws unless the VM exists, is stopped and boots from its disk (call before fetching the ISO).</summary>
+        public VmDefinition Check(VmPaths paths)
+        {
+            var def = _controller.Store.LoadDefinition(paths);
+            if (_controller.RunningPid(paths) != null)
+            {
+                throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
+                    $"VM '{def.Name}' is running. Stop it (Stop-DfVm -Name {def.Name}) before booting the installer.", def.Name);
+            }
+            if (def.Boot != null && !string.IsNullOrEmpty(def.Boot.Kernel))
+            {
+                throw new DfVmException(InstallErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
+                    $"VM '{def.Name}' boots a kernel directly ({def.Boot.Kernel}); DragonFly installs onto a VM made by New-DfVm without -Kernel.", def.Name);
+            }
+            return def;
+        }
+
+        public async Task<InteractiveInstallSession> StartAsync(VmPaths paths, string isoPath, InstallConsole console, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            var def = Check(paths);
+            if (!File.Exists(isoPath))
+            {
+                throw new DfVmException(InstallErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound, $"Installer ISO not found: {isoPath}. Run Save-DfVmImage first.", def.Name);
+            }
+
+            string publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name).Trim();
+            new HostKeyPin(paths.KnownHosts, def.Name).Forget(); // the new system makes new host keys
+            VmController.GuestChanged(paths);
+
+            var args = new List<string>(DragonFlyInstallPlan.BootCdOnce);
+            string vnc = null;
+            if (console == InstallConsole.Vnc)
+            {
+                int display = FreeVncDisplay();
+                vnc = $"127.0.0.1:{5900 + display}";
+                args.AddRange(new[] { "-vga", "std", "-vnc", $"127.0.0.1:{display}" });
+            }
+            var vm = await _controller.StartAsync(paths, new StartOptions
+            {
+                NoWait = true,
+                Media = new[] { new AttachedMedia { Path = isoPath, IsCdrom = true } },
+                ExtraQemuArgs = args,
+            }, reporter, ct).ConfigureAwait(false);
+
+            string socket = Path.Combine(paths.Directory, "serial.sock");
+            bool answered = false;
+            if (console == InstallConsole.Serial)
+            {
+                using (var typer = SerialConsoleTyper.Start(socket, DragonFlyInstallPlan.LoaderKeys, TimeSpan.FromSeconds(1), reporter.Verbose))
+                {
+                    answered = await WaitForSerialOutputAsync(paths, vm.ProcessId ?? 0, ct).ConfigureAwait(false);
+                }
+                if (!answered)
+                {
+                    reporter.Warning($"The installer printed nothing on the serial console within {SerialAnswerTimeout.TotalSeconds:0} s. If the serial console stays silent, stop the VM and use Install-DfVm -Vnc.");
+                }
+            }
+
+            return new InteractiveInstallSession
+            {
+                Vm = await _controller.GetAsync(paths, ct, reporter).ConfigureAwait(false),
+                Console = console,
+                SerialSocket = socket,
+                VncAddress = vnc,
+                SerialConsoleAnswered = answered,
+                NextSteps = Steps(def.Name, console, socket, vnc, publicKey),
+            };
+        }
+
+        private async Task<bool> WaitForSerialOutputAsync(VmPaths paths, int pid, CancellationToken ct)
+        {
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < SerialAnswerTimeout && VmController.IsOurQemu(pid, paths))
+            {
+                if (SerialLog.Length(paths.SerialLog) > 0)
+                {
+                    // Give the typed keys time to be read before the typer hangs up.
+                    await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+                    return true;
+                }
+                await Task.Delay(250, ct).ConfigureAwait(false);
+            }
+            return false;
+        }
+
+        internal static IReadOnlyList<string> Steps(string name, InstallConsole console, string socket, string vnc, string publicKey)
+        {
+            var steps = new List<string>();
+            if (console == InstallConsole.Vnc)
+            {
+                steps.Add($"Open the VM's screen: vncviewer {vnc}   (VNC listens on 127.0.0.1 only; no password, so keep it to this machine)");
+            }
+            else
+            {
+                steps.Add($"Attach to the serial console: socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:{socket}   (Ctrl+] detaches; press Enter if the screen is blank)");
+            }
+            steps.Add("Log in as 'installer' (no password) and install DragonFly onto da0, the VM's only disk (HAMMER2 is the default).");
+            if (console == InstallConsole.Serial)
+            {
+                steps.Add("Before you reboot: choose 'Exit to Live CD', log in as root and keep the installed system on the serial console: mount /dev/da0s1a /mnt && echo 'console=\"comconsole\"' >> /mnt/loader.conf && umount /mnt   (the installer's default layout puts /boot on da0s1a)");
+            }
+            steps.Add("Reboot (the VM now boots from its disk) and log in as root on the console. Let DfVm in over SSH with the VM's own key, then power off:");
+            steps.Add($"  mkdir -p /root/.ssh && chmod 700 /root/.ssh && echo '{publicKey}' >> /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys");
+            steps.Add("  echo 'sshd_enable=\"YES\"' >> /etc/rc.conf && service sshd keygen && poweroff");
+            steps.Add($"Then from PowerShell: Start-DfVm -Name {name}   (pins the guest's host key at the first login); Invoke-DfVmProvision -Name {name}; Checkpoint-DfVm -Name {name} -SnapshotName clean");
+            return steps;
+        }
+
+        private static int FreeVncDisplay()
+        {
+            for (int display = 1; display < 100; display++)
+            {
+                if (PortProbe.IsFree(5900 + display)) return display;
+            }
+            throw new DfVmException(ErrorIds.SshPortInUse, DfVmErrorKind.ResourceUnavailable, "No free VNC port between 5901 and 5999 on 127.0.0.1.");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Images;
+using DfVm.Core.Instances;
+using DfVm.Core.Ssh;
+
+namespace DfVm.Core.Install
+{
+    /// <summary>
+    /// Installs DragonFly onto a VM with nobody at the keyboard (the PFI route): fetches or finds
+    /// the installer ISO, starts from an empty disk, writes each phase's PFI disc (pfi.conf, the
+    /// phase script, authorized_keys with the VM's public key) and runs the phases (install,
+    /// packages) with <see cref="PfiPhaseRunner"/>; then boots the installed system, pins its
+    /// host key at the first SSH login, provisions it (<see cref="ProvisionRunner"/>) and takes
+    /// the <c>clean</c> snapshot while it runs. No password is set anywhere; SSH stays on 127.0.0.1.
+    /// </summary>
+    public sealed class UnattendedInstaller
+    {
+        private readonly VmStore _store;
+        private readonly VmController _controller;
+        private readonly Func<ImageRequest, IProgress<DownloadProgress>, CancellationToken, Task<DfVmImage>> _saveImage;
+
+        /// <param name="saveImage">Fetches the ISO (default: a new <see cref="ImageDownloader"/>).</param>
+        public UnattendedInstaller(VmStore store, Func<ImageRequest, IProgress<DownloadProgress>, CancellationToken, Task<DfVmImage>> saveImage = null)
+        {
+            _store = store ?? throw new ArgumentNullException(nameof(store));
+            _controller = new VmController(store);
+            _saveImage = saveImage ?? DownloadAsync;
+            Runner = new PfiPhaseRunner(_controller);
+        }
+
+        /// <summary>
+        /// HOOK for the lead: takes a live snapshot of a running VM, e.g.
+        /// <c>(paths, name, reporter, ct) =&gt; new SnapshotManager(store).CheckpointAsync(paths, name, reporter, ct)</c>.
+        /// Null (the snapshot layer is not in this build): the install ends with a warning instead.
+        /// </summary>
+        public static Func<VmStore, VmPaths, string, IOperationReporter, CancellationToken, Task> CheckpointHook { get; set; }
+
+        /// <summary>This installer's snapshot step (defaults to <see cref="CheckpointHook"/>).</summary>
+        public Func<VmStore, VmPaths, string, IOperationReporter, CancellationToken, Task> Checkpoint { get; set; } = CheckpointHook;
+
+        /// <summary>The phase runner (its grace periods can be tuned).</summary>
+        public PfiPhaseRunner Runner { get; }
+
+        /// <summary>
+        /// Which phases to run: DragonFly's by default. Tests put phases of their own here to run
+        /// every step but the DragonFly boot itself on the Linux test guest.
+        /// </summary>
+        internal Func<string, string, VmPaths, VmDefinition, UnattendedInstallOptions, IReadOnlyList<PlannedPhase>> TestPlan { get; set; }
+
+        public async Task<UnattendedInstallResult> InstallAsync(VmPaths paths, UnattendedInstallOptions options, IOperationReporter reporter,
+            IProgress<DownloadProgress> downloadProgress, CancellationToken ct)
+        {
+            if (options == null) throw new ArgumentNullException(nameof(options));
+            reporter = reporter ?? NullReporter.Instance;
+            var def = _store.LoadDefinition(paths);
+            CheckCanInstall(paths, def);
+
+            // 1. The installer ISO (returned at once when cached and verified).
+            reporter.Verbose($"Looking for the DragonFly {options.Version} installer ISO in {options.ImagesDirectory}.");
+            var image = await _saveImage(new ImageRequest
+            {
+                Version = options.Version,
+                Kind = ImageKind.Iso,
+                Mirror = options.Mirror,
+                ImagesDirectory = options.ImagesDirectory,
+            }, downloadProgress, ct).ConfigureAwait(false);
+            reporter.Verbose($"Installer ISO: {image.Path}.");
+
+            // 2. An empty disk, a key the discs carry, no stale host key pin or warm connection.
+            string publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name);
+            if (File.Exists(paths.Disk))
+            {
+                reporter.Verbose($"Removing the old disk {paths.Disk}: the install starts from an empty one.");
+                File.Delete(paths.Disk); // Start recreates it (empty, or a fresh overlay of the base image)
+            }
+            new HostKeyPin(paths.KnownHosts, def.Name).Forget();
+            VmController.GuestChanged(paths);
+
+            // 3. The phases.
+            var planned = (TestPlan ?? DragonFlyInstallPlan.Build)(image.Path, publicKey, paths, def, options);
+            var results = new List<PhaseResult>();
+            var builder = new PfiDiscBuilder();
+            foreach (var step in planned)
+            {
+                builder.Build(step.DiscPath, step.DiscFiles, "DFVM_" + step.Phase.Name);
+                reporter.Verbose($"Wrote PFI disc {step.DiscPath} for phase '{step.Phase.Name}'.");
+                results.Add(await Runner.RunPhaseAsync(paths, step.Phase, step.Boot, reporter, ct).ConfigureAwait(false));
+            }
+            foreach (var step in planned) AtomicFile.TryDelete(step.DiscPath);
+            TryRemoveEmptyDirectory(DragonFlyInstallPlan.DiscDirectory(paths));
+
+            // 4. First boot of the installed system: the first SSH login pins its host key.
+            reporter.Verbose($"Booting the installed system of VM '{def.Name}'.");
+            await _controller.StartAsync(paths, new StartOptions { Timeout = options.StartTimeout }, reporter, ct).ConfigureAwait(false);
+
+            // 5. Provisioning over SSH.
+            var provision = await new ProvisionRunner(_controller)
+                .RunAsync(paths, options.ProjectDirectories, line => reporter.Verbose("[provision] " + line), reporter, ct).ConfigureAwait(false);
+            if (!provision.Result.Succeeded) throw ProvisionRunner.Failure(provision);
+
+            // 6. The clean snapshot, taken live.
+            string snapshot = null;
+            if (!string.IsNullOrEmpty(options.SnapshotName))
+            {
+                if (Checkpoint != null)
+                {
+                    await Checkpoint(_store, paths, options.SnapshotName, reporter, ct).ConfigureAwait(false);
+                    snapshot = options.SnapshotName;
+                    reporter.Verbose($"Took snapshot '{snapshot}' of VM '{def.Name}'.");
+                }
+                else
+                {
+                    reporter.Warning($"No snapshot was taken: this build has no snapshot layer wired in. Run Checkpoint-DfVm -Name {def.Name} -SnapshotName {options.SnapshotName}.");
+                }
+            }
+
+            return new UnattendedInstallResult
+            {
+                Vm = await _controller.GetAsync(paths, ct, reporter).ConfigureAwait(false),
+                Image = image,
+                Phases = results,
+                Provision = provision,
+                Snapshot = snapshot,
+            };
+        }
+
+        /// <summary>Throws unless the VM is stopped, boots DragonFly from its disk (or runs a test plan) and has no snapshots.</summary>
+        internal void CheckCanInstall(VmPaths paths, VmDefinition def)
+        {
+            if (_controller.RunningPid(paths) != null)
+            {
+                throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
+                    $"VM '{def.Name}' is running. Stop it (Stop-DfVm -Name {def.Name}) before installing onto its disk.", def.Name);
+            }
+            if (def.Boot != null && !string.IsNullOrEmpty(def.Boot.Kernel) && TestPlan == null)
+            {
+                throw new DfVmException(InstallErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
+                    $"VM '{def.Name}' boots a kernel directly ({def.Boot.Kernel}); DragonFly installs onto a VM made by New-DfVm without -Kernel.", def.Name);
+            }
+            int snapshots = VmController.SnapshotCounter?.Invoke(paths) ?? 0;
+            if (snapshots > 0)
+            {
+                throw new DfVmException(InstallErrorIds.InstallWouldOrphanSnapshots, DfVmErrorKind.InvalidOperation,
+                    $"VM '{def.Name}' has {snapshots} snapshot(s) of the system an install would erase. Remove them (Get-DfVmSnapshot -Name {def.Name} | Remove-DfVmSnapshot) or make the VM anew (New-DfVm -Name {def.Name} -Force).", def.Name);
+            }
+        }
+
+        private static async Task<DfVmImage> DownloadAsync(ImageRequest request, IProgress<DownloadProgress> progress, CancellationToken ct)
+        {
+            using (var downloader = new ImageDownloader())
+            {
+                return await downloader.SaveAsync(request, progress, ct).ConfigureAwait(false);
+            }
+        }
+
+        private static void TryRemoveEmptyDirectory(string dir)
+        {
+            try
+            {
+                if (Directory.Exists(dir) && Directory.GetFileSystemEntries(dir).Length == 0) Directory.Delete(dir);
+            }
+            catch (IOException) { }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using DfVm.Core.Images;
+using DfVm.Core.Install;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>
+    /// Installs DragonFly onto a VM's disk. Interactive (default): boots the installer ISO once with
+    /// a console the user can reach (the serial socket, or VNC on 127.0.0.1 with -Vnc) and says what
+    /// to do. -Unattended: the PFI route, phase by phase, then first boot, host key pin,
+    /// provisioning and the clean snapshot.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Install, "DfVm", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = Interactive)]
+    [OutputType(typeof(DfVmInstance))]
+    public sealed class InstallDfVmCommand : DfVmCmdlet
+    {
+        private const string Interactive = "Interactive";
+        private const string UnattendedSet = "Unattended";
+
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        public string[] Name { get; set; }
+
+        [Parameter]
+        [ArgumentCompleter(typeof(VersionCompleter))]
+        [ValidatePattern(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$")]
+        public string Version { get; set; }
+
+        /// <summary>Mirror for the ISO when it is not cached yet.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri Mirror { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = UnattendedSet)]
+        public SwitchParameter Unattended { get; set; }
+
+        /// <summary>Seconds one install phase may take.</summary>
+        [Parameter(ParameterSetName = UnattendedSet)]
+        [ValidateRange(60, 86400)]
+        public int Timeout { get; set; } = 3600;
+
+        /// <summary>Interactive install on a VGA screen served by VNC on 127.0.0.1.</summary>
+        [Parameter(ParameterSetName = Interactive)]
+        public SwitchParameter Vnc { get; set; }
+
+        /// <summary>Install without asking (the disk is overwritten).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var store = Store;
+            var config = Project.Config;
+            string version = Version ?? config.DragonFlyVersion ?? DragonFlyRelease.DefaultVersion;
+            string images = Path.Combine(Project.VmRoot, "images");
+            foreach (var name in Name ?? new[] { config.VmName })
+            {
+                ForEachItem(name, () =>
+                {
+                    var paths = store.Require(name);
+                    string action = Unattended
+                        ? $"Install DragonFly {version} unattended (the disk is erased)"
+                        : $"Boot the DragonFly {version} installer (installing overwrites the disk)";
+                    if (!ShouldProcessUnlessForced(name, action, Force)) return;
+                    if (Unattended)
+                    {
+                        var options = new UnattendedInstallOptions
+                        {
+                            Version = version,
+                            Mirror = Mirror,
+                            ImagesDirectory = images,
+                            ProjectDirectories = new[] { ProjectSync.DefaultDestination(config, Project.Root) },
+                            PhaseTimeout = TimeSpan.FromSeconds(Timeout),
+                            SilenceTimeout = TimeSpan.FromSeconds(Math.Min(Timeout, 1200)),
+                        };
+                        var result = Run(async (pump, ct) =>
+                        {
+                            var download = new DownloadProgressWriter(pump);
+                            try
+                            {
+                                return await new UnattendedInstaller(store).InstallAsync(paths, options, pump, download, ct).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                if (download.Any) download.Complete();
+                            }
+                        });
+                        WriteObject(result.Vm);
+                    }
+                    else
+                    {
+                        var interactive = new InteractiveInstaller(Controller);
+                        interactive.Check(paths);
+                        var session = Run(async (pump, ct) =>
+                        {
+                            var download = new DownloadProgressWriter(pump);
+                            DfVmImage iso;
+                            try
+                            {
+                                using (var downloader = new ImageDownloader())
+                                {
+                                    iso = await downloader.SaveAsync(new ImageRequest { Version = version, Kind = ImageKind.Iso, Mirror = Mirror, ImagesDirectory = images }, download, ct).ConfigureAwait(false);
+                                }
+                            }
+                            finally
+                            {
+                                if (download.Any) download.Complete();
+                            }
+                            return await interactive.StartAsync(paths, iso.Path, Vnc ? InstallConsole.Vnc : InstallConsole.Serial, pump, ct).ConfigureAwait(false);
+                        });
+                        Say($"VM '{name}' is booting the DragonFly {version} installer (QEMU pid {session.Vm.ProcessId}). Next:");
+                        int step = 1;
+                        foreach (var line in session.NextSteps)
+                        {
+                            string text = line.StartsWith("  ", StringComparison.Ordinal) ? "     " + line.TrimStart() : $"  {step++}. {line}";
+                            Say(text);
+                        }
+                        WriteObject(session.Vm);
+                    }
+                });
+            }
+        }
+
+        /// <summary>Shown on the host like Write-Host (information stream, PSHOST tag).</summary>
+        private void Say(string text) => WriteInformation(new HostInformationMessage { Message = text }, new[] { "PSHOST" });
+    }
+}

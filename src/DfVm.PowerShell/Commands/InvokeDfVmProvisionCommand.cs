@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using DfVm.Core.Install;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>
+    /// Runs the module's provision.sh (POSIX sh, idempotent) in a running VM over SSH: doas for
+    /// root, the pkg repository fix on DragonFly, the guest project folder. Output lines go to
+    /// -Verbose; a second run changes nothing and says changed=0.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "DfVmProvision", SupportsShouldProcess = true)]
+    [OutputType(typeof(DfVmCommandResult))]
+    public sealed class InvokeDfVmProvisionCommand : DfVmCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        public string[] Name { get; set; }
+
+        /// <summary>Guest folders to create (default: the project's guest folder, as Sync-DfVmProject uses).</summary>
+        [Parameter]
+        public string[] ProjectPath { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var store = Store;
+            var config = Project.Config;
+            var dirs = ProjectPath ?? new[] { ProjectSync.DefaultDestination(config, Project.Root) };
+            foreach (var name in Name ?? new[] { config.VmName })
+            {
+                ForEachItem(name, () =>
+                {
+                    var paths = store.Require(name);
+                    if (!ShouldProcess(name, "Provision the guest (doas, package repository, " + string.Join(", ", dirs) + ")")) return;
+                    var outcome = Run((pump, ct) => new ProvisionRunner(Controller).RunAsync(paths, dirs, line => pump.Verbose(line), pump, ct));
+                    WriteObject(outcome.Result);
+                    if (!outcome.Result.Succeeded) WriteError(ToErrorRecord(ProvisionRunner.Failure(outcome), name));
+                });
+            }
+        }
+    }
+}

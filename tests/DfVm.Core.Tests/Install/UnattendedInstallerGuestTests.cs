@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Images;
+using DfVm.Core.Install;
+using DfVm.Core.Instances;
+using DfVm.Core.Qemu;
+using DfVm.Core.Tests.Images;
+using Xunit;
+
+namespace DfVm.Core.Tests.Install
+{
+    /// <summary>
+    /// The whole unattended install on the Linux test guest: every step but the DragonFly boot
+    /// itself (ISO fetched from a local mirror, discs with the VM's key, two phases, first boot
+    /// with host key pinning, provision.sh over SSH, the snapshot hook while running).
+    /// </summary>
+    [Collection("Install guest")]
+    public sealed class UnattendedInstallerGuestTests
+    {
+        [Fact]
+        public async Task Runs_the_phases_then_boots_pins_provisions_and_snapshots()
+        {
+            using (var vm = new TestGuestVm("unatt"))
+            using (var images = new ImageFixture())
+            using (var server = new FixtureHttpServer())
+            {
+                server.Serve("dfly-x86_64-9.9.2_REL.iso.bz2", images.Compressed);
+                server.Serve("md5.txt", Encoding.ASCII.GetBytes($"MD5 (dfly-x86_64-9.9.2_REL.iso.bz2) = {images.CompressedMd5}\n"));
+                File.WriteAllText(vm.Paths.KnownHosts, "dfvm-unatt ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
+
+                var installer = new UnattendedInstaller(vm.Store);
+                string seenKey = null;
+                installer.TestPlan = (iso, key, paths, def, options) =>
+                {
+                    seenKey = key;
+                    Assert.True(File.Exists(iso));
+                    return new[] { Phase("one", iso, key, paths, "echo one >/root/phase-one"), Phase("two", iso, key, paths, "test -f /root/phase-one && echo two >/root/phase-two") };
+                };
+                var checkpoints = new List<(string name, int? pid)>();
+                installer.Checkpoint = (store, paths, name, reporter, ct) =>
+                {
+                    checkpoints.Add((name, new VmController(store).RunningPid(paths)));
+                    return Task.CompletedTask;
+                };
+                var reporter = new RecordingReporter();
+
+                var result = await installer.InstallAsync(vm.Paths, new UnattendedInstallOptions
+                {
+                    Version = "9.9.2",
+                    Mirror = server.Mirror,
+                    ImagesDirectory = vm.ImagesDirectory,
+                    ProjectDirectories = new[] { "/root/installed-project" },
+                    PhaseTimeout = TimeSpan.FromMinutes(4),
+                    SilenceTimeout = TimeSpan.FromSeconds(60),
+                    StartTimeout = TimeSpan.FromMinutes(3),
+                }, reporter, null, CancellationToken.None);
+
+                Assert.Equal(new[] { "one", "two" }, result.Phases.Select(p => p.Phase));
+                Assert.True(result.Phases.All(p => p.PoweredOff));
+                Assert.Equal(File.ReadAllText(vm.Paths.PublicKey).Trim(), seenKey);
+                Assert.Equal(DfVmState.Running, result.Vm.State);
+                Assert.True(result.Vm.Ready);
+                Assert.Equal(images.PayloadMd5, result.Image.Md5);
+
+                // The stale pin was dropped and the new host key pinned at the first login.
+                string pinned = File.ReadAllText(vm.Paths.KnownHosts);
+                Assert.StartsWith("dfvm-unatt ssh-ed25519 ", pinned);
+                Assert.DoesNotContain("AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", pinned);
+
+                Assert.True(result.Provision.Result.Succeeded, result.Provision.Result.Error);
+                Assert.Contains("created /root/installed-project", result.Provision.Changes);
+                Assert.Equal(result.Provision.Changes.Count, result.Provision.Changed);
+                Assert.Contains(reporter.VerboseLines, l => l.StartsWith("[provision] DFVM-PROVISION: changed=", StringComparison.Ordinal));
+
+                Assert.Equal("clean", result.Snapshot);
+                var only = Assert.Single(checkpoints);
+                Assert.Equal("clean", only.name);
+                Assert.NotNull(only.pid); // taken live
+
+                var check = await vm.Controller.InvokeCommandAsync(vm.Paths, "cat /root/phase-one /root/phase-two; test -d /root/installed-project && echo dir", null, null, CancellationToken.None);
+                Assert.Equal("one\ntwo\ndir", check.Output);
+                Assert.False(Directory.Exists(DragonFlyInstallPlan.DiscDirectory(vm.Paths)), "the phase discs are removed after success");
+
+                // Provisioning again changes nothing.
+                var again = await new ProvisionRunner(vm.Controller).RunAsync(vm.Paths, new[] { "/root/installed-project" }, null, null, CancellationToken.None);
+                Assert.Equal(0, again.Changed);
+                Assert.Empty(again.Changes);
+            }
+        }
+
+        [Fact]
+        public async Task Refuses_a_direct_boot_VM_without_a_test_plan_and_leaves_its_disk_alone()
+        {
+            using (var vm = new TestGuestVm("direct"))
+            {
+                long before = new FileInfo(vm.Paths.Disk).Length;
+                var e = await Assert.ThrowsAsync<DfVmException>(() => new UnattendedInstaller(vm.Store, (r, p, ct) => throw new InvalidOperationException("must not fetch"))
+                    .InstallAsync(vm.Paths, new UnattendedInstallOptions { ImagesDirectory = vm.ImagesDirectory }, null, null, CancellationToken.None));
+                Assert.Equal(InstallErrorIds.NotDragonFlyVm, e.ErrorId);
+                Assert.True(File.Exists(vm.Paths.Disk));
+                Assert.Equal(before, new FileInfo(vm.Paths.Disk).Length);
+            }
+        }
+
+        private static PlannedPhase Phase(string name, string iso, string key, VmPaths paths, string work)
+        {
+            var phase = new PfiPhase(name, "run.sh");
+            string disc = Path.Combine(DragonFlyInstallPlan.DiscDirectory(paths), $"pfi-{name}.iso");
+            string script = $"#!/bin/sh\necho '{phase.StartMarker}'\n{work} || {{ echo '{phase.FailedMarkerPrefix} work'; exit 1; }}\nsync\necho '{phase.DoneMarker}'\n";
+            return new PlannedPhase
+            {
+                Phase = phase,
+                DiscPath = disc,
+                DiscFiles = new[]
+                {
+                    new PfiDiscFile("pfi.conf", Encoding.UTF8.GetBytes("pfi_script=run.sh\npfi_shutdown=YES\n")),
+                    new PfiDiscFile("run.sh", Encoding.UTF8.GetBytes(script), PfiDiscFile.Octal("755")),
+                    new PfiDiscFile("authorized_keys", Encoding.UTF8.GetBytes(key + "\n"), PfiDiscFile.Octal("600")),
+                },
+                // The installer ISO rides along as a CD the way DragonFly's install phase has it (the guest skips it: no pfi.conf).
+                Boot = new PhaseBoot
+                {
+                    Media = new[] { new AttachedMedia { Path = iso }, new AttachedMedia { Path = disc } },
+                    Timeout = TimeSpan.FromMinutes(4),
+                    SilenceTimeout = TimeSpan.FromSeconds(60),
+                },
+            };
+        }
+    }
+}
