@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace DfVm.Core.Testing
+{
+    /// <summary>What to run in the guest: a suite of the config, narrowed by -Run / -Package / -Timeout.</summary>
+    public sealed class GuestTestRequest
+    {
+        /// <summary>The suite to run (a Command suite, or an Include suite whose parts run in order).</summary>
+        public string Suite { get; set; }
+
+        /// <summary>The config's suites, by name (case-insensitive).</summary>
+        public IReadOnlyDictionary<string, DfVmSuite> Suites { get; set; }
+
+        /// <summary>The project directory in the guest; every suite command runs there.</summary>
+        public string GuestProjectPath { get; set; }
+
+        /// <summary>A go test -run regex that replaces the suite's own -run; null keeps the suite's.</summary>
+        public string Run { get; set; }
+
+        /// <summary>Package patterns that replace the suite's (./... by default); null or empty keeps the suite's.</summary>
+        public IReadOnlyList<string> Packages { get; set; }
+
+        /// <summary>Passed to go test as -timeout (per test binary); null keeps go's default (10m) or the suite's.</summary>
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>Run every part through doas even when its suite does not say Elevate.</summary>
+        public bool Elevate { get; set; }
+
+        /// <summary>The SSH login user; doas is used only when it is not root.</summary>
+        public string SshUser { get; set; } = "root";
+
+        /// <summary>
+        /// The guest project path the config gives, or /root/&lt;name of the project folder&gt;.
+        /// </summary>
+        public static string DefaultGuestProjectPath(DfVmConfig config)
+        {
+            if (config == null)
+            {
+                throw new ArgumentNullException(nameof(config));
+            }
+
+            if (!string.IsNullOrEmpty(config.GuestProjectPath))
+            {
+                return config.GuestProjectPath;
+            }
+
+            string root = (config.ProjectRoot ?? Directory.GetCurrentDirectory()).TrimEnd('/', '\\');
+            string name = Path.GetFileName(root);
+            return "/root/" + (string.IsNullOrEmpty(name) ? "project" : name);
+        }
+    }
+}
