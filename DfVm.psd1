@@ -17,6 +17,12 @@
         'Remove-DfVm'
         'Invoke-DfVmCommand'
         'Reset-DfVmHostKey'
+        'Enter-DfVm'
+        'Sync-DfVmProject'
+        'Checkpoint-DfVm'
+        'Restore-DfVmSnapshot'
+        'Get-DfVmSnapshot'
+        'Remove-DfVmSnapshot'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -31,7 +31,7 @@ $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'DfVm'
 $ResultsDir = Join-Path $Out 'test-results'
 $PesterVersion = '5.7.1'
-$GuestPackages = @('linux-image-amd64', 'busybox-static', 'openssh-server', 'openssh-client', 'golang-go', 'opendoas',
+$GuestPackages = @('linux-image-amd64', 'busybox-static', 'openssh-server', 'openssh-client', 'openssh-sftp-server', 'binutils', 'python3', 'golang-go', 'opendoas',
     'libarchive-tools', 'csh', 'qemu-system-x86', 'qemu-utils', 'e2fsprogs', 'cpio', 'shellcheck', 'tmux', 'genisoimage')
 
 # The engine's dependencies, loaded into their own load context from dependencies/ (STYLE.md #11).
@@ -83,7 +83,7 @@ function Invoke-Build {
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DfVm.PowerShell/DfVm.PowerShell.csproj'), '-c', $Configuration, '-o', $publish, '-v', 'q', '--nologo')
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $deps = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'dependencies')
-    Copy-Item (Join-Path $publish 'DfVm.dll'), (Join-Path $publish 'DfVm.pdb') $ModuleOut
+    Copy-Item (Join-Path $publish 'DfVm.dll'), (Join-Path $publish 'DfVm.pdb'), (Join-Path $publish 'DfVm.Models.dll') $ModuleOut
     foreach ($name in $Dependencies) {
         $dll = Join-Path $publish "$name.dll"
         if (Test-Path $dll) { Copy-Item $dll $deps }

@@ -53,7 +53,6 @@ namespace DfVm.Core
         public const string HostKeyMismatch = nameof(HostKeyMismatch);
         public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
         public const string GuestConnectionLost = nameof(GuestConnectionLost);
-        public const string StopTimeout = nameof(StopTimeout);
         public const string BaseImageNotFound = nameof(BaseImageNotFound);
     }
 }

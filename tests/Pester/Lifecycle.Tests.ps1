@@ -15,7 +15,7 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
 
     It 'New-DfVm made the folder with a 0600 key and a thin overlay' {
         $dir = Join-Path $script:project 'vm/life'
-        (Get-Item "$dir/id_ed25519").UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+        (& stat -c '%a' "$dir/id_ed25519") | Should -Be '600'
         (& stat -c '%a' $dir) | Should -Be '700'
         $info = & qemu-img info --output=json -U "$dir/disk.qcow2" | ConvertFrom-Json
         $info.'backing-filename' | Should -Be (Get-TestGuest).disk
@@ -29,7 +29,7 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         $vm.Accelerator | Should -Be 'tcg'
         ($warnings -join ' ') | Should -Match 'vmx/svm|KVM is unusable'
         $vm.SshPort | Should -BeGreaterThan 0
-        (Get-Item (Join-Path $script:project 'vm/life/qmp.sock')).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+        (& stat -c '%a' (Join-Path $script:project 'vm/life/qmp.sock')) | Should -Be '600'
     }
 
     It 'forwards SSH on 127.0.0.1 only' {
@@ -111,7 +111,7 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         $pid_ = (Get-DfVm life).ProcessId
         Stop-DfVm -Name life -Timeout 60
         (Get-DfVm life).State | Should -Be 'Stopped'
-        Test-Path "/proc/$pid_" | Should -BeFalse
+        Test-ProcessRunning $pid_ | Should -BeFalse
         $serial = Get-SerialText life
         $serial | Should -Match 'DFVM-GUEST: power button'
         $serial | Should -Match 'reboot: Power down'
@@ -175,7 +175,14 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
 
     It 'a changed guest host key is a HostKeyMismatch SecurityError naming both fingerprints' {
         Start-DfVm -Name life -Timeout 180 -WarningAction SilentlyContinue | Out-Null
-        Invoke-DfVmCommand -Name life -Command 'rm -f /etc/ssh/ssh_host_*; ssh-keygen -A >/dev/null 2>&1; sync' | Out-Null
+        # A new host key made on the host, put in the guest in place of the old ones.
+        $tmp = Join-Path ([IO.Path]::GetTempPath()) ('hk-' + [guid]::NewGuid().ToString('N'))
+        & ssh-keygen -q -t ed25519 -N '' -f $tmp
+        $b64 = [Convert]::ToBase64String([IO.File]::ReadAllBytes($tmp))
+        $pub = Get-Content "$tmp.pub" -Raw
+        Remove-Item $tmp, "$tmp.pub"
+        $r = Invoke-DfVmCommand -Name life -Command "rm -f /etc/ssh/ssh_host_*; echo '$b64' | base64 -d > /etc/ssh/ssh_host_ed25519_key; chmod 600 /etc/ssh/ssh_host_ed25519_key; printf '%s' '$($pub.Trim())' > /etc/ssh/ssh_host_ed25519_key.pub; sync"
+        $r.ExitCode | Should -Be 0
         Stop-DfVm -Name life
         $err = $null
         Start-DfVm -Name life -Timeout 120 -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue

@@ -27,14 +27,22 @@ Describe 'DfVm module' -Tag Unit {
         $out | Should -Contain 'warnings=0'
     }
 
-    It 'keeps SSH.NET out of the default load context' {
+    It 'keeps the engine and SSH.NET out of the default load context, output types in it' {
         $out = & pwsh -NoProfile -NonInteractive -Command @"
 Import-Module '$($script:manifest)'
+`$null = New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) ('alc-' + `$PID)) -Force
+Set-Location (Join-Path ([IO.Path]::GetTempPath()) ('alc-' + `$PID))
 Get-DfVm -Name nosuch -ErrorAction SilentlyContinue
-`$ssh = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Renci.SshNet' }
-[System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext([DfVm.DfVmInstance].Assembly).GetType().Name
+`$null = [Renci.SshNet.SshClient] 2>`$null
+foreach (`$n in 'DfVm.Core', 'DfVm.Models') {
+  `$a = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq `$n }
+  "`$n=" + [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$a).GetType().Name
+}
+'type=' + [DfVm.DfVmTestResult].FullName
 "@
-        $out | Select-Object -Last 1 | Should -Be 'DependencyLoadContext'
+        $out | Should -Contain 'DfVm.Core=DependencyLoadContext'
+        $out | Should -Contain 'DfVm.Models=DefaultAssemblyLoadContext'
+        $out | Should -Contain 'type=DfVm.DfVmTestResult'
     }
 
     It 'declares an output type on every cmdlet' {
@@ -121,5 +129,45 @@ Describe 'Errors without a VM' -Tag Unit {
         Push-Location $dir
         try { Get-DfVm -ErrorAction SilentlyContinue 2>$null } catch { } finally { Pop-Location }
         Test-Path $marker | Should -BeFalse
+    }
+}
+
+Describe 'Views and error ids' -Tag Unit {
+    BeforeAll { . $PSScriptRoot/TestHelpers.ps1 }
+
+    It 'gives <_> a table view and a list view' -ForEach @(
+        'DfVm.DfVmInstance', 'DfVm.DfVmCommandResult', 'DfVm.DfVmTestResult', 'DfVm.DfVmSyncResult',
+        'DfVm.DfVmSnapshot', 'DfVm.DfVmImage', 'DfVm.DfVmConfig'
+    ) {
+        $views = (Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion).FormatViewDefinition
+        $views.Control.GetType().Name | Should -Contain 'TableControl'
+        $views.Control.GetType().Name | Should -Contain 'ListControl'
+    }
+
+    It 'has a view for every output type a cmdlet declares' {
+        $types = Get-Command -Module DfVm -CommandType Cmdlet | ForEach-Object { $_.OutputType.Name } |
+            Where-Object { $_ -like 'DfVm.*' } | Sort-Object -Unique
+        foreach ($t in $types) {
+            Get-FormatData -TypeName $t -PowerShellVersion $PSVersionTable.PSVersion | Should -Not -BeNullOrEmpty -Because "$t needs a view"
+        }
+    }
+
+    It 'produces every error id the module defines somewhere in the tests' {
+        # Every stable id (a const string naming an ErrorId) must be asserted by some test.
+        $root = Join-Path $PSScriptRoot '../..'
+        $sources = Get-ChildItem (Join-Path $root 'src') -Recurse -Filter *.cs | Where-Object FullName -NotMatch '[\\/](bin|obj)[\\/]'
+        $ids = foreach ($f in $sources) {
+            $text = Get-Content $f.FullName -Raw
+            [regex]::Matches($text, 'const string (\w+) = nameof\(\1\)') | ForEach-Object { $_.Groups[1].Value }
+            [regex]::Matches($text, 'ErrorId\w*\s*=>\s*"(\w+)"') | ForEach-Object { $_.Groups[1].Value }
+            if ($f.Name -like '*ErrorIds.cs') {
+                [regex]::Matches($text, 'const string \w+ = "(\w+)"') | ForEach-Object { $_.Groups[1].Value }
+            }
+        }
+        $ids = $ids | Sort-Object -Unique
+        $ids.Count | Should -BeGreaterThan 10
+        $tests = (Get-ChildItem (Join-Path $root 'tests') -Recurse -Include *.ps1, *.cs | Where-Object FullName -NotMatch '[\\/](bin|obj)[\\/]' | Get-Content -Raw) -join "`n"
+        $missing = $ids | Where-Object { $tests -notmatch "\b$_\b" }
+        $missing | Should -BeNullOrEmpty -Because 'each error id must be produced and asserted by a test'
     }
 }

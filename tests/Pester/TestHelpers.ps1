@@ -58,3 +58,12 @@ function Get-SerialText([string] $Name) {
     $vm = Get-DfVm -Name $Name
     return [IO.File]::ReadAllText($vm.SerialLogPath)
 }
+
+function Test-ProcessRunning([int] $Id) {
+    # A zombie (exited, not yet reaped by a parent that may never reap it) does not count.
+    $stat = "/proc/$Id/stat"
+    if (-not (Test-Path $stat)) { return $false }
+    $text = Get-Content $stat -Raw -ErrorAction SilentlyContinue
+    if (-not $text) { return $false }
+    return ($text.Substring($text.LastIndexOf(')') + 2, 1) -ne 'Z')
+}

@@ -22,6 +22,12 @@ namespace DfVm.Core.Instances
         public IReadOnlyList<AttachedMedia> Media { get; set; }
         /// <summary>Launch straight into this internal snapshot (QEMU -loadvm).</summary>
         public string LoadSnapshot { get; set; }
+        // [snapshots] start: resume a saved running state (a live snapshot's .vmstate) instead of booting.
+        /// <summary>Launch with -incoming defer -S, load this migration stream, then cont (no boot).</summary>
+        public string IncomingStatePath { get; set; }
+        /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
+        public bool CallerHoldsLock { get; set; }
+        // [snapshots] end
     }
 
     /// <summary>Starts, stops and inspects VMs: QEMU processes, QMP, readiness over SSH.</summary>
@@ -141,12 +147,25 @@ namespace DfVm.Core.Instances
         public async Task<DfVmInstance> StartAsync(VmPaths paths, StartOptions options, IOperationReporter reporter, CancellationToken ct)
         {
             reporter = reporter ?? NullReporter.Instance;
-            using (VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
+            using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct)) // [snapshots] CallerHoldsLock
             {
+                // A checkpoint or restore cut short (killed process) is finished or undone first,
+                // so the disk below is never a half state.
+                Snapshots.SnapshotStore.Recover(paths, reporter);
                 var def = _store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
                 {
-                    reporter.Verbose($"VM '{def.Name}' is already running: nothing to do.");
+                    var running = _store.LoadState(paths);
+                    if (!options.NoWait && running != null && !running.Ready)
+                    {
+                        // Running but not yet reachable (an earlier start gave up waiting): wait, start nothing.
+                        reporter.Verbose($"VM '{def.Name}' is running but has not accepted SSH yet: waiting.");
+                        await WaitReadyAsync(def, paths, running.SshPort, options.Timeout, 0, reporter, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        reporter.Verbose($"VM '{def.Name}' is already running: nothing to do.");
+                    }
                     return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
                 }
 
@@ -164,7 +183,7 @@ namespace DfVm.Core.Instances
 
                 if (!options.NoWait)
                 {
-                    bool ready = await WaitReadyAsync(def, paths, port, options.Timeout, accel.Accelerator == "kvm" ? def.KvmWatchdogSeconds : 0, reporter, ct).ConfigureAwait(false);
+                    bool ready = await WaitReadyAsync(def, paths, port, options.Timeout, accel.Accelerator == "kvm" && options.IncomingStatePath == null ? def.KvmWatchdogSeconds : 0, reporter, ct).ConfigureAwait(false);
                     if (!ready)
                     {
                         // KVM watchdog fired: the guest printed nothing. Retry once under TCG.
@@ -209,7 +228,8 @@ namespace DfVm.Core.Instances
                 throw PortInUse(def.Name, port);
             }
 
-            var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot);
+            var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot,
+                incomingDefer: options.IncomingStatePath != null); // [snapshots] incomingDefer
             string qemu = QemuTools.SystemEmulator;
             reporter.Verbose("Starting: " + qemu + " " + string.Join(" ", argv.Select(ShellDisplay)));
             if (File.Exists(paths.SerialLog))
@@ -242,6 +262,13 @@ namespace DfVm.Core.Instances
             });
             GuestChanged(paths);
             reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");
+            // [snapshots] start: a live restore resumes the saved guest; if that fails, no half-loaded QEMU stays.
+            if (options.IncomingStatePath != null)
+            {
+                try { await Snapshots.IncomingState.LoadAsync(paths, options.IncomingStatePath, reporter, ct).ConfigureAwait(false); }
+                catch { await KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false); CleanStale(paths, reporter); throw; }
+            }
+            // [snapshots] end
             return port;
         }
 
@@ -283,7 +310,18 @@ namespace DfVm.Core.Instances
                     }
 
                     long serial = SerialLog.Length(paths.SerialLog);
-                    if (serial != lastSerial) { lastSerial = serial; lastSerialChange.Restart(); }
+                    if (serial != lastSerial)
+                    {
+                        lastSerial = serial;
+                        lastSerialChange.Restart();
+                        string tail = SerialLog.Tail(paths.SerialLog, 40);
+                        if (tail.Contains("Kernel panic") || tail.Contains("panic: ") || tail.Contains("Fatal trap"))
+                        {
+                            // No point waiting out the timeout: the guest's kernel has stopped.
+                            throw new DfVmException(ErrorIds.GuestNotReady, DfVmErrorKind.InvalidOperation,
+                                $"The guest kernel of VM '{def.Name}' panicked while booting; QEMU is left running for inspection (Stop-DfVm -Force ends it). Last 20 serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
+                        }
+                    }
                     if (kvmWatchdogSeconds > 0 && lastSerial == 0 && lastSerialChange.Elapsed.TotalSeconds > kvmWatchdogSeconds)
                     {
                         return false;
@@ -467,7 +505,9 @@ namespace DfVm.Core.Instances
                 }
                 if (watch.Elapsed > TimeSpan.FromSeconds(20))
                 {
-                    throw new DfVmException(ErrorIds.StopTimeout, DfVmErrorKind.Timeout, $"QEMU pid {pid} of VM '{paths.Name}' would not end.", paths.Name);
+                    // Only a process stuck in the kernel survives SIGKILL; nothing more can be done from here.
+                    reporter?.Warning($"QEMU pid {pid} of VM '{paths.Name}' has not ended 10 s after SIGKILL (stuck in the kernel?).");
+                    return;
                 }
                 await Task.Delay(50, ct).ConfigureAwait(false);
             }

@@ -12,10 +12,11 @@ namespace DfVm.Core.Qemu
 
         public static string Find(string program, string package)
         {
+            // DFVM_QEMU_DIR names the one folder to use (a QEMU built by hand, or a test of this error).
             string overrideDir = Environment.GetEnvironmentVariable("DFVM_QEMU_DIR");
-            var dirs = (overrideDir != null ? new[] { overrideDir } : Array.Empty<string>())
-                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
-                .Concat(new[] { "/usr/bin", "/usr/local/bin" });
+            var dirs = overrideDir != null
+                ? new[] { overrideDir }
+                : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Concat(new[] { "/usr/bin", "/usr/local/bin" });
             foreach (var dir in dirs.Where(d => !string.IsNullOrEmpty(d)))
             {
                 string candidate = Path.Combine(dir, program);

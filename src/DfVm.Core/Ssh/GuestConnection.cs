@@ -198,11 +198,57 @@ namespace DfVm.Core.Ssh
             }
         }
 
+        /// <summary>
+        /// An interactive login shell with a pseudo-terminal: what the user types (already raw)
+        /// goes to the guest, what the guest prints goes to <paramref name="output"/>. Ends when the
+        /// guest closes the shell (exit).
+        /// </summary>
+        public async Task RunInteractiveAsync(Func<byte[], int> readInput, Action<byte[], int> writeOutput,
+            Func<Tuple<int, int>> windowSize, string terminal, CancellationToken ct)
+        {
+            var client = _client ?? throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' is closed.");
+            var size = windowSize();
+            _log($"SSH interactive shell {terminal} {size.Item1}x{size.Item2}");
+            using (var shell = client.CreateShellStream(terminal, (uint)size.Item1, (uint)size.Item2, 0, 0, 65536))
+            {
+                var closed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                shell.Closed += (s, e) => closed.TrySetResult(true);
+                var reader = Task.Run(() =>
+                {
+                    var buffer = new byte[65536];
+                    int n;
+                    while ((n = shell.Read(buffer, 0, buffer.Length)) > 0) writeOutput(buffer, n);
+                    closed.TrySetResult(true);
+                });
+                var input = new byte[4096];
+                while (!closed.Task.IsCompleted && !ct.IsCancellationRequested)
+                {
+                    var now = windowSize();
+                    if (now.Item1 != size.Item1 || now.Item2 != size.Item2)
+                    {
+                        size = now;
+                        shell.ChangeWindowSize((uint)size.Item1, (uint)size.Item2, 0, 0);
+                    }
+                    int n = await Task.Run(() => readInput(input), ct).ConfigureAwait(false);
+                    if (n < 0) break;
+                    if (n > 0)
+                    {
+                        shell.Write(input, 0, n);
+                        shell.Flush();
+                    }
+                }
+                await Task.WhenAny(reader, Task.Delay(1000)).ConfigureAwait(false);
+            }
+        }
+
         private async Task KillRemoteTreeAsync(int pid)
         {
             if (pid <= 0 || _client == null || !_client.IsConnected) return;
             // Stop first so the tree cannot grow while it is walked, then kill leaves and root.
-            string script = "k(){ kill -STOP \"$1\" 2>/dev/null; for c in $(pgrep -P \"$1\"); do k \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }; k " + pid;
+            // pgrep where there is one (DragonFly); else ps + awk (busybox has no pgrep).
+            string script =
+                "kids(){ if command -v pgrep >/dev/null 2>&1; then pgrep -P \"$1\"; else ps -A -o pid= -o ppid= | awk -v p=\"$1\" '$2==p{print $1}'; fi; }; " +
+                "k(){ kill -STOP \"$1\" 2>/dev/null; for c in $(kids \"$1\"); do k \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }; k " + pid;
             _log("guest $ " + script);
             try
             {

@@ -28,8 +28,7 @@ namespace DfVm.PowerShell.Commands
                     long bytes = files.Sum(f => new FileInfo(f).Length);
                     string what = $"{paths.Directory} ({files.Length} files, {bytes / 1048576.0:0.#} MiB: " +
                         string.Join(", ", files.Select(f => f.Substring(paths.Directory.Length + 1)).Take(20)) + (files.Length > 20 ? ", ..." : "") + ")";
-                    if (!ShouldProcess(what, "Stop and delete VM")) return;
-                    if (Force) { /* -Force: no further question; ShouldProcess already honoured -Confirm */ }
+                    if (!ShouldProcessUnlessForced(what, "Stop and delete VM", Force)) return;
                     Run((pump, ct) => new Core.Instances.VmFactory(store).RemoveAsync(paths, pump, ct));
                 });
             }

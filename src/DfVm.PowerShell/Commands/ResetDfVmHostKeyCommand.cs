@@ -24,8 +24,7 @@ namespace DfVm.PowerShell.Commands
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
-                    if (!ShouldProcess(paths.KnownHosts, "Forget the pinned SSH host key")) return;
-                    if (!Force && !ShouldContinue($"Forget the pinned host key of VM '{name}'? The next connection trusts whatever key the guest presents.", "Reset host key")) return;
+                    if (!ShouldProcessUnlessForced(paths.KnownHosts, "Forget the pinned SSH host key (the next connection trusts the key the guest presents)", Force)) return;
                     new HostKeyPin(paths.KnownHosts, name).Forget();
                     GuestConnectionPool.Drop(paths.PrivateKey);
                 });

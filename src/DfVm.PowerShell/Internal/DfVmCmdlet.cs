@@ -21,7 +21,25 @@ namespace DfVm.PowerShell
         protected CancellationToken CancellationToken => _cancel.Token;
 
         /// <summary>The project (config file, vm/ folder) found from the current directory.</summary>
-        internal ProjectContext Project => _project ?? (_project = ProjectContext.Discover(SessionState.Path.CurrentFileSystemLocation.ProviderPath));
+        internal ProjectContext Project
+        {
+            get
+            {
+                if (_project == null)
+                {
+                    try
+                    {
+                        _project = ProjectContext.Discover(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+                    }
+                    catch (DfVmException e)
+                    {
+                        // A bad DfVm.config.psd1 stops the command: nothing can go on without it.
+                        ThrowTerminatingError(ToErrorRecord(e));
+                    }
+                }
+                return _project;
+            }
+        }
 
         internal VmStore Store => new VmStore(Project.VmRoot);
 
@@ -78,6 +96,16 @@ namespace DfVm.PowerShell
             {
                 WriteError(ToErrorRecord(e, item));
             }
+        }
+
+        /// <summary>
+        /// ShouldProcess that -Force answers without a prompt (-WhatIf still only reports).
+        /// Nothing prompts when -Force or -Confirm:$false is given.
+        /// </summary>
+        protected bool ShouldProcessUnlessForced(string target, string action, bool force)
+        {
+            if (force && !MyInvocation.BoundParameters.ContainsKey("WhatIf")) return true;
+            return ShouldProcess(target, action);
         }
 
         protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));

@@ -95,8 +95,24 @@ namespace DfVm.Core.Tests.Qmp
             }
         }
 
-        public Task<QmpClient> ConnectAsync(Action<string> log = null) =>
-            QmpClient.ConnectAsync(SocketPath, TimeSpan.FromSeconds(10), CancellationToken.None, log);
+        public async Task<QmpClient> ConnectAsync(Action<string> log = null)
+        {
+            // The socket file appears at bind(), a moment before listen(): under load a connect can
+            // land in between and be refused. Retry that case only, for a bounded time.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    return await QmpClient.ConnectAsync(SocketPath, TimeSpan.FromSeconds(10), CancellationToken.None, log);
+                }
+                catch (QmpDisconnectedException e) when (e.InnerException is System.Net.Sockets.SocketException se
+                    && se.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused && clock.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    await Task.Delay(50);
+                }
+            }
+        }
 
         /// <summary>SIGKILL to this qemu only (Process.Kill sends SIGKILL on Unix).</summary>
         public void KillHard()

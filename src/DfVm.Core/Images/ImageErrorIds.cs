@@ -1,0 +1,13 @@
+namespace DfVm.Core.Images
+{
+    /// <summary>Stable error ids the image exceptions carry (cmdlets use them for ErrorRecords).</summary>
+    public static class ImageErrorIds
+    {
+        public const string ImageNotFound = nameof(ImageNotFound);
+        public const string ImageDownloadFailed = nameof(ImageDownloadFailed);
+        public const string ImageChecksumMismatch = nameof(ImageChecksumMismatch);
+        public const string ImageChecksumUnavailable = nameof(ImageChecksumUnavailable);
+        public const string ImageChecksumConflict = nameof(ImageChecksumConflict);
+        public const string ImageDecompressFailed = nameof(ImageDecompressFailed);
+    }
+}

@@ -1,0 +1,109 @@
+using System;
+
+namespace DfVm.Core.Images
+{
+    /// <summary>Base of every error fetching or preparing a release image.</summary>
+    public abstract class ImageException : Exception
+    {
+        protected ImageException(string errorId, string message, Exception inner = null) : base(message, inner)
+        {
+            ErrorId = errorId;
+        }
+
+        /// <summary>A stable id (see <see cref="ImageErrorIds"/>), never derived from the message.</summary>
+        public string ErrorId { get; }
+    }
+
+    /// <summary>The mirror answered 404 for the image: wrong version, kind or mirror.</summary>
+    public sealed class ImageNotFoundException : ImageException
+    {
+        public ImageNotFoundException(Uri uri)
+            : base(ImageErrorIds.ImageNotFound, $"The mirror has no such image: {uri} (404). Check the version, kind and mirror.")
+        {
+            Uri = uri;
+        }
+
+        public Uri Uri { get; }
+    }
+
+    /// <summary>
+    /// The transfer failed (connection dropped, stalled, unexpected HTTP status). Bytes already
+    /// received stay in the .part file and the next call resumes from them.
+    /// </summary>
+    public sealed class ImageDownloadException : ImageException
+    {
+        public ImageDownloadException(string message, Uri uri, long partialBytes, Exception inner = null)
+            : base(ImageErrorIds.ImageDownloadFailed, message, inner)
+        {
+            Uri = uri;
+            PartialBytes = partialBytes;
+        }
+
+        public Uri Uri { get; }
+
+        /// <summary>Bytes kept in the .part file for the next attempt.</summary>
+        public long PartialBytes { get; }
+    }
+
+    /// <summary>A downloaded or decompressed file does not have the expected MD5; the bad file was deleted.</summary>
+    public sealed class ImageChecksumException : ImageException
+    {
+        public ImageChecksumException(string fileName, string expectedMd5, string actualMd5)
+            : base(ImageErrorIds.ImageChecksumMismatch,
+                   $"MD5 mismatch for {fileName}: expected {expectedMd5}, got {actualMd5}. The bad file was deleted; run again to download it anew.")
+        {
+            FileName = fileName;
+            ExpectedMd5 = expectedMd5;
+            ActualMd5 = actualMd5;
+        }
+
+        public string FileName { get; }
+        public string ExpectedMd5 { get; }
+        public string ActualMd5 { get; }
+    }
+
+    /// <summary>No checksum could be found (the mirror has no md5.txt entry and none is built in).</summary>
+    public sealed class ImageChecksumUnavailableException : ImageException
+    {
+        public ImageChecksumUnavailableException(string fileName, Uri checksumListUri)
+            : base(ImageErrorIds.ImageChecksumUnavailable,
+                   $"No MD5 is known for {fileName}: {checksumListUri} has no entry for it and the module knows none. Allow an unverified image to go on anyway.")
+        {
+            FileName = fileName;
+            ChecksumListUri = checksumListUri;
+        }
+
+        public string FileName { get; }
+        public Uri ChecksumListUri { get; }
+    }
+
+    /// <summary>The mirror's md5.txt and the module's built-in checksum disagree; nothing was downloaded.</summary>
+    public sealed class ImageChecksumConflictException : ImageException
+    {
+        public ImageChecksumConflictException(string fileName, string mirrorMd5, string knownMd5)
+            : base(ImageErrorIds.ImageChecksumConflict,
+                   $"The mirror's md5.txt says {fileName} has MD5 {mirrorMd5}, but the module knows it as {knownMd5}. Refusing to trust either; try another mirror.")
+        {
+            FileName = fileName;
+            MirrorMd5 = mirrorMd5;
+            KnownMd5 = knownMd5;
+        }
+
+        public string FileName { get; }
+        public string MirrorMd5 { get; }
+        public string KnownMd5 { get; }
+    }
+
+    /// <summary>The compressed image could not be decompressed (corrupt bzip2 data); it was deleted.</summary>
+    public sealed class ImageDecompressException : ImageException
+    {
+        public ImageDecompressException(string fileName, Exception inner)
+            : base(ImageErrorIds.ImageDecompressFailed,
+                   $"{fileName} is not valid bzip2 data ({inner.Message}). It was deleted; run again to download it anew.", inner)
+        {
+            FileName = fileName;
+        }
+
+        public string FileName { get; }
+    }
+}

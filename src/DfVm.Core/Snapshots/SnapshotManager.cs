@@ -1,0 +1,380 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Instances;
+using DfVm.Core.Qemu;
+using DfVm.Core.Util;
+
+namespace DfVm.Core.Snapshots
+{
+    public sealed class RestoreOptions
+    {
+        /// <summary>Boot the VM after restoring a disk snapshot (a live snapshot always resumes running).</summary>
+        public bool Start { get; set; }
+        /// <summary>Return once QEMU runs, without waiting for SSH (and without setting the guest clock).</summary>
+        public bool NoWait { get; set; }
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(180);
+        /// <summary>Set the guest clock over SSH after resuming a live snapshot.</summary>
+        public bool SyncClock { get; set; } = true;
+    }
+
+    /// <summary>
+    /// Checkpoint, restore and remove on an external qcow2 chain. vm/&lt;name&gt;/disk.qcow2 is always the
+    /// writable top; a checkpoint renames it into snapshots/ (read-only from then on, never copied) and
+    /// puts a fresh empty overlay in its place, so it costs the same at any disk size. A running VM is
+    /// paused for the moment it takes to switch QEMU to the new overlay (blockdev-snapshot) and to save
+    /// its memory next to the layer; it then runs on in the same QEMU. Each operation holds the VM lock,
+    /// writes snapshots/.journal.json first and removes it last; <see cref="SnapshotStore.Recover"/> finishes
+    /// what a crash interrupted.
+    /// </summary>
+    public sealed class SnapshotManager
+    {
+        private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
+        private static readonly TimeSpan SaveTimeout = TimeSpan.FromMinutes(5);
+        private readonly VmStore _store;
+        private readonly VmController _controller;
+
+        public SnapshotManager(VmStore store)
+        {
+            _store = store;
+            _controller = new VmController(store);
+        }
+
+        /// <summary>Test hook: called with each step's name before it runs.</summary>
+        internal Action<string> BeforeStep { get; set; }
+
+        private void Step(string name) => BeforeStep?.Invoke(name);
+
+        // ---------- checkpoint ----------
+
+        /// <summary>
+        /// Takes a snapshot (<paramref name="name"/> null: "&lt;vm&gt;-yyyyMMdd-HHmmss"). Stopped VM: disk only.
+        /// Running VM: disk and memory; the guest runs on. Throws InvalidSnapshotName, SnapshotExists, SnapshotFailed.
+        /// </summary>
+        public async Task<DfVmSnapshot> CheckpointAsync(VmPaths paths, string name, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            var files = new SnapshotPaths(paths);
+            if (name != null) SnapshotNames.Validate(name, paths.Name);
+            using (VmLock.Acquire(paths, LockWait, ct))
+            {
+                await SnapshotStore.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                var def = _store.LoadDefinition(paths);
+                name = name ?? UniqueDefaultName(files, paths.Name);
+                if (File.Exists(files.Metadata(name)) || File.Exists(files.Image(name)) || File.Exists(files.State(name)))
+                {
+                    throw new DfVmException(SnapshotErrorIds.SnapshotExists, DfVmErrorKind.ResourceExists,
+                        $"VM '{paths.Name}' already has a snapshot named '{name}'. Pick another -SnapshotName, or remove it first with Remove-DfVmSnapshot.", paths.Name);
+                }
+                if (!File.Exists(paths.Disk))
+                {
+                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                        $"VM '{paths.Name}' has no disk yet ({paths.Disk}): start it once before taking a snapshot.", paths.Name);
+                }
+                Directory.CreateDirectory(files.Directory);
+                var record = new SnapshotRecord
+                {
+                    Name = name,
+                    VmName = paths.Name,
+                    Created = DateTime.UtcNow,
+                    MemoryMB = def.MemoryMB,
+                };
+                bool running = _controller.RunningPid(paths) != null;
+                var watch = Stopwatch.StartNew();
+                try
+                {
+                    if (running)
+                    {
+                        record.Accelerator = _store.LoadState(paths)?.Accelerator;
+                        await CheckpointRunningAsync(files, record, reporter, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await CheckpointStoppedAsync(files, record, ct).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (!(e is SimulatedCrashException))
+                {
+                    await RecoverAfterFailureAsync(paths, reporter, e).ConfigureAwait(false);
+                    if (e is OperationCanceledException || !File.Exists(files.Metadata(name))) throw Wrap(e, paths, $"Snapshot '{name}' of VM '{paths.Name}' failed");
+                    reporter.Warning($"Snapshot '{name}' hit a problem ({e.Message}) but was completed.");
+                }
+                reporter.Verbose($"Snapshot '{name}' of VM '{paths.Name}' taken in {watch.Elapsed.TotalSeconds:0.000} s ({(running ? "live: disk and memory" : "disk")}).");
+                return SnapshotStore.Get(paths, name);
+            }
+        }
+
+        private async Task CheckpointStoppedAsync(SnapshotPaths files, SnapshotRecord record, CancellationToken ct)
+        {
+            string image = files.Image(record.Name);
+            Step("journal");
+            SnapshotFiles.WriteJournal(files, new SnapshotJournal { Operation = SnapshotJournal.Checkpoint, Snapshot = record.Name, Record = record });
+            Step("overlay");
+            await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, image, QcowHeader.Read(files.Vm.Disk).VirtualSize, ct).ConfigureAwait(false);
+            Step("rename-disk");
+            Native.Rename(files.Vm.Disk, image);
+            Step("rename-overlay");
+            Native.Rename(files.DiskTemp, files.Vm.Disk);
+            Step("commit");
+            SnapshotFiles.Commit(files, record);
+            Step("journal-delete");
+            File.Delete(files.Journal);
+        }
+
+        /// <summary>
+        /// A running VM: pause, save memory and devices, quit QEMU, do the stopped checkpoint, then relaunch
+        /// QEMU on the new overlay from the saved state, same SSH port, so the guest runs on where it was.
+        /// QEMU never has a file renamed under it: it reopens images by path (a read-only switch after
+        /// blockdev-snapshot does), so a rename under a running QEMU could swap a layer for another file.
+        /// </summary>
+        private async Task CheckpointRunningAsync(SnapshotPaths files, SnapshotRecord record, IOperationReporter reporter, CancellationToken ct)
+        {
+            var paths = files.Vm;
+            string name = record.Name;
+            var paused = Stopwatch.StartNew();
+            bool wasRunning;
+            SnapshotJournal journal;
+            using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+            {
+                string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
+                if (status != "running" && status != "paused")
+                {
+                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                        $"VM '{paths.Name}' is '{status}' in QEMU: a live snapshot needs it running or paused.", paths.Name);
+                }
+                wasRunning = status == "running";
+                journal = new SnapshotJournal
+                {
+                    Operation = SnapshotJournal.Checkpoint,
+                    Snapshot = name,
+                    Record = record,
+                    WasRunning = wasRunning,
+                    PreviousState = _store.LoadState(paths) ?? new VmRuntimeState(),
+                };
+                Step("journal");
+                SnapshotFiles.WriteJournal(files, journal);
+                Step("stop");
+                paused.Restart();
+                if (wasRunning) await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                Step("save-state");
+                await LiveState.SaveAsync(qmp, files.StateTemp(name), SaveTimeout, ct).ConfigureAwait(false);
+                Step("mark-saved");
+                journal.StateSaved = true;
+                SnapshotFiles.WriteJournal(files, journal);
+            }
+            Step("quit");
+            await _controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+            ulong size = QcowHeader.Read(paths.Disk).VirtualSize;
+            Step("overlay");
+            await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, files.Image(name), size, ct).ConfigureAwait(false);
+            Step("rename-disk");
+            Native.Rename(paths.Disk, files.Image(name));
+            Step("rename-overlay");
+            Native.Rename(files.DiskTemp, paths.Disk);
+            Step("rename-state");
+            Native.Rename(files.StateTemp(name), files.State(name));
+            Step("commit");
+            record.Live = true;
+            SnapshotFiles.Commit(files, record);
+            // A whole state from here on: the VM is stopped, with a live snapshot it resumes from. The journal
+            // goes before the relaunch, whose start runs recovery (the lead's StartAsync calls it).
+            Step("journal-delete");
+            File.Delete(files.Journal);
+            Step("relaunch");
+            await ResumeAsync(paths, files.State(name), journal, reporter, ct).ConfigureAwait(false);
+            reporter.Verbose($"VM '{paths.Name}' was paused for {paused.Elapsed.TotalSeconds:0.000} s.");
+        }
+
+        /// <summary>
+        /// Relaunches the VM from the state it was just saved in. Nothing changed for the guest: its boot id,
+        /// start time, readiness and the host's sync manifest are carried over.
+        /// </summary>
+        private async Task ResumeAsync(VmPaths paths, string statePath, SnapshotJournal journal, IOperationReporter reporter, CancellationToken ct)
+        {
+            var before = journal.PreviousState;
+            byte[] manifest = File.Exists(paths.SyncManifest) ? File.ReadAllBytes(paths.SyncManifest) : null;
+            var start = new StartOptions
+            {
+                CallerHoldsLock = true,
+                NoWait = true,
+                IncomingStatePath = statePath,
+                SshPort = before.SshPort > 0 ? before.SshPort : (int?)null,
+            };
+            try
+            {
+                await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DfVmException || e is IOException)
+            {
+                throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                    $"Snapshot '{journal.Snapshot}' of VM '{paths.Name}' was taken, but the VM could not run on from it: {e.Message} " +
+                    $"It is stopped; Restore-DfVmSnapshot -Name {paths.Name} -SnapshotName {journal.Snapshot} resumes it.", paths.Name, e);
+            }
+            if (!journal.WasRunning)
+            {
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+                {
+                    await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                }
+            }
+            var now = _store.LoadState(paths);
+            if (now != null && before.BootId != null)
+            {
+                now.BootId = before.BootId;
+                now.StartTime = before.StartTime;
+                now.Ready = before.Ready;
+                _store.SaveState(paths, now);
+            }
+            if (manifest != null) AtomicFile.WriteAllBytes(paths.SyncManifest, manifest);
+        }
+
+        private static string UniqueDefaultName(SnapshotPaths files, string vmName)
+        {
+            string name = SnapshotNames.Default(vmName, DateTime.Now);
+            for (int i = 2; File.Exists(files.Metadata(name)) || File.Exists(files.Image(name)); i++)
+            {
+                string suffix = "-" + i;
+                string stem = SnapshotNames.Default(vmName, DateTime.Now);
+                name = (stem.Length + suffix.Length > 63 ? stem.Substring(0, 63 - suffix.Length) : stem) + suffix;
+            }
+            return name;
+        }
+
+        // ---------- restore ----------
+
+        /// <summary>
+        /// Puts the VM's disk back to the snapshot (a new empty overlay on its layer, renamed over disk.qcow2).
+        /// A running VM is ended first (the caller asked for confirmation). A live snapshot then resumes the saved
+        /// guest in a new QEMU (same SSH port) and, unless NoWait, waits for SSH and sets the guest clock.
+        /// Returns true when the VM was started. Throws SnapshotNotFound, SnapshotFailed.
+        /// </summary>
+        public async Task<bool> RestoreAsync(VmPaths paths, string name, RestoreOptions options, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            options = options ?? new RestoreOptions();
+            var files = new SnapshotPaths(paths);
+            using (VmLock.Acquire(paths, LockWait, ct))
+            {
+                await SnapshotStore.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                var snapshot = SnapshotStore.Get(paths, name);
+                var record = SnapshotStore.ReadRecord(files, name);
+                var def = _store.LoadDefinition(paths);
+                if (snapshot.Live && record.MemoryMB != 0 && record.MemoryMB != def.MemoryMB)
+                {
+                    // Checked before anything is touched: the saved memory only loads into the same machine.
+                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                        $"Live snapshot '{name}' was taken with {record.MemoryMB} MB of memory; VM '{paths.Name}' now has {def.MemoryMB} MB. Set its memory back to {record.MemoryMB} MB to restore it.", paths.Name);
+                }
+                var watch = Stopwatch.StartNew();
+                int? port = null;
+                if (_controller.RunningPid(paths) != null)
+                {
+                    port = _store.LoadState(paths)?.SshPort;
+                    Step("kill");
+                    await _controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+                    _controller.CleanStale(paths, reporter);
+                }
+                Step("overlay");
+                await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, files.Image(name), QcowHeader.Read(files.Image(name)).VirtualSize, ct).ConfigureAwait(false);
+                Step("swap");
+                Native.Rename(files.DiskTemp, paths.Disk);
+                VmController.GuestChanged(paths);
+                reporter.Verbose($"Disk of VM '{paths.Name}' restored to snapshot '{name}' in {watch.Elapsed.TotalSeconds:0.000} s.");
+
+                if (!snapshot.Live && !options.Start) return false;
+                Step("start");
+                var start = new StartOptions
+                {
+                    CallerHoldsLock = true,
+                    NoWait = options.NoWait,
+                    Timeout = options.Timeout,
+                    SshPort = port,
+                    IncomingStatePath = snapshot.Live ? files.State(name) : null,
+                };
+                await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
+                if (snapshot.Live && !options.NoWait)
+                {
+                    reporter.Verbose($"VM '{paths.Name}' answers SSH {watch.Elapsed.TotalSeconds:0.000} s after the restore began.");
+                    if (options.SyncClock) await GuestClock.SetAsync(_controller, paths, reporter, ct).ConfigureAwait(false);
+                }
+                return true;
+            }
+        }
+
+        // ---------- remove ----------
+
+        /// <summary>
+        /// Deletes a snapshot. One that others are stacked on (snapshots, or the current disk) is refused
+        /// (SnapshotInUse) unless <paramref name="merge"/>: its data is then folded into each of them first
+        /// (qemu-img rebase onto its own parent), so no disk content changes. Merging into the disk of a
+        /// running VM, or into a layer it reads through, needs the VM stopped (VmMustBeStopped).
+        /// </summary>
+        public async Task RemoveAsync(VmPaths paths, string name, bool merge, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            var files = new SnapshotPaths(paths);
+            using (VmLock.Acquire(paths, LockWait, ct))
+            {
+                await SnapshotStore.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                SnapshotStore.Get(paths, name);
+                var graph = SnapshotGraph.Read(files);
+                var children = graph.ChildrenOf(name).ToList();
+                bool disk = graph.DiskParent == name;
+                var dependants = children.Select(c => $"snapshot '{c}'").Concat(disk ? new[] { "the VM's current disk" } : new string[0]).ToList();
+                if (dependants.Count > 0 && !merge)
+                {
+                    throw new DfVmException(SnapshotErrorIds.SnapshotInUse, DfVmErrorKind.InvalidOperation,
+                        $"Snapshot '{name}' of VM '{paths.Name}' is the base of {string.Join(", ", dependants)}. Use -Merge to fold its data into them, or remove them first.", paths.Name);
+                }
+                if (dependants.Count > 0 && _controller.RunningPid(paths) != null)
+                {
+                    var active = graph.ActiveChain();
+                    if (disk || children.Any(active.Contains))
+                    {
+                        throw new DfVmException(SnapshotErrorIds.VmMustBeStopped, DfVmErrorKind.InvalidOperation,
+                            $"Merging snapshot '{name}' changes a disk layer that the running VM '{paths.Name}' reads. Stop it first (Stop-DfVm -Name {paths.Name}).", paths.Name);
+                    }
+                }
+                var journal = new SnapshotJournal { Operation = SnapshotJournal.Remove, Snapshot = name, Merge = merge, Record = SnapshotStore.ReadRecord(files, name) };
+                var watch = Stopwatch.StartNew();
+                try
+                {
+                    Step("journal");
+                    SnapshotFiles.WriteJournal(files, journal);
+                    await SnapshotRecovery.FinishRemoveAsync(files, journal, ct, BeforeStep).ConfigureAwait(false);
+                    Step("journal-delete");
+                    File.Delete(files.Journal);
+                }
+                catch (Exception e) when (!(e is SimulatedCrashException))
+                {
+                    await RecoverAfterFailureAsync(paths, reporter, e).ConfigureAwait(false);
+                    if (e is OperationCanceledException || File.Exists(files.Metadata(name))) throw Wrap(e, paths, $"Removing snapshot '{name}' of VM '{paths.Name}' failed");
+                }
+                reporter.Verbose($"Snapshot '{name}' of VM '{paths.Name}' removed{(dependants.Count > 0 ? " (merged into " + string.Join(", ", dependants) + ")" : "")} in {watch.Elapsed.TotalSeconds:0.000} s.");
+            }
+        }
+
+        // ---------- shared ----------
+
+        private static async Task RecoverAfterFailureAsync(VmPaths paths, IOperationReporter reporter, Exception cause)
+        {
+            try
+            {
+                await SnapshotStore.RecoverAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                reporter.Warning($"After '{cause.Message}', recovering VM '{paths.Name}' failed too ({e.Message}); the next snapshot operation or start tries again.");
+            }
+        }
+
+        private static Exception Wrap(Exception e, VmPaths paths, string what)
+        {
+            if (e is DfVmException || e is OperationCanceledException) return e;
+            return new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation, $"{what}: {e.Message}", paths.Name, e);
+        }
+    }
+}

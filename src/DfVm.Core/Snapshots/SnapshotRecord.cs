@@ -1,0 +1,42 @@
+using System;
+
+namespace DfVm.Core.Snapshots
+{
+    /// <summary>
+    /// What snapshots/&lt;snap&gt;.json holds. The chain (parent, children) is not stored here: it is read
+    /// from the qcow2 headers, the one source of truth that a merge rewrites.
+    /// </summary>
+    internal sealed class SnapshotRecord
+    {
+        public string Name { get; set; }
+        public string VmName { get; set; }
+        public DateTime Created { get; set; }
+        public bool Live { get; set; }
+        /// <summary>What the saved memory needs to load again (same accelerator, memory size).</summary>
+        public string Accelerator { get; set; }
+        public int MemoryMB { get; set; }
+    }
+
+    /// <summary>
+    /// snapshots/.journal.json: the operation in progress, written before its first change and removed
+    /// after its last. <see cref="SnapshotRecovery"/> finishes or undoes whatever it finds.
+    /// </summary>
+    internal sealed class SnapshotJournal
+    {
+        public const string Checkpoint = "checkpoint";
+        public const string Remove = "remove";
+
+        public string Operation { get; set; }
+        public string Snapshot { get; set; }
+        /// <summary>Checkpoint: the metadata to write at the commit; remove: the metadata removed (for the record).</summary>
+        public SnapshotRecord Record { get; set; }
+        /// <summary>Checkpoint of a running VM: the guest was running (not paused) and must run again afterwards.</summary>
+        public bool WasRunning { get; set; }
+        /// <summary>Checkpoint of a running VM: its run-time state before QEMU was relaunched (SSH port, boot id, readiness).</summary>
+        public DfVm.Core.Instances.VmRuntimeState PreviousState { get; set; }
+        /// <summary>Live checkpoint: the memory file is complete (set before QEMU is told to quit).</summary>
+        public bool StateSaved { get; set; }
+        /// <summary>Remove: fold the snapshot into its dependants first.</summary>
+        public bool Merge { get; set; }
+    }
+}

@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Instances;
+using DfVm.Core.Qemu;
+using DfVm.Core.Util;
+
+namespace DfVm.Core.Snapshots
+{
+    /// <summary>
+    /// Brings a VM back to a whole state after a checkpoint or remove was cut short, from its journal:
+    /// <list type="bullet">
+    /// <item>checkpoint: once disk.qcow2 has been renamed to the snapshot's layer, the snapshot is finished
+    /// (roll forward); before that, leftovers are removed (roll back). A live checkpoint cut short while
+    /// its QEMU still runs is undone and the guest let run again; one cut short after QEMU quit leaves a
+    /// live snapshot the VM can be restored from.</item>
+    /// <item>remove: finished (the remaining merges, then the files).</item>
+    /// </list>
+    /// Every step is idempotent: recovery itself may be cut short and run again.
+    /// </summary>
+    internal sealed class SnapshotRecovery
+    {
+        private readonly VmPaths _paths;
+        private readonly SnapshotPaths _files;
+        private readonly IOperationReporter _reporter;
+
+        public SnapshotRecovery(VmPaths paths, IOperationReporter reporter)
+        {
+            _paths = paths;
+            _files = new SnapshotPaths(paths);
+            _reporter = reporter ?? NullReporter.Instance;
+        }
+
+        /// <summary>Test hook: called with a step name before each step (a test throws to stand for a crash).</summary>
+        internal Action<string> BeforeStep { get; set; }
+
+        public async Task RunAsync(CancellationToken ct)
+        {
+            if (!File.Exists(_files.Journal))
+            {
+                SnapshotFiles.RemoveStrays(_files, _reporter);
+                return;
+            }
+            var journal = SnapshotFiles.ReadJournal(_files);
+            if (journal == null || !SnapshotNames.IsValid(journal.Snapshot))
+            {
+                // The journal is written atomically, so this is not a torn write: someone edited it. Nothing to redo.
+                _reporter.Warning($"Ignoring an unreadable snapshot journal {_files.Journal}.");
+            }
+            else if (journal.Operation == SnapshotJournal.Checkpoint)
+            {
+                _reporter.Warning($"Finishing snapshot '{journal.Snapshot}' of VM '{_paths.Name}', which was interrupted.");
+                await RecoverCheckpointAsync(journal, ct).ConfigureAwait(false);
+            }
+            else if (journal.Operation == SnapshotJournal.Remove)
+            {
+                _reporter.Warning($"Finishing the removal of snapshot '{journal.Snapshot}' of VM '{_paths.Name}', which was interrupted.");
+                await FinishRemoveAsync(_files, journal, ct, BeforeStep).ConfigureAwait(false);
+            }
+            Step("journal-delete");
+            File.Delete(_files.Journal);
+            SnapshotFiles.RemoveStrays(_files, _reporter);
+        }
+
+        private void Step(string name) => BeforeStep?.Invoke("recover:" + name);
+
+        private async Task RecoverCheckpointAsync(SnapshotJournal journal, CancellationToken ct)
+        {
+            var controller = new VmController(new VmStore(Path.GetDirectoryName(_paths.Directory)));
+            if (journal.PreviousState != null && controller.RunningPid(_paths) != null)
+            {
+                // A live checkpoint renames nothing while QEMU runs: a QEMU alive now is either the old one
+                // (cut short before it quit: nothing renamed yet) or the relaunched one (after the commit).
+                try
+                {
+                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
+                    {
+                        string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
+                        if (status == "inmigrate" || status == "prelaunch")
+                        {
+                            Step("kill-relaunch");
+                            _reporter.Warning($"VM '{_paths.Name}' was being resumed from snapshot '{journal.Snapshot}' when that was interrupted: it is stopped. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it.");
+                            qmp.Dispose();
+                            await controller.KillAsync(_paths, _reporter, ct).ConfigureAwait(false);
+                            controller.CleanStale(_paths, _reporter);
+                        }
+                        else
+                        {
+                            if (!File.Exists(_files.Metadata(journal.Snapshot)))
+                            {
+                                Step("discard");
+                                SnapshotFiles.DeleteIfExists(_files.StateTemp(journal.Snapshot));
+                                SnapshotFiles.DeleteIfExists(_files.DiskTemp);
+                            }
+                            if (journal.WasRunning && status != "running")
+                            {
+                                Step("resume");
+                                await qmp.ExecuteAsync("cont", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                            }
+                            return;
+                        }
+                    }
+                }
+                catch (Exception e) when (e is QmpException || e is IOException)
+                {
+                    if (controller.RunningPid(_paths) != null) throw;
+                    _reporter.Verbose($"QEMU of VM '{_paths.Name}' is gone ({e.Message}); recovering its files only.");
+                }
+            }
+            await RecoverFilesAsync(journal, ct).ConfigureAwait(false);
+            if (journal.PreviousState != null && File.Exists(_files.Metadata(journal.Snapshot)) && controller.RunningPid(_paths) == null)
+            {
+                _reporter.Warning($"VM '{_paths.Name}' stopped during live snapshot '{journal.Snapshot}'. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it where it was.");
+            }
+        }
+
+        /// <summary>
+        /// QEMU is dead (or the checkpoint was of a stopped VM): the files decide. Once disk.qcow2 has been
+        /// renamed into the snapshot, or the memory of a live checkpoint was saved whole, go forward.
+        /// </summary>
+        private async Task RecoverFilesAsync(SnapshotJournal journal, CancellationToken ct)
+        {
+            string name = journal.Snapshot;
+            string image = _files.Image(name);
+            bool forward = File.Exists(_files.Metadata(name)) || File.Exists(image) || (journal.StateSaved && File.Exists(_files.StateTemp(name)));
+            if (!forward)
+            {
+                Step("discard");
+                SnapshotFiles.DeleteIfExists(_files.DiskTemp);
+                SnapshotFiles.DeleteIfExists(_files.StateTemp(name));
+                return;
+            }
+            if (!File.Exists(image) && journal.StateSaved)
+            {
+                // The overlay may be half-written: make it again, then the renames.
+                Step("overlay");
+                await SnapshotFiles.CreateOverlayAsync(_files.DiskTemp, image, QcowHeader.Read(_paths.Disk).VirtualSize, ct).ConfigureAwait(false);
+                Step("rename-disk");
+                Native.Rename(_paths.Disk, image);
+            }
+            if (!File.Exists(_paths.Disk))
+            {
+                // Created whole before disk.qcow2 was renamed away; made again if someone deleted it.
+                if (!File.Exists(_files.DiskTemp))
+                {
+                    await SnapshotFiles.CreateOverlayAsync(_files.DiskTemp, image, QcowHeader.Read(image).VirtualSize, ct).ConfigureAwait(false);
+                }
+                Step("rename-overlay");
+                Native.Rename(_files.DiskTemp, _paths.Disk);
+            }
+            if (!File.Exists(_files.Metadata(name)))
+            {
+                if (journal.StateSaved && File.Exists(_files.StateTemp(name)))
+                {
+                    Step("rename-state");
+                    Native.Rename(_files.StateTemp(name), _files.State(name));
+                }
+                Step("commit");
+                journal.Record.Live = File.Exists(_files.State(name));
+                SnapshotFiles.Commit(_files, journal.Record);
+            }
+        }
+
+        /// <summary>The remaining merges of a remove, then its files (metadata first: the snapshot is gone once that is).</summary>
+        internal static async Task FinishRemoveAsync(SnapshotPaths files, SnapshotJournal journal, CancellationToken ct, Action<string> step)
+        {
+            string name = journal.Snapshot;
+            string image = files.Image(name);
+            if (File.Exists(image))
+            {
+                var graph = SnapshotGraph.Read(files);
+                var children = graph.ChildrenOf(name).ToList();
+                bool disk = graph.DiskParent == name;
+                if (children.Count > 0 || disk)
+                {
+                    if (!journal.Merge)
+                    {
+                        // Something was stacked on it after all: keep it (recreate its metadata).
+                        if (!File.Exists(files.Metadata(name)) && journal.Record != null) Json.Write(files.Metadata(name), journal.Record, SnapshotFiles.ReadOnly);
+                        return;
+                    }
+                    string newBacking = graph.BackingPathOf(name);
+                    foreach (var child in children)
+                    {
+                        step?.Invoke("rebase:" + child);
+                        await SnapshotFiles.RebaseAsync(files.Image(child), newBacking, true, ct).ConfigureAwait(false);
+                    }
+                    if (disk)
+                    {
+                        step?.Invoke("rebase:disk");
+                        await SnapshotFiles.RebaseAsync(files.Vm.Disk, newBacking, false, ct).ConfigureAwait(false);
+                    }
+                }
+            }
+            step?.Invoke("delete-metadata");
+            SnapshotFiles.DeleteIfExists(files.Metadata(name));
+            step?.Invoke("delete-state");
+            SnapshotFiles.DeleteIfExists(files.State(name));
+            step?.Invoke("delete-image");
+            SnapshotFiles.DeleteIfExists(image);
+        }
+    }
+}

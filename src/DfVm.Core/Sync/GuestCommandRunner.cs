@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Ssh;
+
+namespace DfVm.Core.Sync
+{
+    /// <summary>Runs one sync command in the guest, collecting its output; counts the commands run.</summary>
+    internal sealed class GuestCommandRunner
+    {
+        private readonly IGuestShell _shell;
+
+        public GuestCommandRunner(IGuestShell shell)
+        {
+            _shell = shell;
+        }
+
+        public int CommandsRun { get; private set; }
+
+        /// <summary>Runs <paramref name="command"/>; throws <see cref="SyncFailedException"/> on a non-zero exit.</summary>
+        public async Task<List<string>> RunAsync(string what, string command, Func<Stream, CancellationToken, Task> stdin,
+            CancellationToken ct)
+        {
+            var stdout = new List<string>();
+            var stderr = new StringBuilder();
+            CommandsRun++;
+            GuestCommandOutcome outcome = await _shell.RunAsync(
+                command,
+                stdin,
+                line => { lock (stdout) { stdout.Add(line); } },
+                line => { lock (stderr) { stderr.AppendLine(line); } },
+                ct).ConfigureAwait(false);
+            if (outcome.ExitCode != 0)
+            {
+                string err;
+                lock (stderr)
+                {
+                    err = stderr.ToString().TrimEnd();
+                }
+                throw new SyncFailedException(
+                    what + " failed in the guest (exit " + outcome.ExitCode + ")" + (err.Length > 0 ? ": " + err : "."),
+                    outcome.ExitCode, err);
+            }
+            lock (stdout)
+            {
+                return new List<string>(stdout);
+            }
+        }
+
+        /// <summary>Writes fixed bytes as the command's stdin.</summary>
+        public static Func<Stream, CancellationToken, Task> Bytes(byte[] data)
+        {
+            return async (s, ct) =>
+            {
+                await s.WriteAsync(data, 0, data.Length, ct).ConfigureAwait(false);
+                await s.FlushAsync(ct).ConfigureAwait(false);
+            };
+        }
+    }
+}

@@ -1,0 +1,296 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Ssh;
+
+namespace DfVm.Core.Sync
+{
+    /// <summary>
+    /// One-way sync host → guest, like rsync -a --delete: a stat-only scan against the
+    /// manifest of what the guest holds, one deletion command, one tar stream. The manifest is
+    /// written only after the guest confirms; before touching the guest a pessimistic copy
+    /// (every path about to change marked unknown) replaces it, so any interruption is repaired
+    /// by the next sync.
+    /// </summary>
+    public sealed class ProjectSyncer
+    {
+        private readonly IGuestShell _shell;
+
+        public ProjectSyncer(IGuestShell shell)
+        {
+            _shell = shell ?? throw new ArgumentNullException(nameof(shell));
+        }
+
+        /// <summary>Forgets what the guest holds (after a snapshot restore or a fresh guest): the next sync lists the guest and sends everything.</summary>
+        public static void InvalidateManifest(string manifestPath)
+        {
+            SyncManifest.Delete(manifestPath);
+        }
+
+        public async Task<SyncOutcome> SyncAsync(SyncOptions options, IProgress<SyncProgress> progress, CancellationToken ct)
+        {
+            if (options == null)
+            {
+                throw new ArgumentNullException(nameof(options));
+            }
+            if (string.IsNullOrEmpty(options.ManifestPath))
+            {
+                throw new ArgumentException("SyncOptions.ManifestPath is required.", nameof(options));
+            }
+            var clock = Stopwatch.StartNew();
+            string destination = SyncDestination.Normalize(options.Destination);
+            string source = string.IsNullOrEmpty(options.SourcePath) ? options.SourcePath : Path.GetFullPath(options.SourcePath);
+            if (string.IsNullOrEmpty(source) || !Directory.Exists(source))
+            {
+                throw new SyncSourceNotFoundException(options.SourcePath ?? string.Empty);
+            }
+
+            var throttle = new ProgressThrottle(progress);
+            var runner = new GuestCommandRunner(_shell);
+
+            // 1. Scan (stat only).
+            var filter = new ExclusionFilter(options.IncludeGit, options.ExtraExcludes ?? new string[0]);
+            HostTree tree = new HostTreeScanner(filter,
+                    (t, rel) => throttle.Report("Scanning", t.Entries.Count, 0, t.FileBytes, 0, rel))
+                .Scan(source, ct);
+            throttle.Report("Scanning", tree.Entries.Count, tree.Entries.Count, tree.FileBytes, tree.FileBytes, null, force: true);
+
+            // 2. Plan against the manifest, or against a listing of the guest.
+            SyncManifest held = options.Full ? null : SyncManifest.Load(options.ManifestPath);
+            if (held != null && !string.Equals(held.Destination, destination, StringComparison.Ordinal))
+            {
+                held = null;
+            }
+            Dictionary<string, ManifestEntry> heldByPath = held?.ToDictionary();
+            Dictionary<string, SyncEntryType> guestListing = null;
+            if (heldByPath == null)
+            {
+                List<string> lines = await runner.RunAsync("Listing the destination",
+                    GuestCommands.List(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
+                guestListing = GuestListing.ParseList(lines);
+            }
+            SyncPlan plan = SyncPlan.Create(tree, heldByPath, guestListing);
+
+            var problems = new List<string>(tree.Problems);
+            var result = new DfVm.DfVmSyncResult
+            {
+                Source = source,
+                Destination = destination,
+                FilesScanned = tree.FileCount,
+                WhatIf = options.WhatIf,
+            };
+            List<string> sendPaths = plan.Sends.Select(e => e.RelativePath).ToList();
+            TarSender sender = null;
+
+            if (!options.WhatIf && !(plan.IsEmpty && held != null))
+            {
+                sender = await ApplyAsync(plan, held, destination, source, options.ManifestPath, tree, runner, throttle, ct)
+                    .ConfigureAwait(false);
+                problems.AddRange(sender.Problems);
+                result.FilesSent = CountFiles(plan.Sends, new HashSet<string>(sender.Written, StringComparer.Ordinal));
+                result.FilesDeleted = plan.Deletes.Count;
+                result.BytesSent = sender.BytesWritten;
+                sendPaths = sender.Written;
+            }
+            else if (options.WhatIf)
+            {
+                result.FilesSent = CountFiles(plan.Sends, null);
+                result.FilesDeleted = plan.Deletes.Count;
+            }
+
+            IReadOnlyList<SyncDrift> drift = new SyncDrift[0];
+            if (options.Verify)
+            {
+                drift = await VerifyAsync(tree, destination, sender, runner, throttle, ct).ConfigureAwait(false);
+                result.Verified = drift.Count == 0;
+                result.Drift = drift.Select(d => d.Path).ToArray();
+            }
+
+            result.Duration = clock.Elapsed;
+            return new SyncOutcome(result, sendPaths, plan.Deletes, options.WhatIf, problems, drift, runner.CommandsRun);
+        }
+
+        // Files and symlinks; directory headers sent to restore metadata are not counted.
+        private static int CountFiles(List<HostEntry> sends, HashSet<string> written)
+        {
+            return sends.Count(e => e.Type != SyncEntryType.Directory && (written == null || written.Contains(e.RelativePath)));
+        }
+
+        private static async Task<TarSender> ApplyAsync(SyncPlan plan, SyncManifest held, string destination, string source,
+            string manifestPath, HostTree tree, GuestCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
+        {
+            // Write-ahead: until the guest confirms, everything this sync touches is unknown.
+            if (held != null)
+            {
+                MarkUnknown(held, plan).Save(manifestPath);
+            }
+            else
+            {
+                SyncManifest.Delete(manifestPath);
+            }
+
+            if (plan.Deletes.Count > 0 || plan.ClearIfNotDirectory.Count > 0)
+            {
+                throttle.Report("Deleting", 0, plan.Deletes.Count, 0, 0, plan.Deletes.FirstOrDefault(), force: true);
+                await runner.RunAsync("Deleting in the destination", GuestCommands.Delete(destination),
+                    GuestCommandRunner.Bytes(GuestCommands.DeleteInput(plan.Deletes, plan.ClearIfNotDirectory)), ct)
+                    .ConfigureAwait(false);
+                throttle.Report("Deleting", plan.Deletes.Count, plan.Deletes.Count, 0, 0, null, force: true);
+            }
+
+            var sender = new TarSender(plan.Sends, throttle);
+            if (plan.Sends.Count > 0)
+            {
+                try
+                {
+                    await runner.RunAsync("Extracting the tar stream", GuestCommands.Extract(destination), sender.WriteAsync, ct)
+                        .ConfigureAwait(false);
+                }
+                catch (SyncFailedException ex) when (sender.StreamError != null)
+                {
+                    throw new SyncFailedException(ex.Message + " (sending stopped: " + sender.StreamError.Message + ")",
+                        ex.ExitCode, ex.GuestStderr, sender.StreamError);
+                }
+                if (!sender.Completed)
+                {
+                    throw new SyncFailedException(
+                        "Sending the tar stream failed: " + (sender.StreamError?.Message ?? "the stream was not finished") + ".",
+                        0, string.Empty, sender.StreamError);
+                }
+            }
+
+            BuildManifest(tree, held, plan, sender, destination, source).Save(manifestPath);
+            return sender;
+        }
+
+        private static SyncManifest MarkUnknown(SyncManifest held, SyncPlan plan)
+        {
+            var touched = new HashSet<string>(plan.Deletes, StringComparer.Ordinal);
+            foreach (HostEntry e in plan.Sends)
+            {
+                touched.Add(e.RelativePath);
+            }
+            var copy = new SyncManifest { Source = held.Source, Destination = held.Destination };
+            foreach (ManifestEntry e in held.Entries)
+            {
+                if (!touched.Contains(e.Path))
+                {
+                    copy.Entries.Add(e);
+                }
+            }
+            foreach (string path in touched)
+            {
+                copy.Entries.Add(ManifestEntry.UnknownAt(path));
+            }
+            return copy;
+        }
+
+        private static SyncManifest BuildManifest(HostTree tree, SyncManifest held, SyncPlan plan, TarSender sender,
+            string destination, string source)
+        {
+            Dictionary<string, ManifestEntry> before = held?.ToDictionary();
+            var sent = new HashSet<string>(sender.Written, StringComparer.Ordinal);
+            var manifest = new SyncManifest { Source = source, Destination = destination };
+            foreach (HostEntry e in tree.Entries)
+            {
+                if (sent.Contains(e.RelativePath))
+                {
+                    if (e.Type == SyncEntryType.File)
+                    {
+                        TarFileWritten w = sender.Files[e.RelativePath];
+                        manifest.Entries.Add(w.Stable ? ManifestEntry.From(e, w.Sha256) : ManifestEntry.UnknownAt(e.RelativePath));
+                    }
+                    else
+                    {
+                        manifest.Entries.Add(ManifestEntry.From(e, null));
+                    }
+                }
+                else if (sender.Skipped.Contains(e.RelativePath))
+                {
+                    manifest.Entries.Add(ManifestEntry.UnknownAt(e.RelativePath));
+                }
+                else if (before != null && before.TryGetValue(e.RelativePath, out ManifestEntry m))
+                {
+                    manifest.Entries.Add(m);
+                }
+                else
+                {
+                    manifest.Entries.Add(ManifestEntry.UnknownAt(e.RelativePath));
+                }
+            }
+            return manifest;
+        }
+
+        private static async Task<IReadOnlyList<SyncDrift>> VerifyAsync(HostTree tree, string destination, TarSender sender,
+            GuestCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
+        {
+            List<string> lines = await runner.RunAsync("Hashing the destination",
+                GuestCommands.Hash(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
+            Dictionary<string, string> guest = GuestListing.ParseHashes(lines);
+
+            var drift = new List<SyncDrift>();
+            int done = 0;
+            long bytes = 0;
+            foreach (HostEntry e in tree.Entries)
+            {
+                if (e.Type != SyncEntryType.File)
+                {
+                    if (guest.ContainsKey(e.RelativePath))
+                    {
+                        drift.Add(new SyncDrift(e.RelativePath, SyncDriftKind.Differs)); // a file where the host has a dir or link
+                    }
+                    continue;
+                }
+                ct.ThrowIfCancellationRequested();
+                throttle.Report("Verifying", done, tree.FileCount, bytes, tree.FileBytes, e.RelativePath);
+                string hostHash = null;
+                if (sender != null && sender.Files.TryGetValue(e.RelativePath, out TarFileWritten w) && w.Stable)
+                {
+                    hostHash = w.Sha256;
+                }
+                hostHash = hostHash ?? HashFile(e.FullPath);
+                done++;
+                bytes += e.Size;
+                if (!guest.TryGetValue(e.RelativePath, out string guestHash))
+                {
+                    drift.Add(new SyncDrift(e.RelativePath, SyncDriftKind.Missing));
+                }
+                else if (!string.Equals(guestHash, hostHash, StringComparison.Ordinal))
+                {
+                    drift.Add(new SyncDrift(e.RelativePath, SyncDriftKind.Differs));
+                }
+            }
+            foreach (string path in guest.Keys)
+            {
+                if (!tree.ByPath.ContainsKey(path) && !tree.Filter.IsExcludedPath(path, false))
+                {
+                    drift.Add(new SyncDrift(path, SyncDriftKind.Extra));
+                }
+            }
+            throttle.Report("Verifying", done, tree.FileCount, bytes, tree.FileBytes, null, force: true);
+            drift.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+            return drift;
+        }
+
+        private static string HashFile(string path)
+        {
+            try
+            {
+                using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16))
+                using (SHA256 sha = SHA256.Create())
+                {
+                    return PaxTarWriter.ToHex(sha.ComputeHash(fs));
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return "unreadable";
+            }
+        }
+    }
+}

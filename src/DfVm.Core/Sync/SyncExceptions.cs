@@ -1,0 +1,67 @@
+using System;
+
+namespace DfVm.Core.Sync
+{
+    /// <summary>Base of the sync errors; <see cref="ErrorId"/> is the stable id a cmdlet surfaces.</summary>
+    public abstract class SyncException : Exception
+    {
+        protected SyncException(string message, Exception inner = null) : base(message, inner) { }
+
+        public abstract string ErrorId { get; }
+    }
+
+    /// <summary>The source directory does not exist.</summary>
+    public sealed class SyncSourceNotFoundException : SyncException
+    {
+        public SyncSourceNotFoundException(string sourcePath)
+            : base("The sync source '" + sourcePath + "' does not exist or is not a directory.")
+        {
+            SourcePath = sourcePath;
+        }
+
+        public string SourcePath { get; }
+        public override string ErrorId => "SyncSourceNotFound";
+    }
+
+    /// <summary>A guest command of the sync failed (tar, deletion, listing or hashing).</summary>
+    public sealed class SyncFailedException : SyncException
+    {
+        public SyncFailedException(string message, int? exitCode, string guestStderr, Exception inner = null)
+            : base(message, inner)
+        {
+            ExitCode = exitCode;
+            GuestStderr = guestStderr ?? string.Empty;
+        }
+
+        /// <summary>The guest command's exit code, null when it did not finish.</summary>
+        public int? ExitCode { get; }
+        /// <summary>What the guest command wrote to stderr.</summary>
+        public string GuestStderr { get; }
+        public override string ErrorId => "SyncFailed";
+    }
+
+    /// <summary>A host path cannot be synced (for example a name holding a line break).</summary>
+    public sealed class SyncPathUnsupportedException : SyncException
+    {
+        public SyncPathUnsupportedException(string path, string message) : base(message)
+        {
+            Path = path;
+        }
+
+        public string Path { get; }
+        public override string ErrorId => "SyncPathUnsupported";
+    }
+
+    /// <summary>The guest destination is empty, relative or dangerous (like "/").</summary>
+    public sealed class SyncDestinationInvalidException : SyncException
+    {
+        public SyncDestinationInvalidException(string destination, string reason)
+            : base("The sync destination '" + destination + "' is not allowed: " + reason)
+        {
+            Destination = destination;
+        }
+
+        public string Destination { get; }
+        public override string ErrorId => "SyncDestinationInvalid";
+    }
+}

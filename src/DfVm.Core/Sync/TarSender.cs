@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DfVm.Core.Sync
+{
+    /// <summary>
+    /// Streams the planned entries as one tar archive into the guest command's stdin,
+    /// hashing files as they are read (each file is read once). Unreadable files are skipped
+    /// and reported; errors writing to the guest are kept for the caller, not thrown into the shell.
+    /// </summary>
+    internal sealed class TarSender
+    {
+        private readonly IReadOnlyList<HostEntry> _entries;
+        private readonly ProgressThrottle _progress;
+        private readonly long _bytesTotal;
+
+        public TarSender(IReadOnlyList<HostEntry> entries, ProgressThrottle progress)
+        {
+            _entries = entries;
+            _progress = progress;
+            foreach (HostEntry e in entries)
+            {
+                _bytesTotal += e.Size;
+            }
+        }
+
+        /// <summary>Files written, by path: their hash and whether they held still while read.</summary>
+        public Dictionary<string, TarFileWritten> Files { get; } = new Dictionary<string, TarFileWritten>(StringComparer.Ordinal);
+        /// <summary>Paths put in the archive.</summary>
+        public List<string> Written { get; } = new List<string>();
+        public List<string> Problems { get; } = new List<string>();
+        public HashSet<string> Skipped { get; } = new HashSet<string>(StringComparer.Ordinal);
+        public long BytesWritten { get; private set; }
+        public Exception StreamError { get; private set; }
+        public bool Completed { get; private set; }
+
+        public async Task WriteAsync(Stream stdin, CancellationToken ct)
+        {
+            var writer = new PaxTarWriter(stdin);
+            long contentDone = 0;
+            int done = 0;
+            try
+            {
+                foreach (HostEntry e in _entries)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    _progress.Report("Sending", done, _entries.Count, contentDone, _bytesTotal, e.RelativePath);
+                    switch (e.Type)
+                    {
+                        case SyncEntryType.Directory:
+                            await writer.WriteDirectoryAsync(e, ct).ConfigureAwait(false);
+                            break;
+                        case SyncEntryType.Symlink:
+                            await writer.WriteSymlinkAsync(e, ct).ConfigureAwait(false);
+                            break;
+                        default:
+                            if (e.Size == 0)
+                            {
+                                // Never opened: an empty file needs no read, and a FIFO or device
+                                // (which stat as empty files here) must not block the sync.
+                                Files[e.RelativePath] = await writer.WriteFileAsync(e, Stream.Null, null, ct).ConfigureAwait(false);
+                                break;
+                            }
+                            FileStream fs = Open(e);
+                            if (fs == null)
+                            {
+                                done++;
+                                continue;
+                            }
+                            using (fs)
+                            {
+                                string path = e.RelativePath;
+                                int doneNow = done;
+                                TarFileWritten r = await writer.WriteFileAsync(e, fs, n =>
+                                {
+                                    contentDone += n;
+                                    _progress.Report("Sending", doneNow, _entries.Count, contentDone, _bytesTotal, path);
+                                }, ct).ConfigureAwait(false);
+                                Files[e.RelativePath] = r;
+                            }
+                            break;
+                    }
+                    Written.Add(e.RelativePath);
+                    done++;
+                }
+                await writer.FinishAsync(ct).ConfigureAwait(false);
+                Completed = true;
+                _progress.Report("Sending", done, _entries.Count, contentDone, _bytesTotal, null, force: true);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                StreamError = ex;
+            }
+            finally
+            {
+                BytesWritten = writer.BytesWritten;
+            }
+        }
+
+        private FileStream Open(HostEntry e)
+        {
+            try
+            {
+                return new FileStream(e.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                Problems.Add(e.RelativePath + ": " + ex.Message);
+                Skipped.Add(e.RelativePath);
+                return null;
+            }
+        }
+    }
+}

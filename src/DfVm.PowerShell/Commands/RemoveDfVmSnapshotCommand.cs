@@ -1,0 +1,65 @@
+using System.Management.Automation;
+using DfVm.Core.Snapshots;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>
+    /// Deletes snapshots. One that other snapshots or the current disk are stacked on is refused
+    /// (SnapshotInUse) unless -Merge, which first folds its data into them, so no disk content changes.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
+    [OutputType(typeof(void))]
+    public sealed class RemoveDfVmSnapshotCommand : DfVmCmdlet
+    {
+        private const string ByName = "ByName";
+        private const string ByObject = "InputObject";
+
+        /// <summary>The VM (default: the project's VM).</summary>
+        [Parameter(ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; }
+
+        /// <summary>The snapshot: the first positional value, so that `Restore-DfVmSnapshot clean` works.</summary>
+        [Parameter(Position = 0, Mandatory = true, ParameterSetName = ByName)]
+        [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] SnapshotName { get; set; }
+
+        /// <summary>Snapshots from Get-DfVmSnapshot.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByObject)]
+        public DfVmSnapshot InputObject { get; set; }
+
+        /// <summary>Fold the snapshot's data into the snapshots (and disk) stacked on it, then delete it.</summary>
+        [Parameter]
+        public SwitchParameter Merge { get; set; }
+
+        /// <summary>Do not ask.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string vm = InputObject?.VmName ?? Name ?? Project.Config.VmName;
+            var store = Store;
+            foreach (var snapshot in InputObject != null ? new[] { InputObject.Name } : SnapshotName)
+            {
+                ForEachItem(vm, () =>
+                {
+                    var paths = store.Require(vm);
+                    var target = SnapshotStore.Get(paths, snapshot);
+                    string detail = target.Children.Length > 0 || target.Current
+                        ? (Merge ? $" (merged into {string.Join(", ", target.Children)}{(target.Current ? (target.Children.Length > 0 ? ", " : "") + "the current disk" : "")})" : "")
+                        : "";
+                    if (!Confirmed($"{vm}/{snapshot}", "Remove snapshot" + detail, !Force)) return;
+                    var manager = new SnapshotManager(store);
+                    Run((pump, ct) => manager.RemoveAsync(paths, target.Name, Merge, pump, ct));
+                });
+            }
+        }
+
+        /// <summary>Asks when <paramref name="ask"/> (ConfirmImpact High), or when -Confirm/-WhatIf say so; else goes ahead.</summary>
+        private bool Confirmed(string target, string action, bool ask) =>
+            !ask && !MyInvocation.BoundParameters.ContainsKey("WhatIf") && !MyInvocation.BoundParameters.ContainsKey("Confirm") || ShouldProcess(target, action);
+    }
+}

@@ -1,0 +1,80 @@
+using System;
+using System.Management.Automation;
+using DfVm.Core.Snapshots;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>
+    /// Puts a VM back to a snapshot. A disk snapshot: the disk, in well under a second (-Start boots it).
+    /// A live snapshot: the guest resumes running where it was saved, answers SSH, its clock set to now.
+    /// Over a running VM it asks first (the running guest is lost); -Force or -Confirm:$false do not ask.
+    /// </summary>
+    [Cmdlet(VerbsData.Restore, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
+    [OutputType(typeof(DfVmInstance))]
+    public sealed class RestoreDfVmSnapshotCommand : DfVmCmdlet
+    {
+        private const string ByName = "ByName";
+        private const string ByObject = "InputObject";
+
+        /// <summary>The VM (default: the project's VM).</summary>
+        [Parameter(ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; }
+
+        /// <summary>The snapshot: the first positional value, so that `Restore-DfVmSnapshot clean` works.</summary>
+        [Parameter(Position = 0, Mandatory = true, ParameterSetName = ByName)]
+        [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string SnapshotName { get; set; }
+
+        /// <summary>A snapshot from Get-DfVmSnapshot.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByObject)]
+        public DfVmSnapshot InputObject { get; set; }
+
+        /// <summary>Boot the VM after restoring a disk snapshot (a live snapshot always comes back running).</summary>
+        [Parameter]
+        public SwitchParameter Start { get; set; }
+
+        /// <summary>Do not wait for SSH after starting (and leave the guest clock as saved).</summary>
+        [Parameter]
+        public SwitchParameter NoWait { get; set; }
+
+        /// <summary>Seconds to wait for SSH.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int Timeout { get; set; } = 300;
+
+        /// <summary>Restore over a running VM without asking.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string vm = InputObject?.VmName ?? Name ?? Project.Config.VmName;
+            string snapshot = InputObject?.Name ?? SnapshotName;
+            var store = Store;
+            ForEachItem(vm, () =>
+            {
+                var paths = store.Require(vm);
+                var target = SnapshotStore.Get(paths, snapshot);
+                bool running = Controller.RunningPid(paths) != null;
+                string action = running
+                    ? $"Restore snapshot '{snapshot}' over the RUNNING VM (its guest is ended and lost)"
+                    : $"Restore snapshot '{snapshot}' (disk changes since are discarded)";
+                if (!Confirmed(vm, action, running && !Force)) return;
+                var options = new RestoreOptions { Start = Start, NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
+                var manager = new SnapshotManager(store);
+                Run((pump, ct) => manager.RestoreAsync(paths, target.Name, options, pump, ct));
+                if (PassThru || Start) WriteObject(Run((pump, ct) => Controller.GetAsync(paths, ct, pump)));
+            });
+        }
+
+        /// <summary>Asks when <paramref name="ask"/> (ConfirmImpact High), or when -Confirm/-WhatIf say so; else goes ahead.</summary>
+        private bool Confirmed(string target, string action, bool ask) =>
+            !ask && !MyInvocation.BoundParameters.ContainsKey("WhatIf") && !MyInvocation.BoundParameters.ContainsKey("Confirm") || ShouldProcess(target, action);
+    }
+}

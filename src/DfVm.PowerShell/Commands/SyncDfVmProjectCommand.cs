@@ -1,0 +1,60 @@
+using System.Management.Automation;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>
+    /// Pushes the project tree into the guest with the result of rsync -a --delete: incremental
+    /// (a manifest of what the guest holds), one tar stream over the warm SSH connection.
+    /// </summary>
+    [Cmdlet(VerbsData.Sync, "DfVmProject", SupportsShouldProcess = true)]
+    [OutputType(typeof(DfVmSyncResult))]
+    public sealed class SyncDfVmProjectCommand : DfVmCmdlet
+    {
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        public string Name { get; set; }
+
+        /// <summary>The host folder to push (default: the project root, else the current folder).</summary>
+        [Parameter(Position = 0)]
+        public string Path { get; set; }
+
+        /// <summary>The guest folder (default: config GuestProjectPath, else /root/&lt;folder name&gt;).</summary>
+        [Parameter(Position = 1)]
+        public string Destination { get; set; }
+
+        /// <summary>Ignore the manifest: compare and send everything.</summary>
+        [Parameter]
+        public SwitchParameter Full { get; set; }
+
+        /// <summary>Hash the guest side afterwards and report drift.</summary>
+        [Parameter]
+        public SwitchParameter Verify { get; set; }
+
+        /// <summary>More exclude patterns (gitignore syntax), on top of .gitignore and the config's SyncExclude.</summary>
+        [Parameter]
+        public string[] Exclude { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string name = Name ?? Project.Config.VmName;
+            ForEachItem(name, () =>
+            {
+                var paths = Store.Require(name);
+                string source = Path != null ? GetUnresolvedProviderPathFromPSPath(Path) : Project.Root;
+                string destination = Destination ?? ProjectSync.DefaultDestination(Project.Config, source);
+                bool apply = ShouldProcess($"{name}:{destination}", $"Sync {source}");
+                bool whatIf = !apply && MyInvocation.BoundParameters.ContainsKey("WhatIf");
+                if (!apply && !whatIf) return; // declined at the -Confirm prompt
+                var outcome = Run((pump, ct) => ProjectSync.RunAsync(Controller, paths, Project.Config, source, destination,
+                    Full, Verify, !apply, Exclude, pump, ct));
+                if (whatIf)
+                {
+                    // -WhatIf: say what would be sent and deleted, send nothing.
+                    foreach (var p in outcome.WouldDelete) ShouldProcess($"{name}:{destination}/{p}", "Delete");
+                    foreach (var p in outcome.WouldSend) ShouldProcess($"{name}:{destination}/{p}", "Send");
+                }
+                WriteObject(outcome.Result);
+            });
+        }
+    }
+}

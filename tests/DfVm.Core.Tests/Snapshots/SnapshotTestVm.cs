@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Instances;
+using DfVm.Core.Qemu;
+using DfVm.Core.Snapshots;
+using DfVm.Core.Util;
+using Xunit;
+
+namespace DfVm.Core.Tests.Snapshots
+{
+    /// <summary>
+    /// A real VM folder (made by VmFactory) under a short temp root, for snapshot tests. Data is written
+    /// and checked with qemu-io, images with qemu-img check. Dispose kills its QEMU by pid and deletes the root.
+    /// </summary>
+    internal sealed class SnapshotTestVm : IDisposable
+    {
+        public const string QemuIo = "/usr/bin/qemu-io";
+
+        private SnapshotTestVm(string root, VmStore store, VmPaths paths)
+        {
+            Root = root;
+            Store = store;
+            Paths = paths;
+            Files = new SnapshotPaths(paths);
+            Manager = new SnapshotManager(store);
+            Controller = new VmController(store);
+        }
+
+        public string Root { get; }
+        public VmStore Store { get; }
+        public VmPaths Paths { get; }
+        public SnapshotPaths Files { get; }
+        public SnapshotManager Manager { get; }
+        public VmController Controller { get; }
+
+        public static SnapshotTestVm Attach(string root, VmStore store, VmPaths paths) => new SnapshotTestVm(root, store, paths);
+
+        public static async Task<SnapshotTestVm> CreateAsync(string name = "t", int memoryMB = 256)
+        {
+            string root = Path.Combine("/tmp", "dfs-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            var store = new VmStore(Path.Combine(root, "vm"));
+            var def = new VmDefinition
+            {
+                Name = name,
+                MemoryMB = memoryMB,
+                Cpus = 1,
+                DiskSizeGB = 2,
+                Accelerator = "tcg",
+                Machine = "q35",
+                DiskInterface = "virtio-blk",
+                GuestOs = "linux",
+            };
+            var paths = await new VmFactory(store).CreateAsync(def, false, null, CancellationToken.None);
+            return new SnapshotTestVm(root, store, paths);
+        }
+
+        public static async Task<ProcessOutcome> RunAsync(string program, params string[] args)
+        {
+            var outcome = await ProcessRunner.RunAsync(program, args, TimeSpan.FromMinutes(2), CancellationToken.None);
+            return outcome;
+        }
+
+        /// <summary>Writes <paramref name="pattern"/> over [offset, offset+length) of an image (the VM's disk by default).</summary>
+        public async Task WriteAsync(byte pattern, string offset, string length, string image = null)
+        {
+            var o = await RunAsync(QemuIo, "-f", "qcow2", "-c", $"write -P 0x{pattern:x2} {offset} {length}", image ?? Paths.Disk);
+            Assert.True(o.ExitCode == 0 && !o.StdOut.Contains("failed") && !o.StdErr.Contains("failed"), "qemu-io write: " + o.StdOut + o.StdErr);
+        }
+
+        /// <summary>True when every byte of the range reads as <paramref name="pattern"/> (through the whole backing chain).</summary>
+        public async Task<bool> ReadsAsync(byte pattern, string offset, string length, string image = null)
+        {
+            var o = await RunAsync(QemuIo, "-r", "-U", "-f", "qcow2", "-c", $"read -P 0x{pattern:x2} {offset} {length}", image ?? Paths.Disk);
+            return o.ExitCode == 0 && o.StdOut.Contains("read ") && !o.StdOut.Contains("Pattern verification failed") && !o.StdErr.Contains("failed");
+        }
+
+        public async Task AssertReadsAsync(byte pattern, string offset, string length, string image = null) =>
+            Assert.True(await ReadsAsync(pattern, offset, length, image), $"{image ?? Paths.Disk} does not read 0x{pattern:x2} at {offset}+{length}");
+
+        /// <summary>qemu-img check is clean (exit 0) on disk.qcow2 and every snapshot layer.</summary>
+        public async Task AssertImagesCleanAsync()
+        {
+            var images = new List<string> { Paths.Disk };
+            if (Directory.Exists(Files.Directory)) images.AddRange(Directory.GetFiles(Files.Directory, "*.qcow2"));
+            foreach (var image in images)
+            {
+                var o = await RunAsync(QemuTools.Img, "check", image);
+                Assert.True(o.ExitCode == 0, $"qemu-img check {image}: exit {o.ExitCode} {o.StdOut}{o.StdErr}");
+            }
+        }
+
+        /// <summary>A whole state: disk present, no journal, no temp files, each snapshot complete and read-only.</summary>
+        public void AssertConsistent()
+        {
+            Assert.True(File.Exists(Paths.Disk), "disk.qcow2 missing");
+            Assert.False(File.Exists(Files.Journal), "journal left behind");
+            Assert.False(File.Exists(Files.DiskTemp), "disk.qcow2.tmp left behind");
+            if (!Directory.Exists(Files.Directory)) return;
+            Assert.Empty(Directory.GetFiles(Files.Directory, "*.tmp*"));
+            foreach (var image in Directory.GetFiles(Files.Directory, "*.qcow2"))
+            {
+                string name = Path.GetFileNameWithoutExtension(image);
+                Assert.True(File.Exists(Files.Metadata(name)), $"layer {image} has no metadata");
+                Assert.Equal("444", Mode(image));
+            }
+            foreach (var meta in Directory.GetFiles(Files.Directory, "*.json"))
+            {
+                Assert.True(File.Exists(Path.ChangeExtension(meta, ".qcow2")), $"metadata {meta} has no layer");
+            }
+        }
+
+        public static string Mode(string path) => RunAsync("/usr/bin/stat", "-c", "%a", path).GetAwaiter().GetResult().StdOut.Trim();
+
+        public static string Inode(string path) => RunAsync("/usr/bin/stat", "-c", "%i", path).GetAwaiter().GetResult().StdOut.Trim();
+
+        public static async Task<T> Timed<T>(Func<Task<T>> action, List<double> into)
+        {
+            var watch = Stopwatch.StartNew();
+            var result = await action();
+            into.Add(watch.Elapsed.TotalSeconds);
+            return result;
+        }
+
+        public void KillQemu()
+        {
+            int? pid = Controller.RunningPid(Paths);
+            if (pid == null) return;
+            Native.Kill(pid.Value, Native.SIGKILL);
+            var watch = Stopwatch.StartNew();
+            while (VmController.IsOurQemu(pid.Value, Paths) && watch.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
+        }
+
+        public void Dispose()
+        {
+            try { KillQemu(); } catch (Exception) { }
+            try
+            {
+                foreach (var d in Directory.GetDirectories(Root, "*", SearchOption.AllDirectories)) Native.Chmod(d, 0x1C0);
+                Directory.Delete(Root, true);
+            }
+            catch (Exception) { }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+# Issue 5: snapshots that cost nothing, restores that do not depend on disk size, live snapshots that come back running.
+Describe 'Snapshots on the test guest' -Tag Integration {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $script:project = New-TestProject -VmName snap
+        Push-Location $script:project
+        New-TestGuestVm -Name snap | Out-Null
+        Start-DfVm -Name snap -WarningAction SilentlyContinue | Out-Null
+        $script:vmDir = Join-Path $script:project 'vm/snap'
+        function script:Guest([string] $Command) { (Invoke-DfVmCommand -Name snap -Command $Command).Output }
+    }
+    AfterAll {
+        Pop-Location
+        Remove-TestProject -Path $script:project
+    }
+
+    It 'takes a disk snapshot of a stopped VM without copying the disk' {
+        Guest 'echo keep-me > /root/marker.txt; sync' | Out-Null
+        Stop-DfVm -Name snap
+        $inode = (& stat -c '%i' "$script:vmDir/disk.qcow2")
+        $s = Checkpoint-DfVm -Name snap -SnapshotName cold
+        $s | Should -BeOfType ([DfVm.DfVmSnapshot])
+        $s.Name | Should -Be 'cold'
+        $s.Live | Should -BeFalse
+        # The snapshot is the very file the disk was (renamed, not copied), and read-only from now on.
+        (& stat -c '%i' "$script:vmDir/snapshots/cold.qcow2") | Should -Be $inode
+        (& stat -c '%a' "$script:vmDir/snapshots/cold.qcow2") | Should -Be '444'
+        (Get-DfVm snap).Snapshots | Should -Be 1
+    }
+
+    It 'takes a live snapshot of a running VM, holding memory too' {
+        Start-DfVm -Name snap -WarningAction SilentlyContinue | Out-Null
+        Guest 'echo in-memory > /tmp/ram-marker' | Out-Null
+        $s = Checkpoint-DfVm -Name snap -SnapshotName warm
+        $s.Live | Should -BeTrue
+        $s.Parent | Should -Be 'cold'
+        (Get-DfVm snap).State | Should -Be 'Running'
+        Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
+    }
+
+    It 'Get-DfVmSnapshot lists them, with wildcards, and names complete on Tab' {
+        (Get-DfVmSnapshot -Name snap).Name | Should -Be @('cold', 'warm')
+        (Get-DfVmSnapshot -Name snap -SnapshotName 'w*').Name | Should -Be 'warm'
+        $line = 'Restore-DfVmSnapshot -Name snap -SnapshotName w'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'warm'
+    }
+
+    It 'restoring over a running VM changes nothing under -WhatIf' {
+        Guest 'rm -f /root/marker.txt' | Out-Null
+        Restore-DfVmSnapshot -Name snap -SnapshotName warm -WhatIf
+        Guest 'test -e /root/marker.txt && echo yes || echo no' | Should -Be 'no'
+    }
+
+    It 'a live restore brings back the running guest: the file, /etc and the tmpfs marker' {
+        Guest 'rm -f /tmp/ram-marker /etc/hostname; echo damaged > /etc/motd' | Out-Null
+        '{}' | Set-Content "$script:vmDir/sync-manifest.json"
+        $clockBefore = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+        $vm = Restore-DfVmSnapshot warm -Name snap -Force -PassThru
+        $vm.State | Should -Be 'Running'
+        Guest 'cat /root/marker.txt' | Should -Be 'keep-me'
+        Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
+        Guest 'cat /etc/hostname' | Should -Not -BeNullOrEmpty
+        Guest 'cat /etc/motd 2>/dev/null; true' | Should -Not -Be 'damaged'
+        # The guest clock was set after the restore (its saved clock was stale).
+        [long](Guest 'date -u +%s') | Should -BeGreaterOrEqual ($clockBefore - 5)
+        # The guest changed under the sync manifest: it is gone.
+        Test-Path "$script:vmDir/sync-manifest.json" | Should -BeFalse
+    }
+
+    It 'a disk restore brings back the disk, not what was only in memory' {
+        Guest 'echo in-memory > /tmp/ram-marker; rm -f /root/marker.txt; sync' | Out-Null
+        Restore-DfVmSnapshot cold -Name snap -Force -Start | Out-Null
+        Guest 'cat /root/marker.txt' | Should -Be 'keep-me'
+        Guest 'test -e /tmp/ram-marker && echo yes || echo no' | Should -Be 'no'
+    }
+
+    It 'Restore-DfVmSnapshot takes a snapshot from the pipeline' {
+        Guest 'rm -f /root/marker.txt; sync' | Out-Null
+        Get-DfVmSnapshot -Name snap -SnapshotName warm | Restore-DfVmSnapshot -Force
+        Guest 'cat /root/marker.txt' | Should -Be 'keep-me'
+    }
+
+    It 'refuses to remove a snapshot others depend on, and merges it on request without losing data' {
+        $err = $null
+        Remove-DfVmSnapshot cold -Name snap -Force -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'SnapshotInUse,DfVm.PowerShell.Commands.RemoveDfVmSnapshotCommand'
+        Stop-DfVm -Name snap
+        Remove-DfVmSnapshot cold -Name snap -Merge -Force
+        (Get-DfVmSnapshot -Name snap).Name | Should -Be @('warm')
+        Restore-DfVmSnapshot warm -Name snap -Force | Out-Null
+        Guest 'cat /root/marker.txt' | Should -Be 'keep-me'
+    }
+
+    It 'names its errors: unknown snapshot, bad name, duplicate' {
+        { Restore-DfVmSnapshot nosuch -Name snap -Force -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotNotFound,DfVm.PowerShell.Commands.RestoreDfVmSnapshotCommand'
+        { Checkpoint-DfVm -Name snap -SnapshotName '../x' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidSnapshotName,DfVm.PowerShell.Commands.CheckpointDfVmCommand'
+        { Checkpoint-DfVm -Name snap -SnapshotName warm -ErrorAction Stop } | Should -Throw -ErrorId 'SnapshotExists,DfVm.PowerShell.Commands.CheckpointDfVmCommand'
+    }
+
+    It 'survives <Victim> being killed <Delay> ms into a live checkpoint' -ForEach @(
+        @{ Delay = 100; Victim = 'pwsh' }, @{ Delay = 300; Victim = 'pwsh' }, @{ Delay = 700; Victim = 'pwsh' }
+        @{ Delay = 100; Victim = 'QEMU' }, @{ Delay = 400; Victim = 'QEMU' }
+    ) {
+        Start-DfVm -Name snap -WarningAction SilentlyContinue | Out-Null
+        $name = "kill$Delay"
+        # The child says GO once the module is loaded, right before the checkpoint starts; the
+        # delay counts from there, so the kill lands inside the checkpoint.
+        $psi = [Diagnostics.ProcessStartInfo]::new('pwsh')
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Get-DfVm snap | Out-Null; [Console]::Out.WriteLine('GO'); [Console]::Out.Flush(); Checkpoint-DfVm -Name snap -SnapshotName $name") { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        while (($line = $p.StandardOutput.ReadLine()) -ne $null -and $line -ne 'GO') { }
+        $qemuPid = (Get-DfVm snap).ProcessId
+        Start-Sleep -Milliseconds $Delay
+        if ($Victim -eq 'QEMU') { & kill -9 $qemuPid; $p.WaitForExit(60000) | Out-Null }
+        if (-not $p.HasExited) { $p.Kill() }
+        $p.WaitForExit()
+        # Whatever point it died at, the VM starts and works, at its previous or its new state.
+        $vm = Start-DfVm -Name snap -WarningAction SilentlyContinue
+        $vm.Ready | Should -BeTrue
+        Guest 'echo alive' | Should -Be 'alive'
+        $names = (Get-DfVmSnapshot -Name snap).Name
+        if ($names -contains $name) { Remove-DfVmSnapshot $name -Name snap -Merge -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'restore time does not grow with the data in the snapshot (4 GiB written vs empty)' {
+        Stop-DfVm -Name snap
+        New-DfVm -Name big -DiskSizeGB 8 -Confirm:$false | Out-Null
+        $disk = Join-Path $script:project 'vm/big/disk.qcow2'
+        Checkpoint-DfVm -Name big -SnapshotName empty | Out-Null
+        # qemu-io takes at most 2 GiB a request: four 1 GiB writes.
+        & qemu-io -f qcow2 -c 'write -P 0x5a 0 1G' -c 'write -P 0x5a 1G 1G' -c 'write -P 0x5a 2G 1G' -c 'write -P 0x5a 3G 1G' $disk | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        Checkpoint-DfVm -Name big -SnapshotName full | Out-Null
+        $empty = (1..3 | ForEach-Object { (Measure-Command { Restore-DfVmSnapshot empty -Name big -Force }).TotalSeconds } | Measure-Object -Minimum).Minimum
+        $full = (1..3 | ForEach-Object { (Measure-Command { Restore-DfVmSnapshot full -Name big -Force }).TotalSeconds } | Measure-Object -Minimum).Minimum
+        $full | Should -BeLessThan ([math]::Max(0.5, $empty * 3))
+        & qemu-io -f qcow2 -r -c 'read -P 0x5a 4095M 1M' $disk | Select-String 'read 1048576' | Should -Not -BeNullOrEmpty
+    }
+
+    It 'leaves every image clean (qemu-img check)' {
+        Stop-DfVm -Name snap -Force
+        $images = Get-ChildItem (Join-Path $script:project 'vm') -Recurse -Filter *.qcow2
+        $images.Count | Should -BeGreaterThan 3
+        foreach ($i in $images) {
+            & qemu-img check -q $i.FullName
+            $LASTEXITCODE | Should -Be 0 -Because $i.FullName
+        }
+    }
+}
