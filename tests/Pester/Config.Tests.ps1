@@ -60,10 +60,22 @@ Describe 'New-DfVmConfig and Get-DfVmConfig' -Tag Unit {
         $dir = Join-Path $script:root 'myproj'
         $file = Join-Path $dir 'DfVm.config.psd1'
         (Get-Content $file -Raw).Replace('MemoryMB         = 2048', 'MemoryMB         = 4096') | Set-Content $file
-        { New-DfVmConfig -Path $dir -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigExists,DfVm.PowerShell.Commands.NewDfVmConfigCommand'
+        $e = { New-DfVmConfig -Path $dir -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigExists,DfVm.PowerShell.Commands.NewDfVmConfigCommand' -PassThru
+        $e.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $e.Exception.Message | Should -Match 'New-DfVmConfig -Force'
         (Get-DfVmConfig -Path $dir).MemoryMB | Should -Be 4096
         (New-DfVmConfig -Path $dir -Force -Confirm:$false).MemoryMB | Should -Be 2048
         Get-ChildItem $dir -Force | ForEach-Object Name | Should -Be @('DfVm.config.psd1')
+    }
+
+    It 'writes the values given as parameters, quoted safely' {
+        $dir = New-EmptyDir 'params'
+        $cfg = New-DfVmConfig -Path $dir -VmName dfly-642 -DragonFlyVersion 6.4.2 -GuestProjectPath "/srv/it's here" -Confirm:$false
+        $cfg.VmName | Should -Be 'dfly-642'
+        $cfg.DragonFlyVersion | Should -Be '6.4.2'
+        $cfg.GuestProjectPath | Should -Be "/srv/it's here"
+        (Get-DfVmConfig -Path $dir).GuestProjectPath | Should -Be "/srv/it's here"
+        { New-DfVmConfig -Path $dir -VmName '../x' -Force } | Should -Throw -ErrorId 'ParameterArgumentValidationError,DfVm.PowerShell.Commands.NewDfVmConfigCommand'
     }
 
     It '-WhatIf writes nothing and outputs nothing' {

@@ -1,6 +1,6 @@
 # ConvertFrom-GoTestJson, Export-DfVmTestReport, Invoke-DfVmTest, Build-DfVmProject.
 # Unit: the recorded go test -json streams of tests/fixtures/gotest, no VM.
-# Integration: one Linux test guest VM for the whole file, the fixture module copied into it.
+# Integration: one Linux test guest VM for the whole file, the fixture module synced into it.
 
 BeforeAll {
     $script:fixture = (Resolve-Path (Join-Path $PSScriptRoot '../fixtures/gotest')).Path
@@ -224,5 +224,169 @@ Describe 'Invoke-DfVmTest without a VM' -Tag Unit {
         Push-Location $sub
         try { $r = TabExpansion2 -inputScript 'Invoke-DfVmTest -Suite ' -cursorColumn 23 } finally { Pop-Location; Remove-Item $empty -Recurse -Force }
         $r.CompletionMatches.CompletionText | Should -Be @('All', 'E2E', 'Integration', 'Phase4', 'Unit')
+    }
+}
+
+Describe 'Invoke-DfVmTest and Build-DfVmProject in the test guest' -Tag Integration {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $config = @'
+    GuestProjectPath = '/root/fixture'
+    BuildCommand = 'go vet ./pass/ && echo built-ok'
+    Suites = @{
+        Fixture = @{ Command = 'GOFLAGS=-count=1 GOPROXY=off go test -json ./...' }
+        Slow    = @{ Command = 'cd slowmod && GOFLAGS=-count=1 GOPROXY=off go test -json ./...' }
+    }
+'@
+        $script:project = New-TestProject -VmName gotest -ExtraConfig $config
+        # the fixture module, and beside it (its own module, so ./... of the fixture leaves it out) a test that sleeps
+        foreach ($file in Get-ChildItem $script:fixture -Recurse -File -Include '*.go', 'go.mod') {
+            $rel = [IO.Path]::GetRelativePath($script:fixture, $file.FullName)
+            $dest = Join-Path $script:project $rel
+            New-Item -ItemType Directory -Force (Split-Path $dest) | Out-Null
+            Copy-Item $file.FullName $dest
+        }
+        New-Item -ItemType Directory (Join-Path $script:project 'slowmod/slow') | Out-Null
+        Set-Content (Join-Path $script:project 'slowmod/go.mod') "module example.com/slowmod`n`ngo 1.19"
+        Set-Content (Join-Path $script:project 'slowmod/slow/slow_test.go') @'
+package slow
+
+import (
+	"testing"
+	"time"
+)
+
+func TestQuick(t *testing.T) { t.Log("quick") }
+
+func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
+'@
+        function Send-Project {
+            $r = Sync-DfVmProject -Name gotest -Confirm:$false
+            $r.Destination | Should -Be '/root/fixture'
+        }
+        function Get-GoProcesses {
+            # go test, the go tool's children and test binaries still alive in the guest
+            (Invoke-DfVmCommand -Name gotest -Command 'ps -o args | grep -E "[g]o test|[s]low\.test|[g]o-build" || true').Output
+        }
+        Push-Location $script:project
+        New-TestGuestVm -Name gotest -MemoryMB 1024 | Out-Null
+        Start-DfVm -Name gotest -Timeout 240 -WarningAction SilentlyContinue | Out-Null
+        Send-Project
+    }
+    AfterAll {
+        Pop-Location
+        Remove-TestProject -Path $script:project
+    }
+
+    It 'runs the Fixture suite: every row exact, the root-only test passes as root, rows stream as tests end' {
+        $arrivals = [Collections.Generic.List[datetime]]::new()
+        $start = Get-Date
+        $rows = @(Invoke-DfVmTest -Suite Fixture | ForEach-Object { $arrivals.Add((Get-Date)); $_ })
+        $end = Get-Date
+        Write-Host "Fixture suite in the guest: $([int]($end - $start).TotalSeconds) s, first row after $([int]($arrivals[0] - $start).TotalSeconds) s"
+        Assert-FixtureRows $rows -Suite Fixture -RootOnlyPasses
+        (Get-Row $rows rootonly TestRequiresRoot).Output | Should -Match 'running as root'
+        (Get-Row $rows broken).Output | Should -Match 'cannot use Answer\(\)'
+        ($end - $arrivals[0]).TotalSeconds | Should -BeGreaterThan 1 -Because 'the first rows come while go still compiles and runs the rest'
+    }
+
+    It '-Run and -Package narrow the suite, and the test rows come back exact' {
+        $rows = @(Invoke-DfVmTest -Suite Fixture -Run '^TestNested$/child_bad' -Package ./pass)
+        ($rows | ForEach-Object { "$($_.Test)|$($_.Result)" }) | Should -Be @(
+            'TestNested/child_bad/leaf_ok|Passed', 'TestNested/child_bad/leaf_bad|Failed', 'TestNested/child_bad|Failed', 'TestNested|Failed', '|Failed')
+        $rows | ForEach-Object { $_.Package | Should -Be "$script:module/pass" }
+    }
+
+    It 'Select-Object -First 1 returns the first row at once and ends go test in the guest' {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $first = Invoke-DfVmTest -Suite Slow | Select-Object -First 1
+        $watch.Stop()
+        $first.Test | Should -Be 'TestQuick'
+        $first.Passed | Should -BeTrue
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 200 -Because 'TestSleep sleeps 300 s'
+        Start-Sleep -Milliseconds 500
+        Get-GoProcesses | Should -BeNullOrEmpty
+    }
+
+    It 'Ctrl+C (StopProcessing) ends go test and the test binary in the guest' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Invoke-DfVmTest -Suite Slow")
+        $async = $ps.BeginInvoke()
+        $deadline = (Get-Date).AddSeconds(180)
+        do {
+            Start-Sleep -Seconds 1
+            $seen = Invoke-DfVmCommand -Name gotest -Command 'ps -o args | grep -c "[s]low\.test"'
+        } until ([int]$seen.Output -ge 1 -or (Get-Date) -gt $deadline)
+        [int]$seen.Output | Should -BeGreaterOrEqual 1 -Because 'the test binary was running'
+        $ps.Stop()
+        $ps.Dispose()
+        Start-Sleep -Milliseconds 500
+        Get-GoProcesses | Should -BeNullOrEmpty
+    }
+
+    It 'the edit loop with -Sync: a test broken on the host fails in the guest, fixed it passes' {
+        $source = Join-Path $script:project 'pass/pass.go'
+        $good = Get-Content $source -Raw
+        try {
+            Set-Content $source $good.Replace('return a + b', 'return a - b') -NoNewline
+            $broken = @(Invoke-DfVmTest -Suite Fixture -Sync -Package ./pass -Run '^TestAdd$' -Verbose 4>&1)
+            $synced = @($broken | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -like 'Synced *' })
+            $synced.Count | Should -Be 1
+            $synced[0].Message | Should -Match ': 1 file\(s\) sent, 0 deleted'
+            $rows = @($broken | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] })
+            ($rows | ForEach-Object { "$($_.Test)|$($_.Result)" }) | Should -Be @('TestAdd|Failed', '|Failed')
+            $rows[0].Output | Should -Match 'Add is broken'
+        }
+        finally { Set-Content $source $good -NoNewline }
+        $fixed = @(Invoke-DfVmTest -Suite Fixture -Sync -Package ./pass -Run '^TestAdd$')
+        ($fixed | ForEach-Object { "$($_.Test)|$($_.Result)" }) | Should -Be @('TestAdd|Passed', '|Passed')
+    }
+
+    It 'pipes into Export-DfVmTestReport for CI' {
+        $xml = Join-Path $script:project 'junit.xml'
+        $file = Invoke-DfVmTest -Suite Fixture -Package ./exits, ./rootonly | Export-DfVmTestReport -Path $xml -Confirm:$false
+        $file.FullName | Should -Be $xml
+        [xml] $x = Get-Content $xml -Raw
+        [int]$x.testsuites.tests | Should -Be 4      # TestBeforeExit, TestExits, [package] of exits, TestRequiresRoot
+        [int]$x.testsuites.failures | Should -Be 2
+    }
+
+    It 'a project missing in the guest is GuestProjectNotFound' {
+        Invoke-DfVmCommand -Name gotest -Command 'mv /root/fixture /root/fixture.away' | Out-Null
+        try {
+            { Invoke-DfVmTest -Suite Fixture -ErrorAction Stop } | Should -Throw -ErrorId 'GuestProjectNotFound,DfVm.PowerShell.Commands.InvokeDfVmTestCommand'
+        }
+        finally { Invoke-DfVmCommand -Name gotest -Command 'mv /root/fixture.away /root/fixture' | Out-Null }
+    }
+
+    It 'Build-DfVmProject runs BuildCommand in the guest project, lines on the verbose stream' {
+        $r = Build-DfVmProject -Verbose 4>&1
+        $result = @($r | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] })
+        $verbose = @($r | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $result.Count | Should -Be 1
+        $result[0].ExitCode | Should -Be 0
+        $result[0].Output | Should -Be 'built-ok'
+        $result[0].Command | Should -Be "cd '/root/fixture' && go vet ./pass/ && echo built-ok"
+        $verbose | Should -Contain 'built-ok'
+    }
+
+    It 'Build-DfVmProject -Command runs that instead, in the same folder' {
+        $r = Build-DfVmProject 'pwd; echo to-stderr >&2' -Name gotest
+        $r.ExitCode | Should -Be 0
+        $r.Output | Should -Be '/root/fixture'
+        $r.Error | Should -Be 'to-stderr'
+    }
+
+    It 'Build-DfVmProject returns a failed build as data' {
+        $cfg = Join-Path $script:project 'DfVm.config.psd1'
+        $text = Get-Content $cfg -Raw
+        try {
+            Set-Content $cfg $text.Replace("'go vet ./pass/ && echo built-ok'", "'go vet ./broken/'")
+            $r = Build-DfVmProject -Name gotest
+            $r.ExitCode | Should -Not -Be 0
+            $r.Succeeded | Should -BeFalse
+            $r.Error | Should -Match 'cannot use Answer\(\)'
+        }
+        finally { Set-Content $cfg $text -NoNewline }
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 
 namespace DfVm.Core.Testing
 {
@@ -30,25 +29,5 @@ namespace DfVm.Core.Testing
 
         /// <summary>The SSH login user; doas is used only when it is not root.</summary>
         public string SshUser { get; set; } = "root";
-
-        /// <summary>
-        /// The guest project path the config gives, or /root/&lt;name of the project folder&gt;.
-        /// </summary>
-        public static string DefaultGuestProjectPath(DfVmConfig config)
-        {
-            if (config == null)
-            {
-                throw new ArgumentNullException(nameof(config));
-            }
-
-            if (!string.IsNullOrEmpty(config.GuestProjectPath))
-            {
-                return config.GuestProjectPath;
-            }
-
-            string root = (config.ProjectRoot ?? Directory.GetCurrentDirectory()).TrimEnd('/', '\\');
-            string name = Path.GetFileName(root);
-            return "/root/" + (string.IsNullOrEmpty(name) ? "project" : name);
-        }
     }
 }

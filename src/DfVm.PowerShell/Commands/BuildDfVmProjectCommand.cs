@@ -5,14 +5,19 @@ using DfVm.Core.Testing;
 namespace DfVm.PowerShell.Commands
 {
     /// <summary>
-    /// Runs the config's BuildCommand (default `make build`) in the guest project folder. Output and
+    /// Runs the config's BuildCommand (default `make build`), or -Command, in the guest project folder. Output and
     /// error lines go to the verbose stream as they arrive; a failed build is data (ExitCode, Error).
     /// </summary>
     [Cmdlet("Build", "DfVmProject")] // an approved verb since PowerShell 6; PowerShellStandard 5.1 has no constant for it
     [OutputType(typeof(DfVmCommandResult))]
     public sealed class BuildDfVmProjectCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Run this instead of the config's BuildCommand (for example 'go build ./...').</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Command { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
@@ -21,7 +26,7 @@ namespace DfVm.PowerShell.Commands
         {
             var store = Store;
             var config = Project.Config;
-            string command = "cd " + SuiteCommandLine.Quote(GuestTestRequest.DefaultGuestProjectPath(config)) + " && " + config.BuildCommand;
+            string command = "cd " + SuiteCommandLine.Quote(ProjectSync.DefaultDestination(config, Project.Root)) + " && " + (Command ?? config.BuildCommand);
             foreach (var name in Name ?? new[] { config.VmName })
             {
                 ForEachItem(name, () =>

@@ -20,9 +20,8 @@ namespace DfVm.PowerShell.Commands
         [AllowNull]
         public string[] InputObject { get; set; }
 
-        /// <summary>Files of go test -json output (wildcards allowed); each is its own stream.</summary>
+        /// <summary>Files of go test -json output (literal paths); each is its own stream.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
-        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; }
 
@@ -82,17 +81,16 @@ namespace DfVm.PowerShell.Commands
             }
         }
 
-        private System.Collections.Generic.IEnumerable<string> ResolveFiles(string pattern)
+        private System.Collections.Generic.IEnumerable<string> ResolveFiles(string path)
         {
-            try
+            string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            if (File.Exists(file))
             {
-                return GetResolvedProviderPathFromPSPath(pattern, out _);
+                return new[] { file };
             }
-            catch (ItemNotFoundException e)
-            {
-                WriteError(new ErrorRecord(e, "FileNotFound", ErrorCategory.ObjectNotFound, pattern));
-                return new string[0];
-            }
+
+            WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the file '{file}'."), "FileNotFound", ErrorCategory.ObjectNotFound, path));
+            return new string[0];
         }
 
         private void WriteRows(System.Collections.Generic.IReadOnlyList<DfVmTestResult> rows)

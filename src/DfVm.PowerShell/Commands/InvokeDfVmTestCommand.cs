@@ -4,7 +4,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core;
 using DfVm.Core.Instances;
-using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -78,7 +77,7 @@ namespace DfVm.PowerShell.Commands
         {
             var store = new VmStore(_project.VmRoot);
             var controller = new VmController(store);
-            string guestPath = GuestTestRequest.DefaultGuestProjectPath(_project.Config);
+            string guestPath = ProjectSync.DefaultDestination(_project.Config, _project.Root);
             foreach (var name in Name ?? new[] { _project.Config.VmName })
             {
                 ForEachItem(name, () =>
@@ -89,7 +88,7 @@ namespace DfVm.PowerShell.Commands
                         var connection = await controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                         if (Sync)
                         {
-                            await SyncBeforeRun(pump, _project, paths, connection, guestPath, ct).ConfigureAwait(false);
+                            await SyncBeforeRun(pump, controller, paths, guestPath, ct).ConfigureAwait(false);
                         }
 
                         var request = new GuestTestRequest
@@ -126,16 +125,15 @@ namespace DfVm.PowerShell.Commands
         }
 
         /// <summary>
-        /// LEAD: the -Sync hook. Wire DfVm.Core.Sync.ProjectSyncer here: copy <paramref name="project"/>.Root
-        /// to <paramref name="guestProjectPath"/> over <paramref name="connection"/> (honouring the config's
-        /// SyncExclude / SyncIncludeGit and the manifest at paths.SyncManifest), reporting through
-        /// <paramref name="pump"/>. Called on the worker thread, only when -Sync is given, before the run.
+        /// -Sync: the project pushed into the guest first, the same way Sync-DfVmProject does it
+        /// (incremental, config excludes). Its result goes to the verbose stream: the output is test rows only.
         /// </summary>
-        internal Task SyncBeforeRun(Pump pump, ProjectContext project, VmPaths paths, GuestConnection connection, string guestProjectPath, CancellationToken ct)
+        private async Task SyncBeforeRun(Pump pump, VmController controller, VmPaths paths, string guestProjectPath, CancellationToken ct)
         {
-            throw new DfVmException("SyncNotAvailable", DfVmErrorKind.InvalidOperation,
-                "Invoke-DfVmTest -Sync is not wired to the sync engine yet: run without -Sync after copying the project to " + guestProjectPath + ".",
-                paths.Name, new NotImplementedException("SyncBeforeRun"));
+            var outcome = await ProjectSync.RunAsync(controller, paths, _project.Config, _project.Root, guestProjectPath,
+                false, false, false, null, pump, ct).ConfigureAwait(false);
+            var r = outcome.Result;
+            pump.Verbose($"Synced {r.Source} to {paths.Name}:{r.Destination}: {r.FilesSent} file(s) sent, {r.FilesDeleted} deleted, {r.BytesSent} bytes in {r.Duration.TotalSeconds:0.0} s.");
         }
 
         /// <summary>Hands progress straight to the pump (Progress&lt;T&gt; would post to the thread pool and reorder reports).</summary>

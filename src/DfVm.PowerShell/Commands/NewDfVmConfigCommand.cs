@@ -2,7 +2,6 @@ using System.IO;
 using System.Management.Automation;
 using System.Reflection;
 using DfVm.Core;
-using DfVm.Core.Testing;
 using DfVm.Core.Util;
 
 namespace DfVm.PowerShell.Commands
@@ -23,6 +22,21 @@ namespace DfVm.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
+        /// <summary>The VM name to write (default dfly).</summary>
+        [Parameter]
+        [ValidatePattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")]
+        public string VmName { get; set; }
+
+        /// <summary>The DragonFly BSD release to write (default 6.4.0).</summary>
+        [Parameter]
+        [ValidatePattern(@"^\d+\.\d+(\.\d+)?$")]
+        public string DragonFlyVersion { get; set; }
+
+        /// <summary>The project folder in the guest (default /root/&lt;project folder name&gt;).</summary>
+        [Parameter]
+        [ValidatePattern("^/")]
+        public string GuestProjectPath { get; set; }
+
         /// <summary>Replace an existing DfVm.config.psd1.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -34,7 +48,7 @@ namespace DfVm.PowerShell.Commands
             if (File.Exists(file) && !Force)
             {
                 ThrowTerminating(new DfVmException(ConfigExists, DfVmErrorKind.ResourceExists,
-                    $"{file} already exists. Use -Force to replace it.", file));
+                    $"{file} already exists. Edit it, or replace it with New-DfVmConfig -Force.", file));
             }
 
             if (!ShouldProcess(file, File.Exists(file) ? "Replace the DfVm config" : "Write a DfVm config"))
@@ -45,8 +59,11 @@ namespace DfVm.PowerShell.Commands
             try
             {
                 Directory.CreateDirectory(folder);
-                string guestPath = GuestTestRequest.DefaultGuestProjectPath(new DfVmConfig { ProjectRoot = folder });
-                string text = Template().Replace("{{GuestProjectPath}}", guestPath.Replace("'", "''"));
+                var defaults = new DfVmConfig();
+                string text = Template()
+                    .Replace("{{VmName}}", Literal(VmName ?? defaults.VmName))
+                    .Replace("{{DragonFlyVersion}}", Literal(DragonFlyVersion ?? defaults.DragonFlyVersion))
+                    .Replace("{{GuestProjectPath}}", Literal(GuestProjectPath ?? ProjectSync.DefaultDestination(defaults, folder)));
                 AtomicFile.WriteAllText(file, text);
                 WriteObject(ConfigReader.Read(file));
             }
@@ -55,6 +72,9 @@ namespace DfVm.PowerShell.Commands
                 ThrowTerminating(e, file);
             }
         }
+
+        /// <summary>The inside of a single-quoted PowerShell string.</summary>
+        private static string Literal(string value) => value.Replace("'", "''");
 
         private static string Template()
         {

@@ -1,15 +1,16 @@
 # DfVm configuration for this project (made by New-DfVmConfig).
 # Read as data, never run: only constant values (strings, numbers, $true/$false, @(...), @{...}).
-# Every setting below is the default; change what you need, delete what you do not.
+# Every setting is written out with its default (or the value given to New-DfVmConfig);
+# change what you need, delete what you do not.
 @{
     # Name of the VM (a folder under VmDirectory). Cmdlets take -Name to pick another one.
-    VmName           = 'dfly'
+    VmName           = '{{VmName}}'
 
     # Where VM state lives: disks, snapshots, keys, logs. Relative paths are from this file's folder.
     VmDirectory      = 'vm'
 
     # DragonFly BSD release Save-DfVmImage fetches and Install-DfVm installs.
-    DragonFlyVersion = '6.4.0'
+    DragonFlyVersion = '{{DragonFlyVersion}}'
 
     # The VM's virtual hardware (New-DfVm).
     DiskSizeGB       = 20

@@ -86,13 +86,6 @@ namespace DfVm.Core.Tests.Testing
             Assert.Contains("A -> B -> A", cycle.Message);
         }
 
-        [Fact]
-        public void DefaultGuestProjectPathIsRootPlusTheFolderName()
-        {
-            Assert.Equal("/root/myproj", GuestTestRequest.DefaultGuestProjectPath(new DfVmConfig { ProjectRoot = "/home/me/src/myproj/" }));
-            Assert.Equal("/srv/x", GuestTestRequest.DefaultGuestProjectPath(new DfVmConfig { ProjectRoot = "/a", GuestProjectPath = "/srv/x" }));
-        }
-
         private static IEnumerable<string> Names(IEnumerable<DfVmSuite> suites)
         {
             foreach (DfVmSuite s in suites)
