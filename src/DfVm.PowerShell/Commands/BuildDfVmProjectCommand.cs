@@ -1,0 +1,59 @@
+using System.Management.Automation;
+using System.Text;
+using DfVm.Core.Testing;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>
+    /// Runs the config's BuildCommand (default `make build`), or -Command, in the guest project folder. Output and
+    /// error lines go to the verbose stream as they arrive; a failed build is data (ExitCode, Error).
+    /// </summary>
+    [Cmdlet("Build", "DfVmProject")] // an approved verb since PowerShell 6; PowerShellStandard 5.1 has no constant for it
+    [OutputType(typeof(DfVmCommandResult))]
+    public sealed class BuildDfVmProjectCommand : DfVmCmdlet
+    {
+        /// <summary>Run this instead of the config's BuildCommand (for example 'go build ./...').</summary>
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Command { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var store = Store;
+            var config = Project.Config;
+            string command = "cd " + SuiteCommandLine.Quote(ProjectSync.DefaultDestination(config, Project.Root)) + " && " + (Command ?? config.BuildCommand);
+            foreach (var name in Name ?? new[] { config.VmName })
+            {
+                ForEachItem(name, () =>
+                {
+                    var paths = store.Require(name);
+                    var result = Run(async (pump, ct) =>
+                    {
+                        var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
+                        var output = new StringBuilder();
+                        var error = new StringBuilder();
+                        var outcome = await connection.RunAsync(command, null,
+                            line => { lock (output) output.Append(line).Append('\n'); pump.Verbose(line); },
+                            line => { lock (error) error.Append(line).Append('\n'); pump.Verbose(line); },
+                            ct).ConfigureAwait(false);
+                        return new DfVmCommandResult
+                        {
+                            VmName = name,
+                            Command = command,
+                            ExitCode = outcome.ExitCode,
+                            Output = output.ToString().TrimEnd('\n'),
+                            Error = error.ToString().TrimEnd('\n'),
+                            Duration = outcome.Duration,
+                        };
+                    });
+                    WriteObject(result);
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm;
+using DfVm.Core.Ssh;
+using DfVm.Core.Testing;
+using Xunit;
+using static DfVm.Core.Tests.Testing.GoFixture;
+
+namespace DfVm.Core.Tests.Testing
+{
+    /// <summary>GuestTestRunner against a real sh and the real go on a copy of the fixture (no VM needed).</summary>
+    public sealed class GuestTestRunnerTests : IDisposable
+    {
+        private readonly string work = Path.Combine(Path.GetTempPath(), "dfvm-runner-" + Guid.NewGuid().ToString("N"));
+        private readonly string project;
+        private readonly GuestTestLocalShell shell;
+
+        public GuestTestRunnerTests()
+        {
+            project = Path.Combine(work, "proj");
+            CopyFixture(Root, project);
+            shell = new GuestTestLocalShell(Directory.CreateDirectory(Path.Combine(work, "home")).FullName);
+        }
+
+        public void Dispose()
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true); // GOPROXY=off: no read-only module cache was made
+            }
+        }
+
+        [Fact]
+        public async Task RunsTheFixtureSuiteAndStreamsEveryRowWithProgress()
+        {
+            var rows = new List<DfVmTestResult>();
+            var reports = new List<TestRunProgress>();
+            var request = Request("Fixture", "GOFLAGS=-count=1 go test -json ./...");
+            await new GuestTestRunner().RunAsync(shell, request, rows.Add, new SyncProgress(reports.Add), CancellationToken.None);
+
+            AssertFixtureRun(rows, rootonlyPasses: Environment.UserName == "root");
+            TestRunProgress last = reports.Last();
+            Assert.Equal(7, last.PackagesDone);
+            Assert.Equal(rows.Count(r => r.Kind != DfVmTestResultKind.Package && r.Passed), last.Passed);
+            Assert.Equal(rows.Count(r => r.Kind != DfVmTestResultKind.Package && r.Failed), last.Failed);
+            Assert.Equal(1, last.Skipped);
+            Assert.Same(rows.Last(), last.Last);
+            Assert.Equal("Fixture", last.Part);
+        }
+
+        [Fact]
+        public async Task RowsArriveWhileTheCommandStillRuns()
+        {
+            // a stand-in for go: one test ends, then the command keeps running for a while
+            var request = Request("Slow", "printf '%s\\n' '{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}' '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":0.5}'; sleep 2; echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":2.5}'");
+            var watch = Stopwatch.StartNew();
+            var seenAt = new List<(string, TimeSpan)>();
+            await new GuestTestRunner().RunAsync(shell, request, r => seenAt.Add((r.Test ?? r.Package, watch.Elapsed)), null, CancellationToken.None);
+            Assert.Equal(new[] { "TestA", "p" }, seenAt.Select(s => s.Item1));
+            Assert.True(seenAt[0].Item2 < TimeSpan.FromSeconds(1.5), $"TestA came {seenAt[0].Item2} after the start");
+            Assert.True(seenAt[1].Item2 >= TimeSpan.FromSeconds(2), $"the package came {seenAt[1].Item2} after the start");
+        }
+
+        [Fact]
+        public async Task RunAndPackageNarrowTheSuiteAndAFailingExitIsData()
+        {
+            var rows = new List<DfVmTestResult>();
+            var request = Request("Fixture", "go test -json -count=1 ./...");
+            request.Run = "^TestNested$/child_bad";
+            request.Packages = new[] { "./pass" };
+            await new GuestTestRunner().RunAsync(shell, request, rows.Add, null, CancellationToken.None);
+            Assert.Equal(
+                new[] { "TestNested/child_bad/leaf_ok", "TestNested/child_bad/leaf_bad", "TestNested/child_bad", "TestNested", null },
+                rows.Select(r => r.Test));
+            Assert.All(rows, r => Assert.Equal(Pkg("pass"), r.Package));
+            Assert.Contains("-run '^TestNested$/child_bad' -json -count=1 ./pass", shell.LastCommand);
+        }
+
+        [Fact]
+        public async Task IncludeRunsEachPartInOrderWithItsOwnSuiteName()
+        {
+            var suites = new Dictionary<string, DfVmSuite>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["Roots"] = new DfVmSuite { Name = "Roots", Command = "go test -json -count=1 ./rootonly" },
+                ["Benches"] = new DfVmSuite { Name = "Benches", Command = "go test -json -count=1 -run TestSum ./bench" },
+                ["Both"] = new DfVmSuite { Name = "Both", Include = new[] { "Benches", "Roots" } },
+            };
+            var rows = new List<DfVmTestResult>();
+            var request = new GuestTestRequest { Suite = "Both", Suites = suites, GuestProjectPath = project };
+            await new GuestTestRunner().RunAsync(shell, request, rows.Add, null, CancellationToken.None);
+            Assert.Equal(new[] { "Benches|bench|TestSum", "Benches|bench|", "Roots|rootonly|TestRequiresRoot", "Roots|rootonly|" },
+                rows.Select(r => r.Suite + "|" + r.Package.Substring(Module.Length + 1) + "|" + r.Test));
+            Assert.Equal(2, shell.Commands);
+        }
+
+        [Fact]
+        public async Task AMissingProjectDirectoryIsGuestProjectNotFound()
+        {
+            var request = Request("Fixture", "go test -json ./...");
+            request.GuestProjectPath = Path.Combine(work, "not synced");
+            var rows = new List<DfVmTestResult>();
+            var e = await Assert.ThrowsAsync<GuestTestException>(() => new GuestTestRunner().RunAsync(shell, request, rows.Add, null, CancellationToken.None));
+            Assert.Equal(GuestTestErrorIds.GuestProjectNotFound, e.ErrorId);
+            Assert.Contains("not synced", e.Message);
+            Assert.Empty(rows);
+        }
+
+        [Fact]
+        public async Task CancellingEndsTheCommandAndNoRowComesAfter()
+        {
+            string marker = Path.Combine(work, "still-running");
+            var request = Request("Slow", "echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\"}'; sleep 30; touch '" + marker + "'; echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestB\"}'");
+            var rows = new ConcurrentQueue<DfVmTestResult>();
+            using (var cts = new CancellationTokenSource())
+            {
+                var watch = Stopwatch.StartNew();
+                Task run = new GuestTestRunner().RunAsync(shell, request, r => { rows.Enqueue(r); cts.Cancel(); }, null, cts.Token);
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+            }
+
+            Assert.Equal("TestA", Assert.Single(rows).Test);
+            await Task.Delay(300);
+            Assert.False(File.Exists(marker));
+        }
+
+        [Fact]
+        public async Task ALostConnectionDeliversTheRowsSeenThenRethrows()
+        {
+            // a dropped SSH connection cannot be produced with a local shell: this shell drops after two lines
+            var dropping = new DroppingShell(
+                "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}",
+                "{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":0.1}",
+                "{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestB\"}");
+            var rows = new List<DfVmTestResult>();
+            await Assert.ThrowsAsync<GuestConnectionLostException>(() =>
+                new GuestTestRunner().RunAsync(dropping, Request("X", "go test -json ./..."), rows.Add, null, CancellationToken.None));
+            DfVmTestResult only = Assert.Single(rows);
+            Assert.Equal("TestA", only.Test);
+            Assert.True(only.Passed);
+        }
+
+        [Fact]
+        public async Task AnUnknownSuiteFailsBeforeAnythingRuns()
+        {
+            var request = Request("Fixture", "go test -json ./...");
+            request.Suite = "Nope";
+            await Assert.ThrowsAsync<GuestTestException>(() => new GuestTestRunner().RunAsync(shell, request, null, null, CancellationToken.None));
+            Assert.Equal(0, shell.Commands);
+        }
+
+        private GuestTestRequest Request(string suite, string command) => new GuestTestRequest
+        {
+            Suite = suite,
+            Suites = new Dictionary<string, DfVmSuite>(StringComparer.OrdinalIgnoreCase) { [suite] = new DfVmSuite { Name = suite, Command = command } },
+            GuestProjectPath = project,
+            SshUser = "root",
+        };
+
+        private static void CopyFixture(string from, string to)
+        {
+            foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+            {
+                string rel = Path.GetRelativePath(from, file);
+                if (rel.StartsWith("recorded" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !(rel.EndsWith(".go") || rel == "go.mod"))
+                {
+                    continue;
+                }
+
+                string dest = Path.Combine(to, rel);
+                Directory.CreateDirectory(Path.GetDirectoryName(dest));
+                File.Copy(file, dest);
+            }
+        }
+
+        /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+        private sealed class SyncProgress : IProgress<TestRunProgress>
+        {
+            private readonly Action<TestRunProgress> report;
+
+            public SyncProgress(Action<TestRunProgress> report) => this.report = report;
+
+            public void Report(TestRunProgress value) => report(value);
+        }
+
+        private sealed class DroppingShell : IGuestShell
+        {
+            private readonly string[] lines;
+
+            public DroppingShell(params string[] lines) => this.lines = lines;
+
+            public Task<GuestCommandOutcome> RunAsync(string shCommand, Func<Stream, CancellationToken, Task> writeStdin, Action<string> onStdoutLine, Action<string> onStderrLine, CancellationToken cancellationToken)
+            {
+                foreach (string line in lines)
+                {
+                    onStdoutLine(line);
+                }
+
+                throw new GuestConnectionLostException("The SSH connection to VM 'x' was lost.");
+            }
+        }
+    }
+}
