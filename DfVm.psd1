@@ -26,6 +26,12 @@
         'Save-DfVmImage'
         'Install-DfVm'
         'Invoke-DfVmProvision'
+        'Invoke-DfVmTest'
+        'ConvertFrom-GoTestJson'
+        'Export-DfVmTestReport'
+        'New-DfVmConfig'
+        'Get-DfVmConfig'
+        'Build-DfVmProject'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

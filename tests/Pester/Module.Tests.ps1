@@ -140,8 +140,9 @@ Describe 'Views and error ids' -Tag Unit {
         'DfVm.DfVmSnapshot', 'DfVm.DfVmImage', 'DfVm.DfVmConfig'
     ) {
         $views = (Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion).FormatViewDefinition
-        $views.Control.GetType().Name | Should -Contain 'TableControl'
-        $views.Control.GetType().Name | Should -Contain 'ListControl'
+        $kinds = $views | ForEach-Object { $_.Control.GetType().Name }
+        $kinds | Should -Contain 'TableControl'
+        $kinds | Should -Contain 'ListControl'
     }
 
     It 'has a view for every output type a cmdlet declares' {

@@ -84,7 +84,7 @@ namespace DfVm.PowerShell
                 case "MemoryMB": c.MemoryMB = Convert.ToInt32(value); break;
                 case "Cpus": c.Cpus = Convert.ToInt32(value); break;
                 case "SshPort":
-                    c.SshPort = string.Equals(Text(value), "Auto", StringComparison.OrdinalIgnoreCase) ? 0 : Convert.ToInt32(value);
+                    c.SshPort = value is string auto && string.Equals(auto, "Auto", StringComparison.OrdinalIgnoreCase) ? 0 : Convert.ToInt32(value);
                     if (c.SshPort < 0 || c.SshPort > 65535) throw new OverflowException("SshPort must be 'Auto' or 1-65535");
                     break;
                 case "SshUser": c.SshUser = Text(value); break;
