@@ -61,6 +61,14 @@ Describe 'Errors without a running guest' -Tag Unit {
         (Get-DfVm nokernel).State | Should -Be 'Stopped'
     }
 
+    It 'InstallWouldOrphanSnapshots: an install refuses a VM that has snapshots' {
+        New-DfVm -Name withsnap -DiskSizeGB 1 -Confirm:$false | Out-Null
+        Checkpoint-DfVm -Name withsnap -SnapshotName before | Out-Null
+        { Install-DfVm -Name withsnap -Unattended -Force -Mirror 'http://127.0.0.1:9/' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InstallWouldOrphanSnapshots,DfVm.PowerShell.Commands.InstallDfVmCommand'
+        (Get-DfVmSnapshot -Name withsnap).Name | Should -Be 'before'
+    }
+
     It 'TerminalRequired when Enter-DfVm has no terminal' {
         New-DfVm -Name noterm -DiskSizeGB 1 -Confirm:$false | Out-Null
         $out = '' | & pwsh -NoProfile -NonInteractive -Command "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; try { Enter-DfVm -Name noterm -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"

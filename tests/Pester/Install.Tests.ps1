@@ -158,6 +158,13 @@ Describe 'Invoke-DfVmProvision on the test guest' -Tag Integration {
             Should -Throw -ErrorId 'InvalidGuestPath,DfVm.PowerShell.Commands.InvokeDfVmProvisionCommand'
     }
 
+    It 'a provisioning script that fails is ProvisionFailed with its last lines' {
+        $err = $null
+        Invoke-DfVmProvision -Name prov -ProjectPath '/proc/dfvm-cannot-exist' -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'ProvisionFailed,DfVm.PowerShell.Commands.InvokeDfVmProvisionCommand'
+        $err[0].TargetObject | Should -Be 'prov'
+    }
+
     It 'Install-DfVm refuses the running VM, and a direct-boot VM, before touching its disk' {
         { Install-DfVm -Name prov -Unattended -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'VmIsRunning,DfVm.PowerShell.Commands.InstallDfVmCommand'
