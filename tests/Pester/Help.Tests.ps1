@@ -214,9 +214,10 @@ Describe 'tools/ConvertTo-Maml.ps1' -Tag Unit {
         Get-ChildItem $script:docs -Filter '*.md' | Where-Object BaseName -NE $victim | Copy-Item -Destination $docs
         $out = & pwsh -NoProfile -NonInteractive -File $script:tool -DocsPath $docs -ModulePath $script:moduleDir -OutputPath (Join-Path $script:tmp 'en-US') 2>&1
         $LASTEXITCODE | Should -Not -Be 0
-        # pwsh's Concise error view wraps the message to the console width behind a '| ' gutter:
-        # take the gutter off and join the lines before matching the whole sentence.
-        $text = (@($out | ForEach-Object { "$_" -replace '^\s*\|\s?', '' }) -join ' ') -replace '\s+', ' '
+        # pwsh's Concise error view colours the error and wraps the message to the console width
+        # behind a '| ' gutter: take off the colour codes and the gutter, and join the lines,
+        # before matching the whole sentence.
+        $text = (@($out | ForEach-Object { "$_" -replace '\x1b\[[0-9;]*m', '' -replace '^\s*\|\s?', '' }) -join ' ') -replace '\s+', ' '
         $text | Should -Match "no help markdown for exported cmdlet\(s\): $([regex]::Escape($victim))\b"
     }
 
