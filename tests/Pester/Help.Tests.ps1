@@ -214,7 +214,11 @@ Describe 'tools/ConvertTo-Maml.ps1' -Tag Unit {
         Get-ChildItem $script:docs -Filter '*.md' | Where-Object BaseName -NE $victim | Copy-Item -Destination $docs
         $out = & pwsh -NoProfile -NonInteractive -File $script:tool -DocsPath $docs -ModulePath $script:moduleDir -OutputPath (Join-Path $script:tmp 'en-US') 2>&1
         $LASTEXITCODE | Should -Not -Be 0
-        ($out -join "`n") | Should -Match "no help markdown for exported cmdlet\(s\): $([regex]::Escape($victim))"
+        # pwsh's Concise error view colours the error and wraps the message to the console width
+        # behind a '| ' gutter: take off the colour codes and the gutter, and join the lines,
+        # before matching the whole sentence.
+        $text = (@($out | ForEach-Object { "$_" -replace '\x1b\[[0-9;]*m', '' -replace '^\s*\|\s?', '' }) -join ' ') -replace '\s+', ' '
+        $text | Should -Match "no help markdown for exported cmdlet\(s\): $([regex]::Escape($victim))\b"
     }
 
     It 'writes MAML that loads, one command per exported cmdlet' {
