@@ -130,6 +130,8 @@ function Invoke-PesterTests {
     # Pester runs in a child pwsh against the built module folder (STYLE.md #14).
     $runner = @"
 `$ErrorActionPreference = 'Stop'
+# Plain text: ANSI colour codes in failure messages are invalid in the XML test report.
+`$PSStyle.OutputRendering = 'PlainText'
 Import-Module '$pester' -Force
 `$c = New-PesterConfiguration
 `$c.Run.Path = '$(Join-Path $Root 'tests/Pester')'
