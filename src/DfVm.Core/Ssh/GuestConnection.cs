@@ -150,12 +150,17 @@ namespace DfVm.Core.Ssh
                     onStderrLine?.Invoke(line);
                 });
 
+                // The input stream exists only while the command runs: open it right away, on this
+                // thread, before a quick command can finish (opening it later raced with the end).
+                Stream input = null;
+                try { input = command.CreateInputStream(); }
+                catch (InvalidOperationException) when (execute.IsCompleted) { /* already over: nothing to feed */ }
                 Task stdinTask = Task.CompletedTask;
-                if (writeStdin != null)
+                if (input != null && writeStdin != null)
                 {
                     stdinTask = Task.Run(async () =>
                     {
-                        using (var input = command.CreateInputStream())
+                        using (input)
                         {
                             await writeStdin(input, cancellationToken).ConfigureAwait(false);
                         }
@@ -163,7 +168,7 @@ namespace DfVm.Core.Ssh
                 }
                 else
                 {
-                    command.CreateInputStream().Dispose(); // EOF at once: nothing waits on stdin
+                    input?.Dispose(); // EOF at once: nothing waits on stdin
                 }
 
                 var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
