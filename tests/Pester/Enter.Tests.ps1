@@ -42,6 +42,9 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
     }
     AfterAll {
         & tmux -L $script:tmuxSocket kill-server 2>$null
+        # kill-server leaves its socket file behind.
+        $tmuxDir = if ($env:TMUX_TMPDIR) { $env:TMUX_TMPDIR } else { '/tmp' }
+        Remove-Item (Join-Path $tmuxDir "tmux-$(& id -u)/$($script:tmuxSocket)") -ErrorAction SilentlyContinue
         Pop-Location
         Remove-TestProject -Path $script:project
     }
