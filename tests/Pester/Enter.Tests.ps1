@@ -95,14 +95,14 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
         # root's login shell is csh: the POSIX bits go through sh -c, and the guest's hostname shows where we are.
         Start-Sleep -Seconds 2
         Send-Line 'sh -c ''echo hello-$((40+2))-$(hostname)'''
-        Wait-Pane '(?m)^hello-42-dfvm-guest'
+        Wait-Pane '(?m)hello-42-dfvm-guest\s*$'
         Send-Line 'stty size'
-        Wait-Pane '(?m)^40 120\s*$'
+        Wait-Pane '(?m)(^|# )40 120\s*$'
         Send-Line 'sleep 100'
         Start-Sleep -Seconds 2
         Invoke-Tmux send-keys -t enter C-c
         Send-Line 'sh -c ''echo after-$((2+3))-$(hostname)'''
-        Wait-Pane '(?m)^after-5-dfvm-guest' -Seconds 20   # far sooner than the 100 s sleep
+        Wait-Pane '(?m)after-5-dfvm-guest\s*$' -Seconds 20   # far sooner than the 100 s sleep (the typed line shows $((2+3)), not 5)
         Send-Line 'exit'
         Wait-Pane '(?m)^PS /.*>\s*$' -Seconds 20
         Send-Line "'back-' + (6*7)"
