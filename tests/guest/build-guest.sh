@@ -85,13 +85,14 @@ PROGRAMS=(
 	"/usr/bin/doas /usr/bin/doas"
 	"$CSH /usr/bin/bsd-csh"
 	"/usr/bin/bsdtar /usr/bin/bsdtar"
+	"/usr/bin/rsync /usr/bin/rsync"
 	"$GOROOT_HOST/bin/go $GOROOT_HOST/bin/go"
 	"$PAMDIR/pam_permit.so $PAMDIR/pam_permit.so"
 	"$PAMDIR/pam_deny.so $PAMDIR/pam_deny.so"
 )
 PACKAGES=(
 	"linux-image-$KVER" busybox-static openssh-server openssh-client openssh-sftp-server
-	"golang-${GO_NAME#go-}-go" "golang-${GO_NAME#go-}-src" opendoas libarchive-tools csh
+	"golang-${GO_NAME#go-}-go" "golang-${GO_NAME#go-}-src" opendoas libarchive-tools csh rsync
 	libc6 libpam0g libpam-modules
 )
 # Kernel modules, loaded with their dependencies in modules.dep order.

@@ -32,7 +32,7 @@ namespace DfVm.Core.Ssh
     {
         private const string PidMarker = "\u001eDFVM-PID ";
         private readonly GuestEndpoint _endpoint;
-        private readonly Action<string> _log;
+        private volatile Action<string> _log;
         private readonly object _gate = new object();
         private SshClient _client;
 
@@ -43,6 +43,12 @@ namespace DfVm.Core.Ssh
         }
 
         public GuestEndpoint Endpoint => _endpoint;
+
+        /// <summary>
+        /// Sends this connection's log lines ("guest $ ...") to the cmdlet now using it: a warm
+        /// connection outlives the cmdlet that opened it.
+        /// </summary>
+        public void UseLog(Action<string> log) => _log = log ?? (_ => { });
         public bool IsConnected => _client != null && _client.IsConnected;
 
         public static async Task<GuestConnection> OpenAsync(GuestEndpoint endpoint, TimeSpan timeout, CancellationToken ct, Action<string> log = null)
@@ -99,8 +105,16 @@ namespace DfVm.Core.Ssh
                 }
                 throw new GuestConnectionLostException($"Could not open SSH to VM '{_endpoint.VmName}' on 127.0.0.1:{_endpoint.Port}: {e.Message}", e);
             }
+            // The connect timeout bounds the handshake only. SSH.NET also applies ConnectionInfo.Timeout
+            // to every later wait, including the wait for the guest to take more of a stdin stream:
+            // a busy guest (a 200 MB file flushed to disk under TCG) may pause that long, and the sync
+            // failed with "Session operation has timed out". Cancellation still ends a stalled command.
+            client.ConnectionInfo.Timeout = OperationTimeout;
             lock (_gate) _client = client;
         }
+
+        /// <summary>How long a channel may wait on the guest (window space, a channel to open) once connected.</summary>
+        public static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(5);
 
         public Task ReconnectAsync(TimeSpan timeout, CancellationToken ct)
         {

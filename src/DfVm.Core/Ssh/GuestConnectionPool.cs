@@ -25,6 +25,7 @@ namespace DfVm.Core.Ssh
                     if (existing.IsConnected && existing.Endpoint.Key == endpoint.Key)
                     {
                         log?.Invoke($"SSH reuse warm connection to VM '{endpoint.VmName}'");
+                        existing.UseLog(log);
                         return existing;
                     }
                     Connections.TryRemove(endpoint.PrivateKeyPath, out _);

@@ -16,11 +16,17 @@ namespace DfVm.Core.Sync
             return "'" + s.Replace("'", "'\\''") + "'";
         }
 
-        /// <summary>Creates the destination and extracts the tar on stdin, keeping modes and mtimes.</summary>
+        /// <summary>
+        /// Creates the destination and extracts the tar on stdin, keeping modes and mtimes.
+        /// The system's /usr/bin/tar (bsdtar on DragonFly) by path when there is one: a busybox sh
+        /// runs its own tar applet for a bare `tar`, and that one sets no symlink mtimes and leaves
+        /// each directory with the time its last child was extracted.
+        /// </summary>
         public static string Extract(string destination)
         {
             string q = Quote(destination);
-            return "mkdir -p -- " + q + " && cd " + q + " && tar -xpf -";
+            return "mkdir -p -- " + q + " && cd " + q + " && " +
+                   "if [ -x /usr/bin/tar ]; then exec /usr/bin/tar -xpf -; else exec tar -xpf -; fi";
         }
 
         /// <summary>

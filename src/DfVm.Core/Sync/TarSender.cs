@@ -86,6 +86,18 @@ namespace DfVm.Core.Sync
                     Written.Add(e.RelativePath);
                     done++;
                 }
+                // Every directory header once more, deepest first, after everything written into it.
+                // bsdtar defers the times of a directory it creates until the end, but sets those of
+                // a directory that already exists at once, so the header above was undone for an
+                // existing directory as soon as a child was written into it.
+                for (int i = _entries.Count - 1; i >= 0; i--)
+                {
+                    if (_entries[i].Type == SyncEntryType.Directory)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        await writer.WriteDirectoryAsync(_entries[i], ct).ConfigureAwait(false);
+                    }
+                }
                 await writer.FinishAsync(ct).ConfigureAwait(false);
                 Completed = true;
                 _progress.Report("Sending", done, _entries.Count, contentDone, _bytesTotal, null, force: true);

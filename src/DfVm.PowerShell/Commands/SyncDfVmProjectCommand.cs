@@ -53,6 +53,8 @@ namespace DfVm.PowerShell.Commands
                     foreach (var p in outcome.WouldDelete) ShouldProcess($"{name}:{destination}/{p}", "Delete");
                     foreach (var p in outcome.WouldSend) ShouldProcess($"{name}:{destination}/{p}", "Send");
                 }
+                // Host files that could not be read were skipped (and are retried next sync): say so.
+                foreach (var problem in outcome.Problems) WriteWarning($"Not synced: {problem}");
                 WriteObject(outcome.Result);
             });
         }
