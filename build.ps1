@@ -31,7 +31,7 @@ $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'DfVm'
 $ResultsDir = Join-Path $Out 'test-results'
 $PesterVersion = '5.7.1'
-$GuestPackages = @('linux-image-amd64', 'busybox-static', 'openssh-server', 'openssh-client', 'openssh-sftp-server', 'binutils', 'python3', 'golang-go', 'opendoas',
+$GuestPackages = @('linux-image-amd64', 'busybox-static', 'openssh-server', 'openssh-client', 'openssh-sftp-server', 'binutils', 'python3', 'rsync', 'bzip2', 'golang-go', 'opendoas',
     'libarchive-tools', 'csh', 'qemu-system-x86', 'qemu-utils', 'e2fsprogs', 'cpio', 'shellcheck', 'tmux', 'genisoimage')
 
 # The engine's dependencies, loaded into their own load context from dependencies/ (STYLE.md #11).
