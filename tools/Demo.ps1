@@ -37,6 +37,12 @@ func TestNeedsRoot(t *testing.T) {
 		t.Fatalf("needs root, running as uid %d", os.Geteuid())
 	}
 }
+
+func TestShowsAFailure(t *testing.T) {
+	t.Run("subtest", func(t *testing.T) {
+		t.Errorf("this one fails on purpose, to show Where-Object Failed")
+	})
+}
 '@
 
     Write-Host "`n> New-DfVm -Name demo -BaseImage <test guest> -Kernel ... (the Linux stand-in for DragonFly)" -ForegroundColor Cyan
@@ -57,7 +63,7 @@ func TestNeedsRoot(t *testing.T) {
         $results = Invoke-DfVmTest -Name demo -Suite Unit
         $results | Format-Table | Out-Host
         Write-Host '> ... | Where-Object Failed' -ForegroundColor Cyan
-        $results | Where-Object Failed | Format-Table | Out-Host
+        $results | Where-Object Failed | Format-List Package, Test, Result, Output | Out-Host
     }
 
     Write-Host '> Get-DfVm' -ForegroundColor Cyan
