@@ -5,6 +5,8 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 
+using DfVm.Core.Util;
+
 namespace DfVm.Core.Images
 {
     /// <summary>

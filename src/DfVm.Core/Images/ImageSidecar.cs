@@ -3,6 +3,8 @@ using System.IO;
 using System.Text;
 using System.Text.Json;
 
+using DfVm.Core.Util;
+
 namespace DfVm.Core.Images
 {
     /// <summary>

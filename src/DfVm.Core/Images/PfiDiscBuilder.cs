@@ -5,6 +5,8 @@ using System.Linq;
 using System.Text;
 using DfVm.Core.Images.Iso9660;
 
+using DfVm.Core.Util;
+
 namespace DfVm.Core.Images
 {
     /// <summary>

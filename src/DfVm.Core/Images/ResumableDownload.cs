@@ -6,6 +6,8 @@ using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 
+using DfVm.Core.Util;
+
 namespace DfVm.Core.Images
 {
     /// <summary>

@@ -7,6 +7,8 @@ using DfVm.Core.Images;
 using DfVm.Core.Instances;
 using DfVm.Core.Ssh;
 
+using DfVm.Core.Util;
+
 namespace DfVm.Core.Install
 {
     /// <summary>

@@ -13,7 +13,7 @@ namespace DfVm.Core.Util
 
         public static void WriteAllBytes(string path, byte[] bytes, int? mode = null)
         {
-            string temp = path + ".tmp-" + System.Guid.NewGuid().ToString("N").Substring(0, 8);
+            string temp = TempPathBeside(path);
             try
             {
                 using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
@@ -29,7 +29,28 @@ namespace DfVm.Core.Util
             }
             finally
             {
-                if (File.Exists(temp)) File.Delete(temp);
+                TryDelete(temp);
+            }
+        }
+
+        /// <summary>Renames <paramref name="source"/> over <paramref name="destination"/> (rename(2): atomic, replaces it).</summary>
+        public static void MoveIntoPlace(string source, string destination) => Native.Rename(source, destination);
+
+        /// <summary>A hidden temporary name in the same folder, so the final rename stays on one file system.</summary>
+        public static string TempPathBeside(string path)
+        {
+            string full = Path.GetFullPath(path);
+            return Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + ".tmp-" + System.Guid.NewGuid().ToString("N").Substring(0, 8));
+        }
+
+        public static void TryDelete(string path)
+        {
+            try
+            {
+                if (File.Exists(path)) File.Delete(path);
+            }
+            catch (IOException)
+            {
             }
         }
     }
