@@ -335,7 +335,9 @@ namespace DfVm.Core.Instances
                     progress.Status = $"waiting for SSH on 127.0.0.1:{port} ({watch.Elapsed.TotalSeconds:0} s)";
                     reporter.Progress(progress);
 
-                    if (await BannerAsync(port, ct).ConfigureAwait(false))
+                    // A short read timeout: until the guest's sshd listens, user networking accepts the
+                    // connection and then says nothing, so a long wait here only delays the next try.
+                    if (await BannerAsync(port, ct, readTimeoutMs: 700).ConfigureAwait(false))
                     {
                         try
                         {
@@ -350,7 +352,7 @@ namespace DfVm.Core.Instances
                         catch (DfVmException e) { lastProblem = e.Message; }
                         catch (IOException e) { lastProblem = e.Message; }
                     }
-                    await Task.Delay(250, ct).ConfigureAwait(false);
+                    await Task.Delay(100, ct).ConfigureAwait(false);
                 }
             }
             finally

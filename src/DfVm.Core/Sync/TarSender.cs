@@ -39,7 +39,10 @@ namespace DfVm.Core.Sync
 
         public async Task WriteAsync(Stream stdin, CancellationToken ct)
         {
-            var writer = new PaxTarWriter(stdin);
+            // Coalesce headers, padding and file bytes into large writes: each write to the SSH
+            // stdin stream becomes its own channel packet, and the guest's sshd pays per packet.
+            var buffered = new BufferedStream(stdin, 256 * 1024);
+            var writer = new PaxTarWriter(buffered);
             long contentDone = 0;
             int done = 0;
             try
