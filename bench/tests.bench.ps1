@@ -57,7 +57,7 @@ try {
         }
         $dfvm += $sw.Elapsed.TotalSeconds
         $sw.Restart()
-        & ssh @ssh "cd /root/tb && CGO_ENABLED=0 go test -json -count=1 ./..." | Out-Null
+        & ssh @ssh "cd /root/tb && go test -json -count=1 ./..." | Out-Null
         $plain += $sw.Elapsed.TotalSeconds
     }
 
