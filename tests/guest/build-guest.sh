@@ -409,5 +409,20 @@ EOF
 date -u +%Y-%m-%dT%H:%M:%SZ >"$BUILD/complete"
 mv -T "$BUILD" "$FINAL"
 trap - EXIT
+
+# Each build is ~370 MB: keep the three newest, and never one a running QEMU boots from
+# (its kernel path is in QEMU's argv).
+in_use() { grep -qsF -- "$1/" /proc/[0-9]*/cmdline 2>/dev/null; }
+find "$OUT_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %p\n' | sort -rn | {
+	n=0
+	while read -r _ d; do
+		[ -f "$d/complete" ] || continue
+		n=$((n + 1))
+		[ "$n" -le 3 ] && continue
+		if in_use "$d"; then log "keeping $d: a running VM uses it"; continue; fi
+		log "removing old build $d"
+		rm -rf -- "$d"
+	done
+}
 log "done in $(($(date +%s) - START)) s: $(du -sh --apparent-size "$FINAL/rootfs.qcow2" | cut -f1) disk, $(du -sh "$FINAL/initrd.img" | cut -f1) initrd"
 echo "$FINAL"
