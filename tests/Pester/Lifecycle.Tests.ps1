@@ -107,6 +107,14 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         finally { $fs.Dispose() }
     }
 
+    It 'Stop-DfVm -WhatIf leaves the running VM running' {
+        $pid_ = (Get-DfVm life).ProcessId
+        Stop-DfVm -Name life -WhatIf
+        Stop-DfVm -Name life -Force -WhatIf
+        (Get-DfVm life).ProcessId | Should -Be $pid_
+        (Invoke-DfVmCommand -Name life -Command 'echo still').Output | Should -Be 'still'
+    }
+
     It 'Stop-DfVm presses the power button and the guest shuts down cleanly' {
         $pid_ = (Get-DfVm life).ProcessId
         Stop-DfVm -Name life -Timeout 60
