@@ -20,8 +20,6 @@ namespace DfVm.Core.Instances
         /// <summary>Overrides the definition's port for this start (0 = choose a free one).</summary>
         public int? SshPort { get; set; }
         public IReadOnlyList<AttachedMedia> Media { get; set; }
-        /// <summary>Launch straight into this internal snapshot (QEMU -loadvm).</summary>
-        public string LoadSnapshot { get; set; }
         /// <summary>Launch with -incoming defer -S, load this migration stream, then cont (no boot).</summary>
         public string IncomingStatePath { get; set; }
         /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
@@ -232,7 +230,7 @@ namespace DfVm.Core.Instances
                 throw PortInUse(def.Name, port);
             }
 
-            var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media, options.LoadSnapshot,
+            var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media,
                 incomingDefer: options.IncomingStatePath != null);
             if (options.ExtraQemuArgs != null) argv.AddRange(options.ExtraQemuArgs);
             string qemu = QemuTools.SystemEmulator;

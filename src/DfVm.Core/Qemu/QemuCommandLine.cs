@@ -20,7 +20,7 @@ namespace DfVm.Core.Qemu
     {
         public static List<string> Build(
             VmDefinition def, VmPaths paths, string accelerator, int sshPort, string authorizedKey,
-            IReadOnlyList<AttachedMedia> media = null, string loadSnapshot = null, bool daemonize = true,
+            IReadOnlyList<AttachedMedia> media = null, bool daemonize = true,
             bool incomingDefer = false)
         {
             var a = new List<string>
@@ -78,7 +78,6 @@ namespace DfVm.Core.Qemu
                 a.AddRange(new[] { "-append", append.Trim() });
             }
 
-            if (!string.IsNullOrEmpty(loadSnapshot)) a.AddRange(new[] { "-loadvm", loadSnapshot });
             // [snapshots] wait paused for a migration stream (migrate-incoming), then cont.
             if (incomingDefer) a.AddRange(new[] { "-incoming", "defer", "-S" });
             if (daemonize) a.Add("-daemonize");
