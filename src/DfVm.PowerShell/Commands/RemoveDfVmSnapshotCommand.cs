@@ -51,15 +51,11 @@ namespace DfVm.PowerShell.Commands
                     string detail = target.Children.Length > 0 || target.Current
                         ? (Merge ? $" (merged into {string.Join(", ", target.Children)}{(target.Current ? (target.Children.Length > 0 ? ", " : "") + "the current disk" : "")})" : "")
                         : "";
-                    if (!Confirmed($"{vm}/{snapshot}", "Remove snapshot" + detail, !Force)) return;
+                    if (!ShouldProcessUnlessForced($"{vm}/{snapshot}", "Remove snapshot" + detail, Force)) return;
                     var manager = new SnapshotManager(store);
                     Run((pump, ct) => manager.RemoveAsync(paths, target.Name, Merge, pump, ct));
                 });
             }
         }
-
-        /// <summary>Asks when <paramref name="ask"/> (ConfirmImpact High), or when -Confirm/-WhatIf say so; else goes ahead.</summary>
-        private bool Confirmed(string target, string action, bool ask) =>
-            !ask && !MyInvocation.BoundParameters.ContainsKey("WhatIf") && !MyInvocation.BoundParameters.ContainsKey("Confirm") || ShouldProcess(target, action);
     }
 }

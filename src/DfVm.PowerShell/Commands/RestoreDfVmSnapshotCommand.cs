@@ -65,16 +65,12 @@ namespace DfVm.PowerShell.Commands
                 string action = running
                     ? $"Restore snapshot '{snapshot}' over the RUNNING VM (its guest is ended and lost)"
                     : $"Restore snapshot '{snapshot}' (disk changes since are discarded)";
-                if (!Confirmed(vm, action, running && !Force)) return;
+                if (!ShouldProcessUnlessForced(vm, action, force: !running || Force)) return;
                 var options = new RestoreOptions { Start = Start, NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
                 var manager = new SnapshotManager(store);
                 Run((pump, ct) => manager.RestoreAsync(paths, target.Name, options, pump, ct));
                 if (PassThru || Start) WriteObject(Run((pump, ct) => Controller.GetAsync(paths, ct, pump)));
             });
         }
-
-        /// <summary>Asks when <paramref name="ask"/> (ConfirmImpact High), or when -Confirm/-WhatIf say so; else goes ahead.</summary>
-        private bool Confirmed(string target, string action, bool ask) =>
-            !ask && !MyInvocation.BoundParameters.ContainsKey("WhatIf") && !MyInvocation.BoundParameters.ContainsKey("Confirm") || ShouldProcess(target, action);
     }
 }

@@ -99,12 +99,14 @@ namespace DfVm.PowerShell
         }
 
         /// <summary>
-        /// ShouldProcess that -Force answers without a prompt (-WhatIf still only reports).
-        /// Nothing prompts when -Force or -Confirm:$false is given.
+        /// ShouldProcess that <paramref name="force"/> (-Force, or nothing worth asking about)
+        /// answers without a prompt, unless -WhatIf or -Confirm was given: -WhatIf still only
+        /// reports, -Confirm still asks. Nothing prompts when -Force or -Confirm:$false is given.
         /// </summary>
         protected bool ShouldProcessUnlessForced(string target, string action, bool force)
         {
-            if (force && !MyInvocation.BoundParameters.ContainsKey("WhatIf")) return true;
+            var bound = MyInvocation.BoundParameters;
+            if (force && !bound.ContainsKey("WhatIf") && !bound.ContainsKey("Confirm")) return true;
             return ShouldProcess(target, action);
         }
 
