@@ -553,15 +553,8 @@ namespace DfVm.Core.Instances
                     $"VM '{def.Name}' is not running. Start it with Start-DfVm -Name {def.Name}.", def.Name);
             }
             var endpoint = Endpoint(def, paths, state.SshPort);
-            var connection = await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
-            if (!connection.IsConnected)
-            {
-                // Reconnect once on a dropped connection.
-                reporter?.Verbose($"SSH connection to VM '{def.Name}' dropped; reconnecting.");
-                GuestConnectionPool.Drop(paths.PrivateKey);
-                connection = await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
-            }
-            return connection;
+            // The pool hands back the warm connection, or opens a new one when it was dropped.
+            return await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
         }
 
         public async Task<DfVmCommandResult> InvokeCommandAsync(VmPaths paths, string command, Action<string> onOutputLine, IOperationReporter reporter, CancellationToken ct)

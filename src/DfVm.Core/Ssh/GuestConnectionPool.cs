@@ -7,7 +7,8 @@ namespace DfVm.Core.Ssh
 {
     /// <summary>
     /// One warm, authenticated connection per VM for the life of the process (the pwsh session),
-    /// so the second and later cmdlets pay no handshake. Dropped on stop, restore and removal.
+    /// so the second and later cmdlets pay no handshake. A connection found dropped is replaced by
+    /// a new one (the one reconnect). Dropped on stop, restore and removal.
     /// </summary>
     public static class GuestConnectionPool
     {
