@@ -51,7 +51,10 @@ namespace DfVm.Core.Snapshots
             if (keepReadOnly) Native.Chmod(image, Writable);
             try
             {
-                var args = new List<string> { "rebase", "-q", "-f", "qcow2", "-b", newBacking ?? "" };
+                // writethrough: every copied cluster and its L2 entry reach the disk before the header
+                // names the new backing file. With the default writeback cache a kill at the wrong moment
+                // left the header changed but copied clusters unreferenced (seen once in the kill test).
+                var args = new List<string> { "rebase", "-q", "-t", "writethrough", "-f", "qcow2", "-b", newBacking ?? "" };
                 if (newBacking != null) args.AddRange(new[] { "-F", "qcow2" });
                 args.Add(image);
                 for (int attempt = 1; ; attempt++)
