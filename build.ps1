@@ -31,8 +31,8 @@ $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'DfVm'
 $ResultsDir = Join-Path $Out 'test-results'
 $PesterVersion = '5.7.1'
-$GuestPackages = @('linux-image-amd64', 'busybox-static', 'openssh-server', 'openssh-client', 'openssh-sftp-server', 'binutils', 'python3', 'rsync', 'bzip2', 'golang-go', 'opendoas',
-    'libarchive-tools', 'csh', 'qemu-system-x86', 'qemu-utils', 'e2fsprogs', 'cpio', 'shellcheck', 'tmux', 'genisoimage')
+# QEMU, the guest's packages and every program a test runs: one list, shared with .ci/run.
+$GuestPackages = @(Get-Content (Join-Path $PSScriptRoot 'tools/debian-packages.txt') | Where-Object { $_ -and -not $_.StartsWith('#') })
 
 # The engine's dependencies, loaded into their own load context from dependencies/ (STYLE.md #11).
 # System.* assemblies are not shipped: the runtime pwsh runs on provides newer ones.
@@ -156,8 +156,13 @@ function Invoke-Test {
     Invoke-Bootstrap
     Invoke-Build
     New-Item -ItemType Directory -Force $ResultsDir | Out-Null
+    Remove-Item (Join-Path $ResultsDir 'faults.jsonl') -ErrorAction Ignore
     $null = Invoke-Guest
     $results = @(Invoke-XunitTests; Invoke-PesterTests)
+    # The Faults containers' records, as the table docs/FAULTS.md is made from (tools/Write-FaultTable.ps1).
+    if (Test-Path (Join-Path $ResultsDir 'faults.jsonl')) {
+        & (Join-Path $Root 'tools/Write-FaultTable.ps1') -OutputPath (Join-Path $ResultsDir 'FAULTS.md')
+    }
     $results | Format-Table -AutoSize | Out-Host
     $passed = ($results | Measure-Object Passed -Sum).Sum
     $failed = ($results | Measure-Object Failed -Sum).Sum
