@@ -76,9 +76,7 @@ Describe 'Save-DfVmImage against a local mirror' -Tag Integration {
         Stop-Process -Id $script:server.Id -Force  # a second call must not need the network
         $script:server.WaitForExit(5000) | Out-Null
         try {
-            $watch = [Diagnostics.Stopwatch]::StartNew()
             $all = @(Save-DfVmImage -Version $script:version -Mirror $script:good -Verbose 4>&1)
-            $seconds = $watch.Elapsed.TotalSeconds
         }
         finally {
             # Serve again for the next tests.
@@ -90,7 +88,7 @@ Describe 'Save-DfVmImage against a local mirror' -Tag Integration {
                 catch { if ([DateTime]::UtcNow -gt $deadline) { throw 'the local mirror did not restart' }; Start-Sleep -Milliseconds 100 }
             }
         }
-        $seconds | Should -BeLessThan 3
+        # The mirror was down during the call: the answer came from the cache (the time is not asserted).
         ($all | Where-Object { $_ -is [DfVm.DfVmImage] }).Md5 | Should -Be $script:isoMd5
         (($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n") | Should -Match 'is in the cache'
     }

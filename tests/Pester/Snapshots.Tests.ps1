@@ -132,9 +132,14 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         & qemu-io -f qcow2 -c 'write -P 0x5a 0 1G' -c 'write -P 0x5a 1G 1G' -c 'write -P 0x5a 2G 1G' -c 'write -P 0x5a 3G 1G' $disk | Out-Null
         $LASTEXITCODE | Should -Be 0
         Checkpoint-DfVm -Name big -SnapshotName full | Out-Null
-        $empty = (1..3 | ForEach-Object { (Measure-Command { Restore-DfVmSnapshot empty -Name big -Force }).TotalSeconds } | Measure-Object -Minimum).Minimum
-        $full = (1..3 | ForEach-Object { (Measure-Command { Restore-DfVmSnapshot full -Name big -Force }).TotalSeconds } | Measure-Object -Minimum).Minimum
-        $full | Should -BeLessThan ([math]::Max(0.5, $empty * 3))
+        # Flat in size by construction: the 4 GiB layer is neither copied nor rewritten, the disk becomes a small
+        # fresh overlay (the times are bench/snapshot.bench.ps1's to measure, not a test's).
+        $layer = Join-Path $script:project 'vm/big/snapshots/full.qcow2'
+        $inode = & stat -c '%i' $layer
+        Restore-DfVmSnapshot empty -Name big -Force
+        Restore-DfVmSnapshot full -Name big -Force
+        & stat -c '%i' $layer | Should -Be $inode
+        (Get-Item $disk).Length | Should -BeLessThan 4MB
         & qemu-io -f qcow2 -r -c 'read -P 0x5a 4095M 1M' $disk | Select-String 'read 1048576' | Should -Not -BeNullOrEmpty
     }
 

@@ -20,10 +20,11 @@ namespace DfVm.Core.Tests.Snapshots
         public StoppedSnapshotTests(ITestOutputHelper output) { _out = output; }
 
         [Fact]
-        public async Task Checkpoint_and_restore_take_the_same_short_time_on_an_empty_and_a_1GiB_disk()
+        public async Task Checkpoint_and_restore_copy_no_data_on_an_empty_and_a_1GiB_disk()
         {
-            var checkpoint = new List<double>();
-            var restore = new List<double>();
+            // Flat in size by construction: the checkpoint renames the disk (same inode, no copy) and the
+            // restore makes a fresh overlay, a few hundred KiB whatever the layer holds. The times are the
+            // benchmark's to measure (bench/snapshot.bench.ps1); a wall-clock bound here failed under load.
             foreach (bool full in new[] { false, true })
             {
                 using (var vm = await SnapshotTestVm.CreateAsync())
@@ -31,24 +32,25 @@ namespace DfVm.Core.Tests.Snapshots
                     if (full) await vm.WriteAsync(0xab, "0", "1G");
                     string inode = SnapshotTestVm.Inode(vm.Paths.Disk);
 
-                    var snap = await SnapshotTestVm.Timed(() => vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None), checkpoint);
+                    var snap = await vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None);
                     Assert.Equal("s1", snap.Name);
                     Assert.False(snap.Live);
                     Assert.True(snap.Current);
                     // No copy: the layer is the very file that was the disk.
                     Assert.Equal(inode, SnapshotTestVm.Inode(vm.Files.Image("s1")));
                     if (full) Assert.True(snap.SizeBytes > 1L << 30);
+                    Assert.True(new FileInfo(vm.Paths.Disk).Length < 4L << 20, "the new overlay holds data");
 
                     await vm.WriteAsync(0xcd, "0", "64M");
-                    await SnapshotTestVm.Timed(() => vm.Manager.RestoreAsync(vm.Paths, "s1", null, null, CancellationToken.None), restore);
+                    await vm.Manager.RestoreAsync(vm.Paths, "s1", null, null, CancellationToken.None);
+                    // The layer was not touched (still the same file) and the disk is a new, small overlay.
+                    Assert.Equal(inode, SnapshotTestVm.Inode(vm.Files.Image("s1")));
+                    Assert.True(new FileInfo(vm.Paths.Disk).Length < 4L << 20, "the restored disk is a copy, not an overlay");
                     await vm.AssertReadsAsync(full ? (byte)0xab : (byte)0x00, "0", "1G");
                     vm.AssertConsistent();
                     await vm.AssertImagesCleanAsync();
                 }
             }
-            _out.WriteLine($"checkpoint empty {checkpoint[0]:0.000} s, 1 GiB {checkpoint[1]:0.000} s; restore empty {restore[0]:0.000} s, 1 GiB {restore[1]:0.000} s");
-            Assert.All(checkpoint.Concat(restore), t => Assert.True(t < 0.5, $"took {t:0.000} s"));
-            Assert.True(checkpoint[1] - checkpoint[0] < 0.2 && restore[1] - restore[0] < 0.2, "time grows with the data");
         }
 
         [Fact]

@@ -136,9 +136,8 @@ namespace DfVm.Core.Tests.Sync
             }
             double scan = scanTimes.Min(), resync = resyncTimes.Min();
             _out.WriteLine($"5,000 files / 50 MB: first sync {firstMs} ms; no-change resync best {resync:F1} ms (all: {string.Join(", ", resyncTimes.Select(t => t.ToString("F0")))}); scan alone best {scan:F1} ms");
-            // Target 150 ms for the scan on an idle machine; the bound leaves room for a busy 2-core box.
-            Assert.True(scan < 400, $"scan took {scan} ms");
-            Assert.True(resync < 800, $"no-change resync took {resync} ms");
+            // The times are bench/sync.bench.ps1's to measure; what makes the resync cheap is asserted above:
+            // no guest command, no byte sent.
         }
 
         [Fact]
