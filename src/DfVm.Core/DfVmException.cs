@@ -15,11 +15,15 @@ namespace DfVm.Core
         NotInstalled,
         ResourceExists,
         InvalidData,
+        /// <summary>The result of an operation is wrong (a checksum that does not match).</summary>
+        InvalidResult,
     }
 
     /// <summary>
-    /// Base of the core's typed failures. <see cref="ErrorId"/> is stable (never built from the
-    /// message) and becomes the ErrorRecord's FullyQualifiedErrorId prefix.
+    /// Base of every failure that can reach a user (the QMP, sync, image, SSH and install errors derive
+    /// from it). <see cref="ErrorId"/> is stable (never built from the message) and becomes the
+    /// ErrorRecord's FullyQualifiedErrorId prefix; <see cref="Kind"/> becomes its category. Both are set
+    /// where the error is raised: the cmdlets map them without looking at types or text.
     /// </summary>
     public class DfVmException : Exception
     {
@@ -31,7 +35,8 @@ namespace DfVm.Core
             Target = target;
         }
 
-        public string ErrorId { get; }
+        /// <summary>The stable id. A family whose ids are fixed per class may override it.</summary>
+        public virtual string ErrorId { get; }
         public DfVmErrorKind Kind { get; }
         /// <summary>The VM (or file) the error is about.</summary>
         public string Target { get; }

@@ -3,22 +3,20 @@ using System;
 namespace DfVm.Core.Images
 {
     /// <summary>Base of every error fetching or preparing a release image.</summary>
-    public abstract class ImageException : Exception
+    public abstract class ImageException : DfVmException
     {
-        protected ImageException(string errorId, string message, Exception inner = null) : base(message, inner)
+        /// <param name="errorId">A stable id (see <see cref="ImageErrorIds"/>), never derived from the message.</param>
+        protected ImageException(string errorId, DfVmErrorKind kind, string message, Exception inner = null)
+            : base(errorId, kind, message, null, inner)
         {
-            ErrorId = errorId;
         }
-
-        /// <summary>A stable id (see <see cref="ImageErrorIds"/>), never derived from the message.</summary>
-        public string ErrorId { get; }
     }
 
     /// <summary>The mirror answered 404 for the image: wrong version, kind or mirror.</summary>
     public sealed class ImageNotFoundException : ImageException
     {
         public ImageNotFoundException(Uri uri)
-            : base(ImageErrorIds.ImageNotFound, $"The mirror has no such image: {uri} (404). Check the version, kind and mirror.")
+            : base(ImageErrorIds.ImageNotFound, DfVmErrorKind.NotFound, $"The mirror has no such image: {uri} (404). Check the version, kind and mirror.")
         {
             Uri = uri;
         }
@@ -33,7 +31,7 @@ namespace DfVm.Core.Images
     public sealed class ImageDownloadException : ImageException
     {
         public ImageDownloadException(string message, Uri uri, long partialBytes, Exception inner = null)
-            : base(ImageErrorIds.ImageDownloadFailed, message, inner)
+            : base(ImageErrorIds.ImageDownloadFailed, DfVmErrorKind.ConnectionError, message, inner)
         {
             Uri = uri;
             PartialBytes = partialBytes;
@@ -49,7 +47,7 @@ namespace DfVm.Core.Images
     public sealed class ImageChecksumException : ImageException
     {
         public ImageChecksumException(string fileName, string expectedMd5, string actualMd5)
-            : base(ImageErrorIds.ImageChecksumMismatch,
+            : base(ImageErrorIds.ImageChecksumMismatch, DfVmErrorKind.InvalidResult,
                    $"MD5 mismatch for {fileName}: expected {expectedMd5}, got {actualMd5}. The bad file was deleted; run again to download it anew.")
         {
             FileName = fileName;
@@ -66,7 +64,7 @@ namespace DfVm.Core.Images
     public sealed class ImageChecksumUnavailableException : ImageException
     {
         public ImageChecksumUnavailableException(string fileName, Uri checksumListUri)
-            : base(ImageErrorIds.ImageChecksumUnavailable,
+            : base(ImageErrorIds.ImageChecksumUnavailable, DfVmErrorKind.InvalidResult,
                    $"No MD5 is known for {fileName}: {checksumListUri} has no entry for it and the module knows none. Allow an unverified image to go on anyway.")
         {
             FileName = fileName;
@@ -81,7 +79,7 @@ namespace DfVm.Core.Images
     public sealed class ImageChecksumConflictException : ImageException
     {
         public ImageChecksumConflictException(string fileName, string mirrorMd5, string knownMd5)
-            : base(ImageErrorIds.ImageChecksumConflict,
+            : base(ImageErrorIds.ImageChecksumConflict, DfVmErrorKind.InvalidResult,
                    $"The mirror's md5.txt says {fileName} has MD5 {mirrorMd5}, but the module knows it as {knownMd5}. Refusing to trust either; try another mirror.")
         {
             FileName = fileName;
@@ -98,7 +96,7 @@ namespace DfVm.Core.Images
     public sealed class ImageDecompressException : ImageException
     {
         public ImageDecompressException(string fileName, Exception inner)
-            : base(ImageErrorIds.ImageDecompressFailed,
+            : base(ImageErrorIds.ImageDecompressFailed, DfVmErrorKind.InvalidData,
                    $"{fileName} is not valid bzip2 data ({inner.Message}). It was deleted; run again to download it anew.", inner)
         {
             FileName = fileName;

@@ -39,10 +39,9 @@ namespace DfVm.Core.Ssh
         public TimeSpan Duration { get; }
     }
 
-    public class GuestConnectionLostException : IOException
+    public class GuestConnectionLostException : DfVmException
     {
-        public GuestConnectionLostException(string message, Exception inner = null) : base(message, inner) { }
-
-        public string ErrorId => ErrorIds.GuestConnectionLost;
+        public GuestConnectionLostException(string message, Exception inner = null)
+            : base(ErrorIds.GuestConnectionLost, DfVmErrorKind.ConnectionError, message, null, inner) { }
     }
 }

@@ -3,18 +3,19 @@ using System;
 namespace DfVm.Core.Sync
 {
     /// <summary>Base of the sync errors; <see cref="ErrorId"/> is the stable id a cmdlet surfaces.</summary>
-    public abstract class SyncException : Exception
+    public abstract class SyncException : DfVmException
     {
-        protected SyncException(string message, Exception inner = null) : base(message, inner) { }
+        protected SyncException(string message, Exception inner = null, DfVmErrorKind kind = DfVmErrorKind.InvalidOperation)
+            : base(null, kind, message, null, inner) { }
 
-        public abstract string ErrorId { get; }
+        public abstract override string ErrorId { get; }
     }
 
     /// <summary>The source directory does not exist.</summary>
     public sealed class SyncSourceNotFoundException : SyncException
     {
         public SyncSourceNotFoundException(string sourcePath)
-            : base("The sync source '" + sourcePath + "' does not exist or is not a directory.")
+            : base("The sync source '" + sourcePath + "' does not exist or is not a directory.", null, DfVmErrorKind.NotFound)
         {
             SourcePath = sourcePath;
         }
