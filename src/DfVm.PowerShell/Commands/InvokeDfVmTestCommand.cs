@@ -25,7 +25,11 @@ namespace DfVm.PowerShell.Commands
         [ArgumentCompleter(typeof(SuiteNameCompleter))]
         public string Suite { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
@@ -78,7 +82,7 @@ namespace DfVm.PowerShell.Commands
             var store = new VmStore(_project.VmRoot);
             var controller = new VmController(store);
             string guestPath = ProjectSync.DefaultDestination(_project.Config, _project.Root);
-            foreach (var name in Name ?? new[] { _project.Config.VmName })
+            foreach (var name in VmNames(Name, _project.Config.VmName))
             {
                 ForEachItem(name, () =>
                 {
