@@ -1,0 +1,113 @@
+# Issue 12 on the Linux test guest, one VM for the whole file: -WhatIf (inherited and through a
+# wrapper) for the cmdlets that need a running guest, the test summary, -CI, the VM and guest
+# release on every row, -Suite All showing its suites, and docs/ci/run-tests.ps1 as CI runs it.
+
+Describe 'PowerShell conventions on the test guest' -Tag Integration {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $config = @'
+    GuestProjectPath = '/root/cimod'
+    Suites = @{
+        Green = @{ Command = 'GOFLAGS=-count=1 GOPROXY=off go test -json ./ok/' }
+        Red   = @{ Command = 'GOFLAGS=-count=1 GOPROXY=off go test -json ./bad/' }
+        All   = @{ Include = 'Green', 'Red' }
+    }
+'@
+        $script:project = New-TestProject -VmName conv -ExtraConfig $config
+        Set-Content (Join-Path $script:project 'go.mod') "module example.com/cimod`n`ngo 1.19"
+        New-Item -ItemType Directory (Join-Path $script:project 'ok'), (Join-Path $script:project 'bad') | Out-Null
+        Set-Content (Join-Path $script:project 'ok/ok_test.go') @'
+package ok
+
+import "testing"
+
+func TestOK(t *testing.T)   { t.Log("fine") }
+func TestSkip(t *testing.T) { t.Skip("not here") }
+'@
+        Set-Content (Join-Path $script:project 'bad/bad_test.go') @'
+package bad
+
+import "testing"
+
+func TestGood(t *testing.T) {}
+func TestBad(t *testing.T)  { t.Fatal("red on purpose") }
+'@
+        Push-Location $script:project
+        New-TestGuestVm -Name conv | Out-Null
+        Start-DfVm -Name conv -Timeout 240 -WarningAction SilentlyContinue | Out-Null
+        Sync-DfVmProject | Out-Null
+        $script:release = (Invoke-DfVmCommand 'uname -r').Output.Trim()
+        Checkpoint-DfVm clean | Out-Null   # live: docs/ci/run-tests.ps1 restores it running, no boot
+        function script:Invoke-Inherited { [CmdletBinding()] param([scriptblock] $Action) $WhatIfPreference = $true; & $Action }
+        function script:Invoke-Wrapper { [CmdletBinding(SupportsShouldProcess)] param([scriptblock] $Action) & $Action }
+    }
+    AfterAll {
+        Pop-Location
+        Remove-TestProject -Path $script:project
+    }
+
+    It 'every row carries the VM and the release the guest reports; the summary line follows the run' {
+        $info = $null
+        $rows = @(Invoke-DfVmTest Green -CI -InformationVariable info)   # green: -CI ends normally
+        $rows.Count | Should -Be 3
+        $script:release | Should -Not -BeNullOrEmpty
+        $rows | ForEach-Object { $_.VmName | Should -Be 'conv'; $_.DragonFlyVersion | Should -Be $script:release }
+        @($info).Count | Should -Be 1
+        "$($info[0])" | Should -Match '^2 tests: 1 passed, 0 failed, 1 skipped in 1 package, [0-9.]+ s$'
+        $info[0].Tags | Should -Contain 'PSHOST'
+    }
+
+    It '-Suite All -CI: every row, the suite of each shown in the table, then TestsFailed' {
+        $out = [System.Collections.Generic.List[object]]::new()
+        $e = $null
+        try { Invoke-DfVmTest All -CI -InformationAction SilentlyContinue | ForEach-Object { $out.Add($_) } } catch { $e = $_ }
+        $e.FullyQualifiedErrorId | Should -Be 'TestsFailed,DfVm.PowerShell.Commands.InvokeDfVmTestCommand'
+        $e.Exception.Message | Should -Match "Suite 'All' on conv: 1 test failed\. 4 tests: 2 passed, 1 failed, 1 skipped in 2 packages"
+        $e.TargetObject | Should -Be 'conv'
+        ($out | ForEach-Object { "$($_.Suite)|$($_.Test)|$($_.Result)" } | Sort-Object) | Should -Be @(
+            'Green||Passed', 'Green|TestOK|Passed', 'Green|TestSkip|Skipped', 'Red||Failed', 'Red|TestBad|Failed', 'Red|TestGood|Passed')
+        $table = $out | Out-String -Width 200
+        $table | Should -Match '(?m)^Suite\s+Result'
+        $table | Should -Match '(?m)^Red\s+Failed'
+        $table | Should -Match "example.com/cimod/bad on conv \($([regex]::Escape($script:release))\)"
+    }
+
+    It '<How>: Stop-DfVm and Sync-DfVmProject -Full under -WhatIf change nothing' -ForEach @(
+        @{ How = 'inherited' }, @{ How = 'wrapper' }
+    ) {
+        Set-Content (Join-Path $script:project 'ok/new.txt') 'not yet'
+        try {
+            $action = { Stop-DfVm -Force; Sync-DfVmProject -Full | Out-Null }
+            if ($How -eq 'inherited') { Invoke-Inherited $action } else { Invoke-Wrapper $action -WhatIf }
+            (Get-DfVm conv).State | Should -Be 'Running'
+            (Invoke-DfVmCommand 'test -e /root/cimod/ok/new.txt && echo there || echo absent').Output | Should -Be 'absent'
+        }
+        finally { Remove-Item (Join-Path $script:project 'ok/new.txt') }
+    }
+
+    It 'docs/ci/run-tests.ps1 under pwsh -File: the JUnit report of every suite, and exit code 1 on a red suite' {
+        $script = (Resolve-Path (Join-Path $PSScriptRoot '../../docs/ci/run-tests.ps1')).Path
+        $report = Join-Path $script:project 'junit.xml'
+        $out = & pwsh -NoProfile -NonInteractive -File $script -Suite All -Module $env:DFVM_MODULE_PATH -Report $report 2>&1
+        $LASTEXITCODE | Should -Be 1 -Because ($out | Out-String)
+        ($out | Out-String) | Should -Match 'TestsFailed|1 test failed'
+        [xml] $junit = Get-Content $report -Raw
+        $junit.testsuites.tests | Should -Be 4
+        $junit.testsuites.failures | Should -Be 1
+        @($junit.testsuites.testsuite | ForEach-Object hostname | Sort-Object -Unique) | Should -Be 'conv'
+        (Get-DfVm conv).State | Should -Be 'Stopped' -Because 'the script stops the VM whatever happened'
+    }
+}
+
+Describe 'The CI examples call the tested script' -Tag Unit {
+    It '<File> runs docs/ci/run-tests.ps1 with -Suite All and publishes junit.xml' -ForEach @(
+        @{ File = 'github-actions.yml' }, @{ File = 'gitlab-ci.yml' }
+    ) {
+        $text = Get-Content (Join-Path $PSScriptRoot "../../docs/ci/$File") -Raw
+        $text | Should -Match 'docs/ci/run-tests\.ps1" -Suite All|docs/ci/run-tests\.ps1 -Suite All'
+        $text | Should -Match 'junit\.xml'
+        $text | Should -Match 'kvm'
+        $text | Should -Match 'vm/images'
+        $text | Should -Match 'DRAGONFLY_VERSION'
+    }
+}
