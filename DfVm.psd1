@@ -32,6 +32,9 @@
         'New-DfVmConfig'
         'Get-DfVmConfig'
         'Build-DfVmProject'
+        'Wait-DfVm'
+        'Restart-DfVm'
+        'Set-DfVm'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -85,6 +85,40 @@ func TestBad(t *testing.T)  { t.Fatal("red on purpose") }
         finally { Remove-Item (Join-Path $script:project 'ok/new.txt') }
     }
 
+    It 'Restart-DfVm -Force -NoWait boots the guest again; Wait-DfVm waits for its SSH login' {
+        $old = Get-DfVm conv
+        $bootId = (Invoke-DfVmCommand 'cat /proc/sys/kernel/random/boot_id').Output
+        $r = Restart-DfVm -Force -NoWait -WarningAction SilentlyContinue
+        $r.ProcessId | Should -Not -Be $old.ProcessId
+        $r.Ready | Should -BeFalse
+        $vm = Wait-DfVm -Timeout 240
+        $vm.Ready | Should -BeTrue
+        $vm.State | Should -Be 'Running'
+        (Invoke-DfVmCommand 'cat /proc/sys/kernel/random/boot_id').Output | Should -Not -Be $bootId
+    }
+
+    It 'Wait-DfVm -For Stopped returns when the guest powers itself off' {
+        Invoke-DfVmCommand '(sleep 2; poweroff) >/dev/null 2>&1 &' | Out-Null
+        $vm = Wait-DfVm conv -For Stopped -Timeout 120
+        $vm.State | Should -Be 'Stopped'
+        $vm.ProcessId | Should -BeNullOrEmpty
+    }
+
+    It 'Set-DfVm refuses memory and CPUs while the live snapshot exists, and changes nothing' {
+        $def = Join-Path $script:project 'vm/conv/instance.json'
+        $before = Get-Content $def -Raw
+        (Get-DfVmSnapshot clean).Live | Should -BeTrue
+        $err = $null
+        Set-DfVm -MemoryMB 768 -ErrorVariable err -ErrorAction SilentlyContinue
+        Set-DfVm -Cpus 1 -ErrorVariable +err -ErrorAction SilentlyContinue   # the test project has 2
+        $err.Count | Should -Be 2
+        $err | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'LiveSnapshotWouldNotLoad,DfVm.PowerShell.Commands.SetDfVmCommand' }
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err[0].TargetObject | Should -Be 'conv'
+        $err[0].Exception.Message | Should -Match "live snapshots \(clean\)"
+        Get-Content $def -Raw | Should -Be $before
+    }
+
     It 'docs/ci/run-tests.ps1 under pwsh -File: the JUnit report of every suite, and exit code 1 on a red suite' {
         $script = (Resolve-Path (Join-Path $PSScriptRoot '../../docs/ci/run-tests.ps1')).Path
         $report = Join-Path $script:project 'junit.xml'
