@@ -35,6 +35,7 @@
         'Wait-DfVm'
         'Restart-DfVm'
         'Set-DfVm'
+        'Copy-DfVmItem'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -12,6 +12,10 @@ BeforeDiscovery {
         @{ Cmdlet = 'Stop-DfVm'; First = 'Name' }
         @{ Cmdlet = 'Remove-DfVm'; First = 'Name' }
         @{ Cmdlet = 'Enter-DfVm'; First = 'Name' }
+        @{ Cmdlet = 'Restart-DfVm'; First = 'Name' }
+        @{ Cmdlet = 'Wait-DfVm'; First = 'Name' }
+        @{ Cmdlet = 'Set-DfVm'; First = 'Name' }
+        @{ Cmdlet = 'Copy-DfVmItem'; First = 'Path' }
         @{ Cmdlet = 'Checkpoint-DfVm'; First = 'SnapshotName' }
         @{ Cmdlet = 'Get-DfVmSnapshot'; First = 'SnapshotName' }
         @{ Cmdlet = 'Restore-DfVmSnapshot'; First = 'SnapshotName' }
@@ -27,7 +31,7 @@ BeforeDiscovery {
     # Cmdlets where several VMs make sense: -Name is string[] with wildcards.
     $multiCases = @('Get-DfVm', 'Start-DfVm', 'Stop-DfVm', 'Remove-DfVm', 'Checkpoint-DfVm', 'Get-DfVmSnapshot',
         'Invoke-DfVmCommand', 'Build-DfVmProject', 'Invoke-DfVmTest', 'Install-DfVm', 'Invoke-DfVmProvision',
-        'Reset-DfVmHostKey') | ForEach-Object { @{ Cmdlet = $_ } }
+        'Reset-DfVmHostKey', 'Restart-DfVm', 'Wait-DfVm', 'Set-DfVm') | ForEach-Object { @{ Cmdlet = $_ } }
 }
 
 Describe 'One rule for position 0' -Tag Unit {
@@ -151,6 +155,10 @@ Describe '-WhatIf wins over -Force: typed, inherited and through a wrapper' -Tag
             @{ How = $how; Label = 'Save-DfVmImage -Force'; Action = { Save-DfVmImage -Force -Mirror 'http://127.0.0.1:9/' } }
             @{ How = $how; Label = 'New-DfVmConfig -Force'; Action = { New-DfVmConfig -Force -VmName changed } }
             @{ How = $how; Label = 'Export-DfVmTestReport'; Action = { $script:rows | Export-DfVmTestReport -Path (Join-Path $script:project 'junit.xml') } }
+            @{ How = $how; Label = 'Restart-DfVm -Force'; Action = { Restart-DfVm -Force } }
+            @{ How = $how; Label = 'Set-DfVm'; Action = { Set-DfVm -MemoryMB 1024 -SshPort 2345 } }
+            @{ How = $how; Label = 'Copy-DfVmItem -ToGuest'; Action = { Copy-DfVmItem -ToGuest $script:project -Destination /root/x } }
+            @{ How = $how; Label = 'Copy-DfVmItem -FromGuest'; Action = { Copy-DfVmItem -FromGuest '/root/*' -Destination (Join-Path $script:project 'out') } }
         }
     ) {
         $before = Listing

@@ -72,17 +72,62 @@ func TestBad(t *testing.T)  { t.Fatal("red on purpose") }
         $table | Should -Match "example.com/cimod/bad on conv \($([regex]::Escape($script:release))\)"
     }
 
-    It '<How>: Stop-DfVm and Sync-DfVmProject -Full under -WhatIf change nothing' -ForEach @(
+    It '<How>: Stop-DfVm, Sync-DfVmProject -Full and Copy-DfVmItem -ToGuest under -WhatIf change nothing' -ForEach @(
         @{ How = 'inherited' }, @{ How = 'wrapper' }
     ) {
         Set-Content (Join-Path $script:project 'ok/new.txt') 'not yet'
         try {
-            $action = { Stop-DfVm -Force; Sync-DfVmProject -Full | Out-Null }
+            $action = { Stop-DfVm -Force; Sync-DfVmProject -Full | Out-Null; Copy-DfVmItem -ToGuest (Join-Path $script:project 'ok') -Destination /root/wi }
             if ($How -eq 'inherited') { Invoke-Inherited $action } else { Invoke-Wrapper $action -WhatIf }
             (Get-DfVm conv).State | Should -Be 'Running'
             (Invoke-DfVmCommand 'test -e /root/cimod/ok/new.txt && echo there || echo absent').Output | Should -Be 'absent'
+            (Invoke-DfVmCommand 'test -e /root/wi && echo there || echo absent').Output | Should -Be 'absent'
         }
         finally { Remove-Item (Join-Path $script:project 'ok/new.txt') }
+    }
+
+    It 'Copy-DfVmItem -FromGuest: wildcards, folders recursively, modes and times kept (the fixture capture in one line)' {
+        Invoke-DfVmCommand 'mkdir -p /root/fx/sub && printf a > /root/fx/a.json && printf bb > /root/fx/b.json && printf c > /root/fx/sub/c.json && printf n > /root/fx/note.txt && chmod 640 /root/fx/a.json && chmod 750 /root/fx/sub && touch -t 202001020304.05 /root/fx/a.json /root/fx/sub/c.json' | Out-Null
+        $dest = Join-Path $script:project 'stats/testdata/fixtures'
+        Copy-DfVmItem -FromGuest '/root/fx/*.json' -Destination $dest -WhatIf
+        Test-Path $dest | Should -BeFalse
+        $items = Copy-DfVmItem -FromGuest '/root/fx/*.json' -Destination $dest
+        ($items.Name | Sort-Object) | Should -Be @('a.json', 'b.json')
+        $items | ForEach-Object { $_ | Should -BeOfType ([IO.FileInfo]) }
+        Get-Content (Join-Path $dest 'b.json') -Raw | Should -Be 'bb'
+        (& stat -c '%a' (Join-Path $dest 'a.json')) | Should -Be '640'
+        $guestTime = [DateTimeOffset]::FromUnixTimeSeconds([long](Invoke-DfVmCommand 'stat -c %Y /root/fx/a.json').Output).UtcDateTime
+        (Get-Item (Join-Path $dest 'a.json')).LastWriteTimeUtc | Should -Be $guestTime
+        Test-Path (Join-Path $dest 'note.txt') | Should -BeFalse
+        $dir = Copy-DfVmItem -FromGuest /root/fx/sub -Destination $dest
+        $dir | Should -BeOfType ([IO.DirectoryInfo])
+        (& stat -c '%a' $dir.FullName) | Should -Be '750'
+        Get-Content (Join-Path $dest 'sub/c.json') -Raw | Should -Be 'c'
+        $err = $null
+        $nowhere = Join-Path $script:project 'nowhere'
+        Copy-DfVmItem -FromGuest '/root/nope/*.json' -Destination $nowhere -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'GuestPathNotFound,DfVm.PowerShell.Commands.CopyDfVmItemCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Test-Path $nowhere | Should -BeFalse -Because 'nothing is made on the host when nothing matched'
+    }
+
+    It 'Copy-DfVmItem -ToGuest: a folder recursively, modes and times kept; a missing host path and a bad destination are errors' {
+        $src = Join-Path $script:project 'up'
+        New-Item -ItemType Directory (Join-Path $src 'deep') -Force | Out-Null
+        $file = Join-Path $src 'deep/x.sh'
+        Set-Content $file 'echo hi'
+        & chmod 754 $file
+        (Get-Item $file).LastWriteTimeUtc = [datetime]::new(2021, 3, 4, 5, 6, 7, [DateTimeKind]::Utc)
+        Copy-DfVmItem -ToGuest $src -Destination /root/in | Should -BeNullOrEmpty
+        (Invoke-DfVmCommand 'stat -c "%a %Y" /root/in/up/deep/x.sh; cat /root/in/up/deep/x.sh').Output -split "`n" |
+            Should -Be @("754 $([DateTimeOffset]::new(2021, 3, 4, 5, 6, 7, [TimeSpan]::Zero).ToUnixTimeSeconds())", 'echo hi')
+        $err = $null
+        Copy-DfVmItem -ToGuest (Join-Path $src 'missing') -Destination /root/in -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'HostPathNotFound,DfVm.PowerShell.Commands.CopyDfVmItemCommand'
+        $err = $null
+        Copy-DfVmItem -ToGuest $file -Destination /root/fx/a.json -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CopyFailed,DfVm.PowerShell.Commands.CopyDfVmItemCommand'
+        $err[0].TargetObject | Should -Be '/root/fx/a.json'
     }
 
     It 'Restart-DfVm -Force -NoWait boots the guest again; Wait-DfVm waits for its SSH login' {
