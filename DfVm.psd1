@@ -32,6 +32,10 @@
         'New-DfVmConfig'
         'Get-DfVmConfig'
         'Build-DfVmProject'
+        'Wait-DfVm'
+        'Restart-DfVm'
+        'Set-DfVm'
+        'Copy-DfVmItem'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -93,6 +93,21 @@ namespace DfVm
         /// <summary>When the test (or package) started, if go reported times.</summary>
         public DateTimeOffset? StartTime { get; }
 
+        /// <summary>The VM the test ran on (null for rows parsed from a log without one).</summary>
+        public string VmName { get; private set; }
+
+        /// <summary>What the guest reported as its release (`uname -r`, once per run), e.g. "6.4-RELEASE".</summary>
+        public string DragonFlyVersion { get; private set; }
+
+        /// <summary>A copy of this row that says which VM (and guest release) it ran on.</summary>
+        public DfVmTestResult WithVm(string vmName, string dragonFlyVersion)
+        {
+            var copy = (DfVmTestResult)MemberwiseClone();
+            copy.VmName = vmName;
+            copy.DragonFlyVersion = dragonFlyVersion;
+            return copy;
+        }
+
         public override string ToString()
         {
             string verdict = Result == DfVmTestOutcome.Passed ? "PASS" : Result == DfVmTestOutcome.Failed ? "FAIL" : "SKIP";

@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 
 namespace DfVm.Core.Qemu
 {
@@ -12,9 +14,9 @@ namespace DfVm.Core.Qemu
             Reason = reason;
         }
 
-        /// <summary>"kvm" or "tcg".</summary>
+        /// <summary>"kvm", "hvf" (macOS Hypervisor.framework) or "tcg".</summary>
         public string Accelerator { get; }
-        /// <summary>Why TCG was chosen (null when KVM is used).</summary>
+        /// <summary>Why TCG was chosen (null when KVM or HVF is used).</summary>
         public string Reason { get; }
     }
 
@@ -28,10 +30,49 @@ namespace DfVm.Core.Qemu
         {
             preference = (preference ?? "auto").ToLowerInvariant();
             if (preference == "tcg") return new AcceleratorChoice("tcg", "TCG was asked for in the VM's definition.");
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+            {
+                return ChooseOnMac(RuntimeInformation.OSArchitecture, ReadSysctl("kern.hv_support"));
+            }
 
             string problem = KvmProblem(devKvm, cpuInfo);
             if (problem == null) return new AcceleratorChoice("kvm", null);
             return new AcceleratorChoice("tcg", problem + " Using TCG (software emulation): the guest runs, several times slower.");
+        }
+
+        /// <summary>
+        /// macOS: HVF (Hypervisor.framework) runs an x86_64 guest only on an Intel Mac whose
+        /// kernel says kern.hv_support = 1; an Apple silicon Mac emulates x86_64 with TCG.
+        /// </summary>
+        public static AcceleratorChoice ChooseOnMac(Architecture hostArchitecture, string hvSupport)
+        {
+            if (hostArchitecture != Architecture.X64)
+            {
+                return new AcceleratorChoice("tcg", $"HVF cannot run an x86_64 guest on this {hostArchitecture} Mac. Using TCG (software emulation): the guest runs, several times slower.");
+            }
+            if ((hvSupport ?? "").Trim() != "1")
+            {
+                return new AcceleratorChoice("tcg", $"HVF is unusable: sysctl kern.hv_support is '{(hvSupport ?? "").Trim()}', not 1. Using TCG (software emulation): the guest runs, several times slower.");
+            }
+            return new AcceleratorChoice("hvf", null);
+        }
+
+        private static string ReadSysctl(string name)
+        {
+            try
+            {
+                var psi = new ProcessStartInfo("/usr/sbin/sysctl", "-n " + name) { RedirectStandardOutput = true, UseShellExecute = false };
+                using (var p = Process.Start(psi))
+                {
+                    string text = p.StandardOutput.ReadToEnd();
+                    p.WaitForExit(5000);
+                    return p.ExitCode == 0 ? text : "";
+                }
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception || e is IOException || e is InvalidOperationException)
+            {
+                return "";
+            }
         }
 
         /// <summary>Null when KVM looks usable, else a sentence saying why not.</summary>

@@ -28,7 +28,7 @@ namespace DfVm.Core.Qemu
                 "-name", def.Name,
                 "-machine", def.Machine ?? "q35",
                 "-accel", accelerator,
-                "-cpu", accelerator == "kvm" ? "host" : "max",
+                "-cpu", accelerator == "kvm" || accelerator == "hvf" ? "host" : "max",
                 "-m", def.MemoryMB.ToString(),
                 "-smp", def.Cpus.ToString(),
                 "-display", "none",

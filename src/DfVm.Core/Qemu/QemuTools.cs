@@ -16,7 +16,7 @@ namespace DfVm.Core.Qemu
             string overrideDir = Environment.GetEnvironmentVariable("DFVM_QEMU_DIR");
             var dirs = overrideDir != null
                 ? new[] { overrideDir }
-                : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Concat(new[] { "/usr/bin", "/usr/local/bin" });
+                : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin" + Path.PathSeparator + "/bin").Split(Path.PathSeparator).Concat(new[] { "/usr/bin", "/usr/local/bin" });
             foreach (var dir in dirs.Where(d => !string.IsNullOrEmpty(d)))
             {
                 string candidate = Path.Combine(dir, program);

@@ -70,6 +70,8 @@ namespace DfVm.Core.Testing
             }
 
             List<JUnitSuite> suites = Group(results);
+            // Rows from several VMs (e.g. two DragonFly releases) keep which was which in the suite names.
+            bool severalVms = suites.SelectMany(s => s.Rows).Select(r => r.VmName).Distinct(StringComparer.Ordinal).Count() > 1;
             var settings = new XmlWriterSettings
             {
                 Encoding = new UTF8Encoding(false),
@@ -91,7 +93,7 @@ namespace DfVm.Core.Testing
                 int id = 0;
                 foreach (JUnitSuite suite in suites)
                 {
-                    WriteSuite(xml, suite, id++);
+                    WriteSuite(xml, suite, id++, severalVms);
                 }
 
                 xml.WriteEndElement();
@@ -99,10 +101,12 @@ namespace DfVm.Core.Testing
             }
         }
 
-        private static void WriteSuite(XmlWriter xml, JUnitSuite suite, int id)
+        private static void WriteSuite(XmlWriter xml, JUnitSuite suite, int id, bool severalVms)
         {
+            DfVmTestResult first = suite.Rows[0];
+            string name = severalVms && first.VmName != null ? first.VmName + ": " + suite.Name : suite.Name;
             xml.WriteStartElement("testsuite");
-            xml.WriteAttributeString("name", XmlText.Clean(suite.Name));
+            xml.WriteAttributeString("name", XmlText.Clean(name));
             WriteCounts(xml, suite.Cases.Count, suite.Failures, suite.Errors, suite.Skipped, suite.Time);
             xml.WriteAttributeString("id", id.ToString(CultureInfo.InvariantCulture));
             DateTimeOffset? start = suite.Rows.Where(r => r.StartTime.HasValue).Select(r => r.StartTime.Value).OrderBy(t => t).Cast<DateTimeOffset?>().FirstOrDefault();
@@ -111,10 +115,20 @@ namespace DfVm.Core.Testing
                 xml.WriteAttributeString("timestamp", start.Value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
             }
 
+            if (first.VmName != null)
+            {
+                xml.WriteAttributeString("hostname", XmlText.Clean(first.VmName));
+                xml.WriteStartElement("properties");
+                WriteProperty(xml, "vm", first.VmName);
+                if (first.DragonFlyVersion != null) WriteProperty(xml, "guest.release", first.DragonFlyVersion);
+                if (first.Suite != null) WriteProperty(xml, "suite", first.Suite);
+                xml.WriteEndElement();
+            }
+
             foreach (JUnitCase c in suite.Cases)
             {
                 xml.WriteStartElement("testcase");
-                xml.WriteAttributeString("classname", XmlText.Clean(suite.Name));
+                xml.WriteAttributeString("classname", XmlText.Clean(name));
                 xml.WriteAttributeString("name", XmlText.Clean(c.Name));
                 xml.WriteAttributeString("time", Seconds(c.Row.Duration.TotalSeconds));
                 string output = XmlText.Clean(c.Row.Output);
@@ -143,6 +157,14 @@ namespace DfVm.Core.Testing
             xml.WriteEndElement();
         }
 
+        private static void WriteProperty(XmlWriter xml, string name, string value)
+        {
+            xml.WriteStartElement("property");
+            xml.WriteAttributeString("name", name);
+            xml.WriteAttributeString("value", XmlText.Clean(value));
+            xml.WriteEndElement();
+        }
+
         private static void WriteCounts(XmlWriter xml, int tests, int failures, int errors, int skipped, double time)
         {
             xml.WriteAttributeString("tests", tests.ToString(CultureInfo.InvariantCulture));
@@ -156,7 +178,7 @@ namespace DfVm.Core.Testing
 
         private static List<JUnitSuite> Group(IEnumerable<DfVmTestResult> results)
         {
-            var byName = new Dictionary<string, JUnitSuite>(StringComparer.Ordinal);
+            var byName = new Dictionary<string, JUnitSuite>(StringComparer.Ordinal); // one suite per VM and package
             var order = new List<JUnitSuite>();
             foreach (DfVmTestResult row in results)
             {
@@ -165,10 +187,11 @@ namespace DfVm.Core.Testing
                     continue;
                 }
 
-                if (!byName.TryGetValue(row.Package, out JUnitSuite suite))
+                string key = row.VmName + "\n" + row.Package;
+                if (!byName.TryGetValue(key, out JUnitSuite suite))
                 {
                     suite = new JUnitSuite(row.Package.Length == 0 ? "(go test)" : row.Package);
-                    byName.Add(row.Package, suite);
+                    byName.Add(key, suite);
                     order.Add(suite);
                 }
 

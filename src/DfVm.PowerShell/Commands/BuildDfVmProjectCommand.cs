@@ -17,7 +17,11 @@ namespace DfVm.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Command { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
@@ -27,7 +31,7 @@ namespace DfVm.PowerShell.Commands
             var store = Store;
             var config = Project.Config;
             string command = "cd " + SuiteCommandLine.Quote(ProjectSync.DefaultDestination(config, Project.Root)) + " && " + (Command ?? config.BuildCommand);
-            foreach (var name in Name ?? new[] { config.VmName })
+            foreach (var name in VmNames(Name, config.VmName))
             {
                 ForEachItem(name, () =>
                 {

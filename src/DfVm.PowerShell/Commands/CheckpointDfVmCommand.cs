@@ -11,19 +11,24 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmSnapshot))]
     public sealed class CheckpointDfVmCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
-        /// <summary>Default: "&lt;vm&gt;-yyyyMMdd-HHmmss".</summary>
-        [Parameter]
+        /// <summary>Default: "&lt;vm&gt;-yyyyMMdd-HHmmss". The first positional value, so that `Checkpoint-DfVm clean` works.</summary>
+        [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public string SnapshotName { get; set; }
 
         protected override void ProcessRecord()
         {
             var store = Store;
-            foreach (var name in Name ?? new[] { Project.Config.VmName })
+            foreach (var name in VmNames(Name, Project.Config.VmName))
             {
                 ForEachItem(name, () =>
                 {

@@ -20,10 +20,17 @@ namespace DfVm.PowerShell.Commands
         [AllowNull]
         public string[] InputObject { get; set; }
 
-        /// <summary>Files of go test -json output (literal paths); each is its own stream.</summary>
+        /// <summary>Files of go test -json output (wildcards allowed); each is its own stream.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path")]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; }
+
+        /// <summary>Files taken as written (no wildcards); binds the PSPath of piped files, so `Get-ChildItem *.jsonl | ConvertFrom-GoTestJson` reads them.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; }
 
         /// <summary>Put into every row's Suite.</summary>
         [Parameter]
@@ -31,11 +38,12 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            if (ParameterSetName == "Path")
+            if (ParameterSetName == "Path" || ParameterSetName == "LiteralPath")
             {
-                foreach (string pattern in Path)
+                bool literal = ParameterSetName == "LiteralPath";
+                foreach (string pattern in literal ? LiteralPath : Path)
                 {
-                    foreach (string file in ResolveFiles(pattern))
+                    foreach (string file in ResolveFiles(pattern, literal))
                     {
                         ForEachItem(file, () =>
                         {
@@ -81,8 +89,28 @@ namespace DfVm.PowerShell.Commands
             }
         }
 
-        private System.Collections.Generic.IEnumerable<string> ResolveFiles(string path)
+        private System.Collections.Generic.IEnumerable<string> ResolveFiles(string path, bool literal)
         {
+            if (!literal && WildcardPattern.ContainsWildcardCharacters(path))
+            {
+                try
+                {
+                    var files = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
+                    var found = new System.Collections.Generic.List<string>();
+                    foreach (string f in files)
+                    {
+                        if (File.Exists(f)) found.Add(f);
+                    }
+                    if (found.Count > 0) return found;
+                }
+                catch (ItemNotFoundException)
+                {
+                    // reported below, as for a literal path
+                }
+                WriteError(new ErrorRecord(new ItemNotFoundException($"No file matches '{path}'."), "FileNotFound", ErrorCategory.ObjectNotFound, path));
+                return new string[0];
+            }
+
             string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
             if (File.Exists(file))
             {

@@ -15,8 +15,12 @@ namespace DfVm.PowerShell.Commands
     {
         public const string TerminalRequired = nameof(TerminalRequired);
 
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The VM (default: the config's VM). A piped string binds here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string Name { get; set; }
 
         /// <summary>The TERM the guest shell sees.</summary>

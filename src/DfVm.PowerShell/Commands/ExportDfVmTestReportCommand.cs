@@ -26,8 +26,10 @@ namespace DfVm.PowerShell.Commands
         [ValidateSet("JUnit")]
         public string Format { get; set; } = "JUnit";
 
+        /// <summary>Rows from Invoke-DfVmTest or ConvertFrom-GoTestJson, live or after Export-Clixml/Import-Clixml, Receive-Job or ConvertTo-Json/ConvertFrom-Json (read by property name).</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [AllowNull]
+        [TestResultTransformation]
         public DfVmTestResult[] InputObject { get; set; }
 
         /// <summary>Pass the rows on down the pipeline (as they arrive) instead of writing the FileInfo.</summary>

@@ -7,7 +7,10 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmInstance))]
     public sealed class GetDfVmCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: every VM of the project). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[] Name { get; set; }

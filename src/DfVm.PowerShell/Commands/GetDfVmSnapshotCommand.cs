@@ -11,13 +11,16 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmSnapshot))]
     public sealed class GetDfVmSnapshotCommand : DfVmCmdlet
     {
-        /// <summary>VMs (default: every VM of the project).</summary>
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: every VM of the project). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[] Name { get; set; }
 
-        [Parameter(Position = 1)]
+        /// <summary>Snapshot names (wildcards allowed; default: all): the first positional value, so that `Get-DfVmSnapshot cl*` works.</summary>
+        [Parameter(Position = 0)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(SnapshotNameCompleter))]
         public string[] SnapshotName { get; set; }
@@ -25,7 +28,11 @@ namespace DfVm.PowerShell.Commands
         protected override void ProcessRecord()
         {
             var store = Store;
-            var vms = Name == null || Name.Length == 0 ? store.List() : VmNameResolver.Expand(store, Name, e => WriteError(ToErrorRecord(e)));
+            bool allVms = Name == null || Name.Length == 0;
+            var vms = allVms ? store.List() : VmNameResolver.Expand(store, Name, e => WriteError(ToErrorRecord(e)));
+            // Over every VM of the project, a literal snapshot name is an error only when no VM has it.
+            var missing = new Dictionary<string, DfVmException>();
+            var found = new HashSet<string>();
             foreach (var vm in vms)
             {
                 ForEachItem(vm, () =>
@@ -50,13 +57,19 @@ namespace DfVm.PowerShell.Commands
                             try
                             {
                                 var s = SnapshotStore.Get(paths, pattern);
+                                found.Add(pattern);
                                 if (written.Add(s.Name)) WriteObject(s);
                             }
-                            catch (DfVmException e) { WriteError(ToErrorRecord(e, pattern)); }
+                            catch (DfVmException e)
+                            {
+                                if (allVms) missing[pattern] = e;
+                                else WriteError(ToErrorRecord(e, pattern));
+                            }
                         }
                     }
                 });
             }
+            foreach (var miss in missing.Where(m => !found.Contains(m.Key))) WriteError(ToErrorRecord(miss.Value, miss.Key));
         }
     }
 }

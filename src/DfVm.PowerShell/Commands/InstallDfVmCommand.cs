@@ -12,15 +12,20 @@ namespace DfVm.PowerShell.Commands
     /// to do. -Unattended: the PFI route, phase by phase, then first boot, host key pin,
     /// provisioning and the clean snapshot.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Install, "DfVm", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = Interactive)]
+    [Cmdlet(VerbsLifecycle.Install, "DfVm", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = Interactive)]
     [OutputType(typeof(DfVmInstance))]
     public sealed class InstallDfVmCommand : DfVmCmdlet
     {
         private const string Interactive = "Interactive";
         private const string UnattendedSet = "Unattended";
 
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
         [Parameter]
@@ -55,7 +60,7 @@ namespace DfVm.PowerShell.Commands
             var config = Project.Config;
             string version = Version ?? config.DragonFlyVersion ?? DragonFlyRelease.DefaultVersion;
             string images = Path.Combine(Project.VmRoot, "images");
-            foreach (var name in Name ?? new[] { config.VmName })
+            foreach (var name in VmNames(Name, config.VmName))
             {
                 ForEachItem(name, () =>
                 {
@@ -63,7 +68,7 @@ namespace DfVm.PowerShell.Commands
                     string action = Unattended
                         ? $"Install DragonFly {version} unattended (the disk is erased)"
                         : $"Boot the DragonFly {version} installer (installing overwrites the disk)";
-                    if (!ShouldProcessUnlessForced(name, action, Force)) return;
+                    if (!ShouldProcessThenAsk(name, action, Force, $"Install DragonFly {version} on VM '{name}'? Its disk is overwritten.", "Install DragonFly")) return;
                     if (Unattended)
                     {
                         var options = new UnattendedInstallOptions

@@ -11,14 +11,19 @@ namespace DfVm.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Command { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
         protected override void ProcessRecord()
         {
             var store = Store;
-            foreach (var name in Name ?? new[] { Project.Config.VmName })
+            foreach (var name in VmNames(Name, Project.Config.VmName))
             {
                 ForEachItem(name, () =>
                 {

@@ -12,8 +12,13 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmCommandResult))]
     public sealed class InvokeDfVmProvisionCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
         /// <summary>Guest folders to create (default: the project's guest folder, as Sync-DfVmProject uses).</summary>
@@ -25,7 +30,7 @@ namespace DfVm.PowerShell.Commands
             var store = Store;
             var config = Project.Config;
             var dirs = ProjectPath ?? new[] { ProjectSync.DefaultDestination(config, Project.Root) };
-            foreach (var name in Name ?? new[] { config.VmName })
+            foreach (var name in VmNames(Name, config.VmName))
             {
                 ForEachItem(name, () =>
                 {

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -16,8 +17,10 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmTestResult))]
     public sealed class InvokeDfVmTestCommand : DfVmCmdlet
     {
+        public const string TestsFailed = nameof(TestsFailed);
         private const int ProgressActivityId = 71;
         private ProjectContext _project;
+        private readonly RunSummary _summary = new RunSummary();
 
         /// <summary>A suite of the config's Suites (Unit, Integration, Phase4, E2E, All by default).</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -25,7 +28,11 @@ namespace DfVm.PowerShell.Commands
         [ArgumentCompleter(typeof(SuiteNameCompleter))]
         public string Suite { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
@@ -58,6 +65,10 @@ namespace DfVm.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
+        /// <summary>For CI steps: after the last result, a terminating TestsFailed error when any test or package failed or the run did not complete.</summary>
+        [Parameter]
+        public SwitchParameter CI { get; set; }
+
         protected override void BeginProcessing()
         {
             try
@@ -78,14 +89,21 @@ namespace DfVm.PowerShell.Commands
             var store = new VmStore(_project.VmRoot);
             var controller = new VmController(store);
             string guestPath = ProjectSync.DefaultDestination(_project.Config, _project.Root);
-            foreach (var name in Name ?? new[] { _project.Config.VmName })
+            foreach (var missing in (Name ?? new string[0]).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !store.Exists(n)))
             {
+                _summary.Started(missing); // a VM that is not there never completes its run
+            }
+
+            foreach (var name in VmNames(Name, _project.Config.VmName))
+            {
+                _summary.Started(name);
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
                     base.Run(async (pump, ct) => // base: the -Run parameter hides the pump's Run
                     {
                         var connection = await controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
+                        string release = await GuestRelease.ReadAsync(connection, ct).ConfigureAwait(false);
                         if (Sync)
                         {
                             await SyncBeforeRun(pump, controller, paths, guestPath, ct).ConfigureAwait(false);
@@ -106,7 +124,12 @@ namespace DfVm.PowerShell.Commands
                         try
                         {
                             await new GuestTestRunner().RunAsync(
-                                connection, request, pump.WriteObject,
+                                connection, request,
+                                row =>
+                                {
+                                    var mine = row.WithVm(name, release);
+                                    pump.Post(() => { _summary.Count(mine); WriteObject(mine); });
+                                },
                                 new ProgressToPump(p =>
                                 {
                                     progress.Status = p.ToString();
@@ -120,7 +143,24 @@ namespace DfVm.PowerShell.Commands
                             pump.Progress(progress);
                         }
                     });
+                    _summary.Completed(name);
                 });
+            }
+        }
+
+        /// <summary>
+        /// The summary line, like Pester's, on the information stream (shown by default); then, with
+        /// -CI, the terminating TestsFailed error a CI step fails on.
+        /// </summary>
+        protected override void EndProcessing()
+        {
+            WriteInformation(new HostInformationMessage { Message = _summary.Line() }, new[] { "PSHOST", "DfVmTestSummary" });
+            if (CI && !_summary.Green)
+            {
+                string vms = string.Join(", ", _summary.Vms);
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException($"Suite '{Suite}' on {vms}: {_summary.Problem()}. {_summary.Line()}"),
+                    TestsFailed, ErrorCategory.InvalidResult, vms));
             }
         }
 

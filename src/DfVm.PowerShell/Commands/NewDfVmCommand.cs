@@ -8,7 +8,10 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmInstance))]
     public sealed class NewDfVmCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The new VM's name (default: the config's VM). A piped string binds here.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
         [ValidatePattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")]
         public string Name { get; set; }
 
@@ -52,7 +55,7 @@ namespace DfVm.PowerShell.Commands
         [ValidateSet("Auto", "Kvm", "Tcg")]
         public string Accelerator { get; set; } = "Auto";
 
-        /// <summary>Replace an existing VM of that name (asks first).</summary>
+        /// <summary>Replace an existing VM of that name (without it, an existing VM is a VmExists error); -WhatIf still only reports.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -66,7 +69,6 @@ namespace DfVm.PowerShell.Commands
             {
                 string action = exists && Force ? "Replace VM (its disk, snapshots and keys are deleted)" : "Create VM";
                 if (!ShouldProcess(System.IO.Path.Combine(store.Root, name), action)) return;
-                if (exists && Force && !ConfirmedFalse() && !ShouldContinue($"VM '{name}' exists. Delete its disk, snapshots and keys and create it anew?", "Replace VM")) return;
 
                 bool direct = ParameterSetName == "DirectBoot";
                 var def = new VmDefinition
@@ -92,8 +94,5 @@ namespace DfVm.PowerShell.Commands
                 WriteObject(Run((pump, ct) => Controller.GetAsync(paths, ct, pump)));
             });
         }
-
-        private bool ConfirmedFalse() =>
-            MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && c is SwitchParameter s && !s.IsPresent;
     }
 }

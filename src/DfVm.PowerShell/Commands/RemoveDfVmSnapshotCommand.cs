@@ -7,20 +7,22 @@ namespace DfVm.PowerShell.Commands
     /// Deletes snapshots. One that other snapshots or the current disk are stacked on is refused
     /// (SnapshotInUse) unless -Merge, which first folds its data into them, so no disk content changes.
     /// </summary>
-    [Cmdlet(VerbsCommon.Remove, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
+    [Cmdlet(VerbsCommon.Remove, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
     [OutputType(typeof(void))]
     public sealed class RemoveDfVmSnapshotCommand : DfVmCmdlet
     {
         private const string ByName = "ByName";
         private const string ByObject = "InputObject";
 
-        /// <summary>The VM (default: the project's VM).</summary>
-        [Parameter(ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The VM (default: the project's VM). A piped string binds here; a piped DfVmSnapshot binds -InputObject.</summary>
+        [Parameter(ParameterSetName = ByName, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; }
 
-        /// <summary>The snapshot: the first positional value, so that `Restore-DfVmSnapshot clean` works.</summary>
+        /// <summary>The snapshot: the first positional value, so that `Remove-DfVmSnapshot clean` works.</summary>
         [Parameter(Position = 0, Mandatory = true, ParameterSetName = ByName)]
         [ArgumentCompleter(typeof(SnapshotNameCompleter))]
         [ValidateNotNullOrEmpty]
@@ -34,7 +36,7 @@ namespace DfVm.PowerShell.Commands
         [Parameter]
         public SwitchParameter Merge { get; set; }
 
-        /// <summary>Do not ask.</summary>
+        /// <summary>Do not ask the extra question (-WhatIf still only reports).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -51,7 +53,7 @@ namespace DfVm.PowerShell.Commands
                     string detail = target.Children.Length > 0 || target.Current
                         ? (Merge ? $" (merged into {string.Join(", ", target.Children)}{(target.Current ? (target.Children.Length > 0 ? ", " : "") + "the current disk" : "")})" : "")
                         : "";
-                    if (!ShouldProcessUnlessForced($"{vm}/{snapshot}", "Remove snapshot" + detail, Force)) return;
+                    if (!ShouldProcessThenAsk($"{vm}/{snapshot}", "Remove snapshot" + detail, Force, $"Delete snapshot '{snapshot}' of VM '{vm}'{detail}?", "Remove snapshot")) return;
                     var manager = new SnapshotManager(store);
                     Run((pump, ct) => manager.RemoveAsync(paths, target.Name, Merge, pump, ct));
                 });

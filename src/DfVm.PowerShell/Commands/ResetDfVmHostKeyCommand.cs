@@ -5,12 +5,17 @@ using DfVm.Core.Ssh;
 namespace DfVm.PowerShell.Commands
 {
     /// <summary>Forgets the pinned guest host key on purpose (after a reinstall); the next connection pins the new one.</summary>
-    [Cmdlet(VerbsCommon.Reset, "DfVmHostKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [Cmdlet(VerbsCommon.Reset, "DfVmHostKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(void))]
     public sealed class ResetDfVmHostKeyCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
         [Parameter]
@@ -19,12 +24,13 @@ namespace DfVm.PowerShell.Commands
         protected override void ProcessRecord()
         {
             var store = Store;
-            foreach (var name in Name ?? new[] { Project.Config.VmName })
+            foreach (var name in VmNames(Name, Project.Config.VmName))
             {
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
-                    if (!ShouldProcessUnlessForced(paths.KnownHosts, "Forget the pinned SSH host key (the next connection trusts the key the guest presents)", Force)) return;
+                    if (!ShouldProcessThenAsk(paths.KnownHosts, "Forget the pinned SSH host key (the next connection trusts the key the guest presents)", Force,
+                        $"Forget the pinned SSH host key of VM '{name}'? The next connection trusts whatever key the guest presents.", "Reset host key")) return;
                     new HostKeyPin(paths.KnownHosts, name).Forget();
                     GuestConnectionPool.Drop(paths.PrivateKey);
                 });

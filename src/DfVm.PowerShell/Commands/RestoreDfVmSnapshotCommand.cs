@@ -7,17 +7,19 @@ namespace DfVm.PowerShell.Commands
     /// <summary>
     /// Puts a VM back to a snapshot. A disk snapshot: the disk, in well under a second (-Start boots it).
     /// A live snapshot: the guest resumes running where it was saved, answers SSH, its clock set to now.
-    /// Over a running VM it asks first (the running guest is lost); -Force or -Confirm:$false do not ask.
+    /// Over a running VM it asks first (the running guest is lost); -Force or -Confirm:$false do not ask; -WhatIf always only reports.
     /// </summary>
-    [Cmdlet(VerbsData.Restore, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByName)]
+    [Cmdlet(VerbsData.Restore, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
     [OutputType(typeof(DfVmInstance))]
     public sealed class RestoreDfVmSnapshotCommand : DfVmCmdlet
     {
         private const string ByName = "ByName";
         private const string ByObject = "InputObject";
 
-        /// <summary>The VM (default: the project's VM).</summary>
-        [Parameter(ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The VM (default: the project's VM). A piped string binds here; a piped DfVmSnapshot binds -InputObject.</summary>
+        [Parameter(ParameterSetName = ByName, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
         [ArgumentCompleter(typeof(VmNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; }
@@ -45,7 +47,7 @@ namespace DfVm.PowerShell.Commands
         [ValidateRange(1, 86400)]
         public int Timeout { get; set; } = 300;
 
-        /// <summary>Restore over a running VM without asking.</summary>
+        /// <summary>Restore over a running VM without the extra question (-WhatIf still only reports).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -65,7 +67,8 @@ namespace DfVm.PowerShell.Commands
                 string action = running
                     ? $"Restore snapshot '{snapshot}' over the RUNNING VM (its guest is ended and lost)"
                     : $"Restore snapshot '{snapshot}' (disk changes since are discarded)";
-                if (!ShouldProcessUnlessForced(vm, action, force: !running || Force)) return;
+                string query = running ? $"VM '{vm}' is running: restoring '{snapshot}' ends its guest and loses its state. Restore?" : null;
+                if (!ShouldProcessThenAsk(vm, action, Force, query, "Restore over a running VM")) return;
                 var options = new RestoreOptions { Start = Start, NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
                 var manager = new SnapshotManager(store);
                 Run((pump, ct) => manager.RestoreAsync(paths, target.Name, options, pump, ct));

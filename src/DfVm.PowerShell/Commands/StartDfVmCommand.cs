@@ -9,8 +9,13 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmInstance))]
     public sealed class StartDfVmCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
         [Parameter]
@@ -29,7 +34,7 @@ namespace DfVm.PowerShell.Commands
         protected override void ProcessRecord()
         {
             var store = Store;
-            foreach (var name in Name ?? new[] { Project.Config.VmName })
+            foreach (var name in VmNames(Name, Project.Config.VmName))
             {
                 ForEachItem(name, () =>
                 {

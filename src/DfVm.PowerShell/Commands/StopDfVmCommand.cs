@@ -8,8 +8,13 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmInstance))]
     public sealed class StopDfVmCommand : DfVmCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string[] Name { get; set; }
 
         /// <summary>Quit QEMU at once (like pulling the plug).</summary>
@@ -27,7 +32,7 @@ namespace DfVm.PowerShell.Commands
         protected override void ProcessRecord()
         {
             var store = Store;
-            foreach (var name in Name ?? new[] { Project.Config.VmName })
+            foreach (var name in VmNames(Name, Project.Config.VmName))
             {
                 ForEachItem(name, () =>
                 {

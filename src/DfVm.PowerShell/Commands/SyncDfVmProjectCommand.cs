@@ -10,8 +10,12 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmSyncResult))]
     public sealed class SyncDfVmProjectCommand : DfVmCmdlet
     {
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <summary>The VM (default: the config's VM). A piped string binds here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
         [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
         public string Name { get; set; }
 
         /// <summary>The host folder to push (default: the project root, else the current folder).</summary>
@@ -42,8 +46,7 @@ namespace DfVm.PowerShell.Commands
                 var paths = Store.Require(name);
                 string source = Path != null ? GetUnresolvedProviderPathFromPSPath(Path) : Project.Root;
                 string destination = Destination ?? ProjectSync.DefaultDestination(Project.Config, source);
-                bool apply = ShouldProcess($"{name}:{destination}", $"Sync {source}");
-                bool whatIf = !apply && MyInvocation.BoundParameters.ContainsKey("WhatIf");
+                bool apply = ShouldProcess($"{name}:{destination}", $"Sync {source}", out bool whatIf);
                 if (!apply && !whatIf) return; // declined at the -Confirm prompt
                 var outcome = Run((pump, ct) => ProjectSync.RunAsync(Controller, paths, Project.Config, source, destination,
                     Full, Verify, !apply, Exclude, pump, ct));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -99,15 +100,34 @@ namespace DfVm.PowerShell
         }
 
         /// <summary>
-        /// ShouldProcess that <paramref name="force"/> (-Force, or nothing worth asking about)
-        /// answers without a prompt, unless -WhatIf or -Confirm was given: -WhatIf still only
-        /// reports, -Confirm still asks. Nothing prompts when -Force or -Confirm:$false is given.
+        /// The documented confirmation pattern: ShouldProcess always (so -WhatIf, an inherited
+        /// $WhatIfPreference and a wrapper function called with -WhatIf only report, and -Confirm asks),
+        /// then, for a destructive step, the extra <paramref name="query"/> unless -Force. An explicit
+        /// -Confirm answers the extra question too: -Confirm:$false does not ask, -Confirm already asked.
         /// </summary>
-        protected bool ShouldProcessUnlessForced(string target, string action, bool force)
+        protected bool ShouldProcessThenAsk(string target, string action, bool force, string query, string caption)
         {
-            var bound = MyInvocation.BoundParameters;
-            if (force && !bound.ContainsKey("WhatIf") && !bound.ContainsKey("Confirm")) return true;
-            return ShouldProcess(target, action);
+            if (!ShouldProcess(target, action)) return false;
+            if (query == null || force || MyInvocation.BoundParameters.ContainsKey("Confirm")) return true;
+            return ShouldContinue(query, caption);
+        }
+
+        /// <summary>ShouldProcess that also says whether it declined because WhatIf is in effect (typed, inherited or a wrapper's).</summary>
+        protected bool ShouldProcess(string target, string action, out bool whatIf)
+        {
+            bool yes = ShouldProcess($"Performing the operation \"{action}\" on target \"{target}\".", $"Are you sure you want to perform this action?\n{action} on target \"{target}\".", "Confirm", out ShouldProcessReason reason);
+            whatIf = (reason & ShouldProcessReason.WhatIf) != 0;
+            return yes;
+        }
+
+        /// <summary>
+        /// The VMs a command acts on: the config's VM when none was given, else the names with
+        /// wildcards expanded against the store; a literal name that matches nothing is a VmNotFound error.
+        /// </summary>
+        internal IReadOnlyList<string> VmNames(string[] names, string fallback)
+        {
+            if (names == null || names.Length == 0) return new[] { fallback };
+            return VmNameResolver.Expand(new VmStore(Project.VmRoot), names, e => WriteError(ToErrorRecord(e)));
         }
 
         protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));

@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using DfVm.Core.Sync;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>
+    /// Copies files and folders between the host and a VM's guest (-FromGuest or -ToGuest), folders
+    /// recursively, modes and times kept, as one tar stream over the VM's SSH connection.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Copy, "DfVmItem", SupportsShouldProcess = true, DefaultParameterSetName = FromGuestSet)]
+    [OutputType(typeof(FileSystemInfo), ParameterSetName = new[] { FromGuestSet })]
+    public sealed class CopyDfVmItemCommand : DfVmCmdlet
+    {
+        private const string FromGuestSet = "FromGuest";
+        private const string ToGuestSet = "ToGuest";
+
+        /// <summary>What to copy: absolute guest paths (-FromGuest; wildcards in the last part) or host paths (-ToGuest; wildcards allowed).</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; }
+
+        /// <summary>The folder to copy into: on the host for -FromGuest, in the guest for -ToGuest. Made when missing.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; }
+
+        /// <summary>Copy from the guest to the host.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FromGuestSet)]
+        public SwitchParameter FromGuest { get; set; }
+
+        /// <summary>Copy from the host into the guest.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ToGuestSet)]
+        public SwitchParameter ToGuest { get; set; }
+
+        /// <summary>The VM (default: the config's VM). A piped string binds here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string name = Name ?? Project.Config.VmName;
+            ForEachItem(name, () =>
+            {
+                var paths = Store.Require(name);
+                if (FromGuest)
+                {
+                    string host = GetUnresolvedProviderPathFromPSPath(Destination);
+                    foreach (string source in Path)
+                    {
+                        if (!source.StartsWith("/", StringComparison.Ordinal))
+                        {
+                            WriteError(new ErrorRecord(new ArgumentException($"'{source}' is not an absolute guest path."), GuestCopier.GuestPathNotFound, ErrorCategory.InvalidArgument, source));
+                            continue;
+                        }
+                        if (!ShouldProcess($"{name}:{source}", $"Copy to {host}")) continue;
+                        ForEachItem(source, () =>
+                        {
+                            var items = Run((pump, ct) => Transfer(pump, $"Copying {name}:{source} to {host}", async progress =>
+                            {
+                                var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
+                                return await new GuestCopier(connection, name).FromGuestAsync(source, host, progress, ct).ConfigureAwait(false);
+                            }));
+                            foreach (string item in items)
+                            {
+                                WriteObject(Directory.Exists(item) ? new DirectoryInfo(item) : (FileSystemInfo)new FileInfo(item));
+                            }
+                        });
+                    }
+                    return;
+                }
+
+                var hostItems = new List<string>();
+                foreach (string source in Path)
+                {
+                    try
+                    {
+                        hostItems.AddRange(WildcardPattern.ContainsWildcardCharacters(source)
+                            ? GetResolvedProviderPathFromPSPath(source, out ProviderInfo _)
+                            : new System.Collections.ObjectModel.Collection<string> { GetUnresolvedProviderPathFromPSPath(source) });
+                    }
+                    catch (ItemNotFoundException e)
+                    {
+                        WriteError(new ErrorRecord(e, GuestCopier.HostPathNotFound, ErrorCategory.ObjectNotFound, source));
+                    }
+                }
+                if (hostItems.Count == 0) return;
+                if (!ShouldProcess($"{name}:{Destination}", "Copy " + string.Join(", ", hostItems))) return;
+                Run((pump, ct) => Transfer(pump, $"Copying to {name}:{Destination}", async progress =>
+                {
+                    var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
+                    await new GuestCopier(connection, name).ToGuestAsync(hostItems, Destination, progress, ct).ConfigureAwait(false);
+                    return true;
+                }));
+            });
+        }
+
+        /// <summary>One progress activity per transfer, always completed.</summary>
+        private static async System.Threading.Tasks.Task<T> Transfer<T>(Pump pump, string activity, Func<IProgress<SyncProgress>, System.Threading.Tasks.Task<T>> work)
+        {
+            var record = new Core.OperationProgress { ActivityId = 44, Activity = activity, Status = "starting" };
+            try
+            {
+                return await work(new ProgressSink(p =>
+                {
+                    record.Status = $"{p.Phase}: {p.BytesDone / 1048576.0:0.0} MiB{(p.BytesTotal > 0 ? $" of {p.BytesTotal / 1048576.0:0.0} MiB" : "")} {p.CurrentPath}";
+                    record.PercentComplete = p.PercentComplete;
+                    pump.Progress(record);
+                })).ConfigureAwait(false);
+            }
+            finally
+            {
+                record.Completed = true;
+                pump.Progress(record);
+            }
+        }
+
+        private sealed class ProgressSink : IProgress<SyncProgress>
+        {
+            private readonly Action<SyncProgress> _report;
+            public ProgressSink(Action<SyncProgress> report) { _report = report; }
+            public void Report(SyncProgress value) => _report(value);
+        }
+    }
+}

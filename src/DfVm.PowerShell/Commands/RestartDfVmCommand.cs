@@ -1,0 +1,51 @@
+using System;
+using System.Management.Automation;
+using DfVm.Core.Instances;
+
+namespace DfVm.PowerShell.Commands
+{
+    /// <summary>Stops a VM (ACPI shutdown, or at once with -Force) and boots it again; waits for SSH unless -NoWait.</summary>
+    [Cmdlet(VerbsLifecycle.Restart, "DfVm", SupportsShouldProcess = true)]
+    [OutputType(typeof(DfVmInstance))]
+    public sealed class RestartDfVmCommand : DfVmCmdlet
+    {
+        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        [Alias("VmName")]
+        [VmNameTransformation]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; }
+
+        /// <summary>Quit QEMU at once instead of an ACPI shutdown.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Seconds for the shutdown, and again for the SSH login after the boot.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int Timeout { get; set; } = 300;
+
+        /// <summary>Do not wait for SSH after the boot.</summary>
+        [Parameter]
+        public SwitchParameter NoWait { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var store = Store;
+            foreach (var name in VmNames(Name, Project.Config.VmName))
+            {
+                ForEachItem(name, () =>
+                {
+                    var paths = store.Require(name);
+                    bool running = Controller.RunningPid(paths) != null;
+                    if (!ShouldProcess(name, running ? (Force ? "Restart VM (quit QEMU at once, then boot)" : "Restart VM (ACPI shutdown, then boot)") : "Start VM (it is stopped)")) return;
+                    if (running) Run((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
+                    var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
+                    WriteObject(Run((pump, ct) => Controller.StartAsync(paths, options, pump, ct)));
+                });
+            }
+        }
+    }
+}

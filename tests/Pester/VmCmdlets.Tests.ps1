@@ -1,0 +1,54 @@
+# Issue 12 §4 without booting a VM: Set-DfVm, and Wait-DfVm's and Restart-DfVm's answers for a
+# stopped VM. Restarting, waiting on a live guest and the live-snapshot refusal of Set-DfVm are in
+# ConventionsGuest.Tests.ps1.
+
+Describe 'Set-DfVm, Wait-DfVm and Restart-DfVm on stopped VMs' -Tag Unit {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $script:project = New-TestProject -VmName setvm
+        Push-Location $script:project
+        New-DfVm -Name setvm -DiskSizeGB 1 -MemoryMB 512 -Cpus 1 | Out-Null
+        $script:def = Join-Path $script:project 'vm/setvm/instance.json'
+        $script:disk = Join-Path $script:project 'vm/setvm/disk.qcow2'
+    }
+    AfterAll { Pop-Location; Remove-TestProject -Path $script:project }
+
+    It 'Set-DfVm changes memory, CPUs and SSH port in the definition and leaves the disk alone' {
+        $before = Get-FileHash $script:disk
+        $vm = Set-DfVm -MemoryMB 768 -Cpus 2 -SshPort 2299 -PassThru
+        $vm.MemoryMB | Should -Be 768
+        $vm.Cpus | Should -Be 2
+        $vm.SshPort | Should -Be 2299
+        $json = Get-Content $script:def -Raw | ConvertFrom-Json
+        $json.MemoryMB | Should -Be 768
+        $json.SshPort | Should -Be 2299
+        (Get-FileHash $script:disk).Hash | Should -Be $before.Hash
+        Set-DfVm -SshPort 0 -MemoryMB 512
+        (Get-DfVm setvm).SshPort | Should -Be 0
+    }
+
+    It 'Set-DfVm -WhatIf, inherited and typed, writes nothing' {
+        $before = Get-Content $script:def -Raw
+        Set-DfVm setvm -MemoryMB 1024 -WhatIf
+        & { $WhatIfPreference = $true; Set-DfVm setvm -Cpus 4 }
+        Get-Content $script:def -Raw | Should -Be $before
+    }
+
+    It 'Wait-DfVm -For Stopped returns a stopped VM at once; -For Ready on it ends in WaitTimeout' {
+        (Wait-DfVm setvm -For Stopped -Timeout 5).State | Should -Be 'Stopped'
+        $start = Get-Date
+        $err = $null
+        Wait-DfVm setvm -Timeout 2 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        ((Get-Date) - $start).TotalSeconds | Should -BeLessThan 10
+        $err[0].FullyQualifiedErrorId | Should -Be 'WaitTimeout,DfVm.PowerShell.Commands.WaitDfVmCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $err[0].TargetObject | Should -Be 'setvm'
+    }
+
+    It 'Restart-DfVm -WhatIf, typed and inherited, starts nothing' {
+        Restart-DfVm setvm -WhatIf
+        & { $WhatIfPreference = $true; Restart-DfVm setvm -Force }
+        (Get-DfVm setvm).State | Should -Be 'Stopped'
+        Test-Path (Join-Path $script:project 'vm/setvm/qemu.pid') | Should -BeFalse
+    }
+}
