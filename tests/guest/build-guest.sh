@@ -343,7 +343,8 @@ for a in $("$BUSYBOX" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$INITRD/bin/$a"
 done
 cp "$HERE/initramfs/init" "$INITRD/init"
-chmod 0755 "$INITRD/init"
+cp "$HERE/initramfs/loader" "$INITRD/loader"
+chmod 0755 "$INITRD/init" "$INITRD/loader"
 mknod -m 0600 "$INITRD/dev/console" c 5 1
 mknod -m 0666 "$INITRD/dev/null" c 1 3
 # uncompressed: unpacking is a copy, no gunzip under TCG

@@ -54,7 +54,7 @@ namespace DfVm.Core.Install
                 Name = "the loader's OK prompt", Send = "9", Expect = LoaderPrompt, RetryEvery = retryEvery, Timeout = commandTimeout,
                 Source = "stand/boot/dloader/dloader.menu (item 9), stand/boot/pc32/libi386/comconsole.c (input drained at start)",
             },
-            new ConsoleStep { Name = "the OK prompt after an empty line", Send = "\n", Expect = LoaderPrompt, Timeout = commandTimeout, Source = "stand/boot/common/interp.c" },
+            new ConsoleStep { Name = "the OK prompt after an empty line", Send = "\n", Expect = LoaderPrompt, Timeout = commandTimeout, Source = "stand/boot/common/do_dloader.c (interact_prompt: an empty line is no command, an unknown one prints an error; each ends with a new prompt)" },
             new ConsoleStep { Name = "the OK prompt after 'set console=comconsole'", Send = "set console=comconsole\n", Expect = LoaderPrompt, Timeout = commandTimeout, Source = "stand/boot/dloader/cmds.c (console is a kenv variable)" },
             new ConsoleStep { Name = "the menu's countdown after 'menu'", Send = "menu\n", Expect = LoaderCountdown, Timeout = commandTimeout, Source = "stand/boot/dloader/cmds.c (command_menu)" },
             new ConsoleStep
