@@ -90,14 +90,8 @@ namespace DfVm.Core.Install
             string vnc = null;
             if (console == InstallConsole.Vnc)
             {
-                // A unix socket in a folder only the owner can enter (and the socket itself 0600):
-                // a VNC port on 127.0.0.1 would be open to every local user, without a password.
-                string dir = Path.Combine(paths.Directory, "vnc");
-                Directory.CreateDirectory(dir);
-                Native.Chmod(dir, VncDirectoryMode);
-                vnc = Path.Combine(dir, "vnc.sock");
-                if (File.Exists(vnc)) File.Delete(vnc); // our own, left by an earlier run
-                args.AddRange(new[] { "-vga", "std", "-vnc", "unix:" + vnc });
+                vnc = PrepareVncSocket(paths);
+                args.AddRange(VncArgs(vnc));
             }
             var vm = await _controller.StartAsync(paths, new StartOptions
             {
@@ -106,7 +100,7 @@ namespace DfVm.Core.Install
                 ExtraQemuArgs = args,
             }, reporter, ct).ConfigureAwait(false);
 
-            if (vnc != null && File.Exists(vnc)) Native.Chmod(vnc, VncSocketMode);
+            if (vnc != null) SecureVncSocket(vnc);
             string socket = Path.Combine(paths.Directory, "serial.sock");
             bool answered = false;
             if (console == InstallConsole.Serial)
@@ -140,6 +134,30 @@ namespace DfVm.Core.Install
                 SerialConsoleAnswered = answered,
                 NextSteps = Steps(def.Name, console, socket, vnc, publicKey),
             };
+        }
+
+        /// <summary>
+        /// vm/&lt;name&gt;/vnc/vnc.sock, in a folder only the owner can enter (0700): a VNC port on
+        /// 127.0.0.1 would be open to every local user, without a password. A socket left by an
+        /// earlier run (ours) is removed.
+        /// </summary>
+        internal static string PrepareVncSocket(VmPaths paths)
+        {
+            string dir = Path.Combine(paths.Directory, "vnc");
+            Directory.CreateDirectory(dir);
+            Native.Chmod(dir, VncDirectoryMode);
+            string socket = Path.Combine(dir, "vnc.sock");
+            if (File.Exists(socket)) File.Delete(socket);
+            return socket;
+        }
+
+        /// <summary>QEMU's arguments for a VGA screen served by VNC on the unix socket.</summary>
+        internal static IReadOnlyList<string> VncArgs(string socket) => new[] { "-vga", "std", "-vnc", "unix:" + socket };
+
+        /// <summary>Once QEMU made the socket: mode 0600 (the folder already keeps others out).</summary>
+        internal static void SecureVncSocket(string socket)
+        {
+            if (File.Exists(socket)) Native.Chmod(socket, VncSocketMode);
         }
 
         internal static IReadOnlyList<string> Steps(string name, InstallConsole console, string socket, string vnc, string publicKey)

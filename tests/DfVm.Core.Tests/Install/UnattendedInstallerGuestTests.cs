@@ -43,6 +43,9 @@ namespace DfVm.Core.Tests.Install
                 string seenKey = null;
                 installer.TestPlan = (iso, key, paths, def, options) =>
                 {
+                    // The install holds the VM's lock: another DfVm command (a sync, a restore) is refused meanwhile.
+                    var busy = Assert.Throws<DfVmException>(() => VmLock.Acquire(paths, TimeSpan.Zero, CancellationToken.None));
+                    Assert.Equal(ErrorIds.VmLocked, busy.ErrorId);
                     seenKey = key;
                     Assert.True(File.Exists(iso));
                     var one = Phase("one", iso, key, paths,
@@ -53,6 +56,7 @@ namespace DfVm.Core.Tests.Install
                 var checkpoints = new List<(string name, int? pid)>();
                 installer.Checkpoint = (store, paths, name, reporter, ct) =>
                 {
+                    using (VmLock.Acquire(paths, TimeSpan.Zero, ct)) { } // given back for the snapshot, which takes it itself
                     checkpoints.Add((name, new VmController(store).RunningPid(paths)));
                     return Task.CompletedTask;
                 };
