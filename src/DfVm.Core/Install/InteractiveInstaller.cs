@@ -54,7 +54,7 @@ namespace DfVm.Core.Install
         }
 
         /// <summary>How long to wait for the live CD's loader menu on the serial line.</summary>
-        public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromSeconds(90);
+        public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
         /// <summary>Throws unless the VM exists, is stopped and boots from its disk (call before fetching the ISO).</summary>
         public VmDefinition Check(VmPaths paths)
@@ -103,6 +103,7 @@ namespace DfVm.Core.Install
             if (vnc != null) SecureVncSocket(vnc);
             string socket = Path.Combine(paths.Directory, "serial.sock");
             bool answered = false;
+            string why = null;
             if (console == InstallConsole.Serial)
             {
                 var dialog = SerialConsoleDialog.Start(socket, paths.SerialLog,
@@ -113,7 +114,7 @@ namespace DfVm.Core.Install
                     await Task.WhenAny(dialog.Done, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false);
                     ct.ThrowIfCancellationRequested();
                     answered = dialog.Done.Status == TaskStatus.RanToCompletion;
-                    if (dialog.Done.IsFaulted) reporter.Verbose("Loader dialog: " + dialog.Done.Exception.GetBaseException().Message);
+                    if (dialog.Done.IsFaulted) why = dialog.Done.Exception.GetBaseException().Message;
                 }
                 finally
                 {
@@ -121,7 +122,7 @@ namespace DfVm.Core.Install
                 }
                 if (!answered)
                 {
-                    reporter.Warning($"The installer's loader did not answer on the serial console (see -Verbose for the step it stopped at). If the serial console stays silent, stop the VM and use Install-DfVm -Vnc.");
+                    reporter.Warning($"The installer's loader did not answer on the serial console ({why ?? "no answer"}). If the serial console stays silent, stop the VM and use Install-DfVm -Vnc.");
                 }
             }
 
