@@ -48,7 +48,8 @@ done
 say() {
     echo "DFVM-PFI: $PHASE $*"
     if [ -n "$SERIAL" ]; then
-        printf 'DFVM-PFI: %s %s\r\n' "$PHASE" "$*" >"$SERIAL" 2>/dev/null || true
+        # stderr first: a busy port (a getty holding ttyd0 open) fails quietly
+        printf 'DFVM-PFI: %s %s\r\n' "$PHASE" "$*" 2>/dev/null >"$SERIAL" || true
     fi
     logger -t dfvm-pfi "$PHASE $*" >/dev/null 2>&1 || true
 }
