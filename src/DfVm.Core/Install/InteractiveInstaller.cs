@@ -82,23 +82,31 @@ namespace DfVm.Core.Install
                 throw new DfVmException(InstallErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound, $"Installer ISO not found: {isoPath}. Run Save-DfVmImage first.", def.Name);
             }
 
-            string publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name).Trim();
-            new HostKeyPin(paths.KnownHosts, def.Name).Forget(); // the new system makes new host keys
-            VmController.GuestChanged(paths);
-
-            var args = new List<string>(DragonFlyInstallPlan.BootCdOnce);
+            string publicKey;
             string vnc = null;
-            if (console == InstallConsole.Vnc)
+            DfVmInstance vm;
+            // The VM's lock while its key, host key pin and boot change (a sync or restore waits).
+            using (VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
             {
-                vnc = PrepareVncSocket(paths);
-                args.AddRange(VncArgs(vnc));
+                Check(paths);
+                publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name).Trim();
+                new HostKeyPin(paths.KnownHosts, def.Name).Forget(); // the new system makes new host keys
+                VmController.GuestChanged(paths);
+
+                var args = new List<string>(DragonFlyInstallPlan.BootCdOnce);
+                if (console == InstallConsole.Vnc)
+                {
+                    vnc = PrepareVncSocket(paths);
+                    args.AddRange(VncArgs(vnc));
+                }
+                vm = await _controller.StartAsync(paths, new StartOptions
+                {
+                    NoWait = true,
+                    Media = new[] { new AttachedMedia { Path = isoPath, IsCdrom = true } },
+                    ExtraQemuArgs = args,
+                    CallerHoldsLock = true,
+                }, reporter, ct).ConfigureAwait(false);
             }
-            var vm = await _controller.StartAsync(paths, new StartOptions
-            {
-                NoWait = true,
-                Media = new[] { new AttachedMedia { Path = isoPath, IsCdrom = true } },
-                ExtraQemuArgs = args,
-            }, reporter, ct).ConfigureAwait(false);
 
             if (vnc != null) SecureVncSocket(vnc);
             string socket = Path.Combine(paths.Directory, "serial.sock");
