@@ -21,7 +21,8 @@ namespace DfVm
         public string ProjectRoot { get; set; }
         public string VmName { get; set; } = "dfly";
         public string VmDirectory { get; set; }
-        public string DragonFlyVersion { get; set; } = "6.4.0";
+        /// <summary>The newest DragonFly release DfVm knows (DragonFlyRelease.DefaultVersion in DfVm.Core).</summary>
+        public string DragonFlyVersion { get; set; } = "6.4.2";
         public int DiskSizeGB { get; set; } = 20;
         public int MemoryMB { get; set; } = 2048;
         public int Cpus { get; set; } = 2;

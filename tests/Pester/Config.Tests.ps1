@@ -21,7 +21,7 @@ Describe 'New-DfVmConfig and Get-DfVmConfig' -Tag Unit {
         $cfg.ProjectRoot | Should -Be $dir
         $cfg.VmName | Should -Be 'dfly'
         $cfg.VmDirectory | Should -Be (Join-Path $dir 'vm')
-        $cfg.DragonFlyVersion | Should -Be '6.4.0'
+        $cfg.DragonFlyVersion | Should -Be '6.4.2'
         $cfg.DiskSizeGB | Should -Be 20
         $cfg.MemoryMB | Should -Be 2048
         $cfg.Cpus | Should -Be 2

@@ -114,7 +114,7 @@ Describe 'Save-DfVmImage against a local mirror' -Tag Integration {
 
     It '-Version completes from the releases the module knows' {
         $r = TabExpansion2 -inputScript 'Save-DfVmImage -Version 6.4.' -cursorColumn 'Save-DfVmImage -Version 6.4.'.Length
-        $r.CompletionMatches.CompletionText | Should -Be @('6.4.2', '6.4.0')
+        $r.CompletionMatches.CompletionText | Should -Be @('6.4.2', '6.4.1', '6.4.0')
     }
 }
 

@@ -10,16 +10,25 @@ namespace DfVm.Core.Images
     /// </summary>
     public static class DragonFlyRelease
     {
-        /// <summary>The version used when none is asked for (the seed; its checksums are built in).</summary>
-        public const string DefaultVersion = "6.4.0";
+        /// <summary>
+        /// The version used when none is asked for: the newest release known to this module. Its
+        /// MD5 is not built in (none was found in public sources), so it comes from the mirror's
+        /// md5.txt at run time (<see cref="ChecksumResolver"/>); a mirror without md5.txt cannot
+        /// vouch for it and the download stops.
+        /// </summary>
+        public const string DefaultVersion = LatestVersion;
 
         /// <summary>The newest point release known to this module.</summary>
         public const string LatestVersion = "6.4.2";
 
         private static readonly Regex VersionPattern = new Regex(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$", RegexOptions.CultureInvariant);
 
-        /// <summary>Versions known to exist on the mirrors, newest first.</summary>
-        public static IReadOnlyList<string> KnownVersions { get; } = new[] { "6.4.2", "6.4.0", "6.2.2", "6.0.1" };
+        /// <summary>
+        /// Versions known to exist on the mirrors, newest first (the 6.4 point releases: 6.4.0,
+        /// 6.4.1, 6.4.2). Only 6.4.0's sums are built in (below); for the others the mirror's
+        /// md5.txt is the source.
+        /// </summary>
+        public static IReadOnlyList<string> KnownVersions { get; } = new[] { "6.4.2", "6.4.1", "6.4.0", "6.2.2", "6.0.1" };
 
         /// <summary>DragonFly's own mirrors; each URI is the folder that holds the images and md5.txt.</summary>
         public static IReadOnlyList<Uri> DefaultMirrors { get; } = new[]
@@ -31,7 +40,8 @@ namespace DfVm.Core.Images
         /// <summary>The file name of the checksum list every mirror folder publishes.</summary>
         public const string ChecksumListFileName = "md5.txt";
 
-        // MD5 sums this module can vouch for (lower-case hex), keyed by file name.
+        // MD5 sums this module can vouch for (lower-case hex), keyed by file name. Only sums found
+        // in public sources are written here, never guessed; 6.4.1 and 6.4.2 have none yet.
         private static readonly Dictionary<string, string> KnownMd5s = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["dfly-x86_64-6.4.0_REL.iso.bz2"] = "5dbf894d9120664a675030c475f25040",

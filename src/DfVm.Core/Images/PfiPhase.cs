@@ -30,12 +30,17 @@ namespace DfVm.Core.Images
         public IReadOnlyDictionary<string, string> ExtraConf { get; }
 
         /// <summary>Phase 1: partition da0, install from the CD, configure SSH and the static network, power off.</summary>
-        public static PfiPhase Install(string hostname = "dfly", string disk = "da0") =>
-            new PfiPhase("install", "install.sh", new Dictionary<string, string>
+        public static PfiPhase Install(string hostname = "dfly", string disk = "da0", string networkInterface = null)
+        {
+            var conf = new Dictionary<string, string>
             {
                 ["dfvm_hostname"] = hostname,
                 ["dfvm_disk"] = disk,
-            });
+            };
+            // Without it install.sh takes the first non-loopback interface the kernel sees.
+            if (!string.IsNullOrEmpty(networkInterface)) conf["dfvm_ifname"] = networkInterface;
+            return new PfiPhase("install", "install.sh", conf);
+        }
 
         /// <summary>Phase 2: bootstrap/upgrade pkg, fix the repo config, install go git doas rsync, power off.</summary>
         public static PfiPhase Packages(string packages = "go git doas rsync") =>

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using DfVm.Core.Instances;
 using DfVm.Core.Qemu;
 using DfVm.Core.Ssh;
+using DfVm.Core.Util;
 
 namespace DfVm.Core.Install
 {
@@ -15,7 +16,7 @@ namespace DfVm.Core.Install
     {
         /// <summary>The serial console socket (the loader is switched to it by typed keys).</summary>
         Serial,
-        /// <summary>A VGA screen on a VNC server on 127.0.0.1.</summary>
+        /// <summary>A VGA screen on a VNC server on a unix socket only the owner can open.</summary>
         Vnc,
     }
 
@@ -26,9 +27,9 @@ namespace DfVm.Core.Install
         public InstallConsole Console { get; set; }
         /// <summary>vm/&lt;name&gt;/serial.sock.</summary>
         public string SerialSocket { get; set; }
-        /// <summary>127.0.0.1:59xx when <see cref="InstallConsole.Vnc"/>.</summary>
+        /// <summary>The VNC unix socket (vm/&lt;name&gt;/vnc/vnc.sock, mode 0600) when <see cref="InstallConsole.Vnc"/>.</summary>
         public string VncAddress { get; set; }
-        /// <summary>True when serial output appeared after the loader keys were typed.</summary>
+        /// <summary>True when the loader answered each key of <see cref="DragonFlyInstallPlan.LoaderDialog"/> on the serial line.</summary>
         public bool SerialConsoleAnswered { get; set; }
         /// <summary>The steps to tell the person, in order.</summary>
         public IReadOnlyList<string> NextSteps { get; set; }
@@ -41,6 +42,10 @@ namespace DfVm.Core.Install
     /// </summary>
     public sealed class InteractiveInstaller
     {
+        /// <summary>rwx for the owner only: vm/&lt;name&gt;/vnc/.</summary>
+        internal const int VncDirectoryMode = 0x1C0; // 0700
+        /// <summary>rw for the owner only: the VNC socket.</summary>
+        internal const int VncSocketMode = 0x180; // 0600
         private readonly VmController _controller;
 
         public InteractiveInstaller(VmController controller)
@@ -48,8 +53,8 @@ namespace DfVm.Core.Install
             _controller = controller ?? throw new ArgumentNullException(nameof(controller));
         }
 
-        /// <summary>How long to wait for the live CD to print on the serial line after the loader keys.</summary>
-        public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromSeconds(90);
+        /// <summary>How long to wait for the live CD's loader menu on the serial line.</summary>
+        public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
         /// <summary>Throws unless the VM exists, is stopped and boots from its disk (call before fetching the ISO).</summary>
         public VmDefinition Check(VmPaths paths)
@@ -77,36 +82,55 @@ namespace DfVm.Core.Install
                 throw new DfVmException(InstallErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound, $"Installer ISO not found: {isoPath}. Run Save-DfVmImage first.", def.Name);
             }
 
-            string publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name).Trim();
-            new HostKeyPin(paths.KnownHosts, def.Name).Forget(); // the new system makes new host keys
-            VmController.GuestChanged(paths);
-
-            var args = new List<string>(DragonFlyInstallPlan.BootCdOnce);
+            string publicKey;
             string vnc = null;
-            if (console == InstallConsole.Vnc)
+            DfVmInstance vm;
+            // The VM's lock while its key, host key pin and boot change (a sync or restore waits).
+            using (VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
             {
-                int display = FreeVncDisplay();
-                vnc = $"127.0.0.1:{5900 + display}";
-                args.AddRange(new[] { "-vga", "std", "-vnc", $"127.0.0.1:{display}" });
-            }
-            var vm = await _controller.StartAsync(paths, new StartOptions
-            {
-                NoWait = true,
-                Media = new[] { new AttachedMedia { Path = isoPath, IsCdrom = true } },
-                ExtraQemuArgs = args,
-            }, reporter, ct).ConfigureAwait(false);
+                Check(paths);
+                publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name).Trim();
+                new HostKeyPin(paths.KnownHosts, def.Name).Forget(); // the new system makes new host keys
+                VmController.GuestChanged(paths);
 
+                var args = new List<string>(DragonFlyInstallPlan.BootCdOnce);
+                if (console == InstallConsole.Vnc)
+                {
+                    vnc = PrepareVncSocket(paths);
+                    args.AddRange(VncArgs(vnc));
+                }
+                vm = await _controller.StartAsync(paths, new StartOptions
+                {
+                    NoWait = true,
+                    Media = new[] { new AttachedMedia { Path = isoPath, IsCdrom = true } },
+                    ExtraQemuArgs = args,
+                    CallerHoldsLock = true,
+                }, reporter, ct).ConfigureAwait(false);
+            }
+
+            if (vnc != null) SecureVncSocket(vnc);
             string socket = Path.Combine(paths.Directory, "serial.sock");
             bool answered = false;
+            string why = null;
             if (console == InstallConsole.Serial)
             {
-                using (var typer = SerialConsoleTyper.Start(socket, DragonFlyInstallPlan.LoaderKeys, TimeSpan.FromSeconds(1), reporter.Verbose))
+                var dialog = SerialConsoleDialog.Start(socket, paths.SerialLog,
+                    DragonFlyInstallPlan.LoaderDialog(SerialAnswerTimeout, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3)), reporter.Verbose);
+                try
                 {
-                    answered = await WaitForSerialOutputAsync(paths, vm.ProcessId ?? 0, ct).ConfigureAwait(false);
+                    // Every step has its own timeout: the dialog ends by itself.
+                    await Task.WhenAny(dialog.Done, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false);
+                    ct.ThrowIfCancellationRequested();
+                    answered = dialog.Done.Status == TaskStatus.RanToCompletion;
+                    if (dialog.Done.IsFaulted) why = dialog.Done.Exception.GetBaseException().Message;
+                }
+                finally
+                {
+                    dialog.Dispose();
                 }
                 if (!answered)
                 {
-                    reporter.Warning($"The installer printed nothing on the serial console within {SerialAnswerTimeout.TotalSeconds:0} s. If the serial console stays silent, stop the VM and use Install-DfVm -Vnc.");
+                    reporter.Warning($"The installer's loader did not answer on the serial console ({why ?? "no answer"}). If the serial console stays silent, stop the VM and use Install-DfVm -Vnc.");
                 }
             }
 
@@ -121,20 +145,28 @@ namespace DfVm.Core.Install
             };
         }
 
-        private async Task<bool> WaitForSerialOutputAsync(VmPaths paths, int pid, CancellationToken ct)
+        /// <summary>
+        /// vm/&lt;name&gt;/vnc/vnc.sock, in a folder only the owner can enter (0700): a VNC port on
+        /// 127.0.0.1 would be open to every local user, without a password. A socket left by an
+        /// earlier run (ours) is removed.
+        /// </summary>
+        internal static string PrepareVncSocket(VmPaths paths)
         {
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed < SerialAnswerTimeout && VmController.IsOurQemu(pid, paths))
-            {
-                if (SerialLog.Length(paths.SerialLog) > 0)
-                {
-                    // Give the typed keys time to be read before the typer hangs up.
-                    await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
-                    return true;
-                }
-                await Task.Delay(250, ct).ConfigureAwait(false);
-            }
-            return false;
+            string dir = Path.Combine(paths.Directory, "vnc");
+            Directory.CreateDirectory(dir);
+            Native.Chmod(dir, VncDirectoryMode);
+            string socket = Path.Combine(dir, "vnc.sock");
+            if (File.Exists(socket)) File.Delete(socket);
+            return socket;
+        }
+
+        /// <summary>QEMU's arguments for a VGA screen served by VNC on the unix socket.</summary>
+        internal static IReadOnlyList<string> VncArgs(string socket) => new[] { "-vga", "std", "-vnc", "unix:" + socket };
+
+        /// <summary>Once QEMU made the socket: mode 0600 (the folder already keeps others out).</summary>
+        internal static void SecureVncSocket(string socket)
+        {
+            if (File.Exists(socket)) Native.Chmod(socket, VncSocketMode);
         }
 
         internal static IReadOnlyList<string> Steps(string name, InstallConsole console, string socket, string vnc, string publicKey)
@@ -142,7 +174,7 @@ namespace DfVm.Core.Install
             var steps = new List<string>();
             if (console == InstallConsole.Vnc)
             {
-                steps.Add($"Open the VM's screen: vncviewer {vnc}   (VNC listens on 127.0.0.1 only; no password, so keep it to this machine)");
+                steps.Add($"Open the VM's screen: vncviewer {vnc}   (a unix socket only you can open, mode 0600 in a 0700 folder; TigerVNC's vncviewer takes the socket path)");
             }
             else
             {
@@ -158,15 +190,6 @@ namespace DfVm.Core.Install
             steps.Add("  echo 'sshd_enable=\"YES\"' >> /etc/rc.conf && service sshd keygen && poweroff");
             steps.Add($"Then from PowerShell: Start-DfVm -Name {name}   (pins the guest's host key at the first login); Invoke-DfVmProvision -Name {name}; Checkpoint-DfVm -Name {name} -SnapshotName clean");
             return steps;
-        }
-
-        private static int FreeVncDisplay()
-        {
-            for (int display = 1; display < 100; display++)
-            {
-                if (PortProbe.IsFree(5900 + display)) return display;
-            }
-            throw new DfVmException(ErrorIds.SshPortInUse, DfVmErrorKind.ResourceUnavailable, "No free VNC port between 5901 and 5999 on 127.0.0.1.");
         }
     }
 }

@@ -38,6 +38,9 @@ namespace DfVm.Core.Install
         /// <summary>After the done marker: how long the guest may take to power off before QEMU is ended (the phase still succeeds).</summary>
         public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromMinutes(2);
 
+        /// <summary>True when the caller holds the VM's lock (<see cref="VmLock"/>) for the phase; the boot then does not take it.</summary>
+        public bool CallerHoldsLock { get; set; }
+
         /// <summary>Boots with only the PFI disc attached (a phase on an installed disk).</summary>
         public Task<PhaseResult> RunPhaseAsync(VmPaths paths, PfiPhase phase, string discPath, TimeSpan timeout, TimeSpan silenceTimeout,
             IOperationReporter reporter, CancellationToken ct) =>
@@ -72,7 +75,7 @@ namespace DfVm.Core.Install
             reporter.Progress(progress);
             reporter.Verbose($"Phase '{phase.Name}': booting VM '{paths.Name}' with {(boot.Media ?? new AttachedMedia[0]).Count} medium/media attached.");
             var watch = Stopwatch.StartNew();
-            SerialConsoleTyper typer = null;
+            SerialConsoleDialog dialog = null;
             bool started = false;
             try
             {
@@ -81,16 +84,17 @@ namespace DfVm.Core.Install
                     NoWait = true,
                     Media = boot.Media,
                     ExtraQemuArgs = boot.ExtraQemuArgs,
+                    CallerHoldsLock = CallerHoldsLock,
                 }, reporter, ct).ConfigureAwait(false);
                 started = true;
                 int pid = vm.ProcessId ?? _controller.RunningPid(paths)
                     ?? throw new PhaseException(InstallErrorIds.PhaseFailed, paths.Name, phase.Name, "ended before it could be watched: QEMU exited at once", SerialLog.Tail(paths.SerialLog), watch.Elapsed);
 
-                if (!string.IsNullOrEmpty(boot.ConsoleKeys))
+                if (boot.ConsoleDialog != null && boot.ConsoleDialog.Count > 0)
                 {
-                    typer = SerialConsoleTyper.Start(Path.Combine(paths.Directory, "serial.sock"), boot.ConsoleKeys, boot.ConsoleKeysDelay, reporter.Verbose);
+                    dialog = SerialConsoleDialog.Start(Path.Combine(paths.Directory, "serial.sock"), paths.SerialLog, boot.ConsoleDialog, reporter.Verbose);
                 }
-                return await WatchAsync(paths, phase, boot, pid, watch, progress, reporter, ct).ConfigureAwait(false);
+                return await WatchAsync(paths, phase, boot, pid, watch, progress, reporter, dialog, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (started)
             {
@@ -100,7 +104,7 @@ namespace DfVm.Core.Install
             }
             finally
             {
-                typer?.Dispose();
+                dialog?.Dispose();
                 if (started) _controller.CleanStale(paths, reporter);
                 progress.Completed = true;
                 reporter.Progress(progress);
@@ -108,7 +112,7 @@ namespace DfVm.Core.Install
         }
 
         private async Task<PhaseResult> WatchAsync(VmPaths paths, PfiPhase phase, PhaseBoot boot, int pid, Stopwatch watch,
-            OperationProgress progress, IOperationReporter reporter, CancellationToken ct)
+            OperationProgress progress, IOperationReporter reporter, SerialConsoleDialog dialog, CancellationToken ct)
         {
             var follower = new SerialLogFollower(paths.SerialLog);
             var silence = Stopwatch.StartNew();
@@ -154,6 +158,17 @@ namespace DfVm.Core.Install
                     Consume(follower.ReadNewLines()); // what QEMU wrote before it went
                     break;
                 }
+                if (dialog != null && dialog.Done.IsFaulted && failure == null && sinceDone == null)
+                {
+                    // The loader never gave the answer a step waited for: the boot cannot go on as planned.
+                    var e = dialog.Done.Exception.GetBaseException();
+                    Consume(follower.ReadNewLines());
+                    reporter.Verbose($"Phase '{phase.Name}': {e.Message}: ending QEMU.");
+                    await _controller.KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false);
+                    if (e is ConsoleStepFailedException step)
+                        throw new PhaseException(InstallErrorIds.PhaseTimeout, paths.Name, phase.Name, "stopped at the boot loader: " + step.Message, Tail(paths, follower), watch.Elapsed);
+                    throw new PhaseException(InstallErrorIds.PhaseFailed, paths.Name, phase.Name, "could not type into the serial console: " + e.Message, Tail(paths, follower), watch.Elapsed);
+                }
                 if (sinceFailure != null && sinceFailure.Elapsed > FailureGrace)
                 {
                     reporter.Verbose($"Phase '{phase.Name}' failed and the guest did not power off within {FailureGrace.TotalSeconds:0} s: ending QEMU.");
@@ -162,7 +177,7 @@ namespace DfVm.Core.Install
                 }
                 if (sinceDone != null && failure == null && sinceDone.Elapsed > ShutdownGrace)
                 {
-                    reporter.Warning($"Phase '{phase.Name}' of VM '{paths.Name}' finished but the guest did not power off within {ShutdownGrace.TotalSeconds:0} s; QEMU was ended.");
+                    reporter.Warning($"Phase '{phase.Name}' of VM '{paths.Name}' finished but the guest did not power off within {ShutdownGrace.TotalSeconds:0} s (no ACPI power-off?); QEMU was ended.");
                     await _controller.KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false);
                     return Result(phase, watch, lineCount, poweredOff: false);
                 }

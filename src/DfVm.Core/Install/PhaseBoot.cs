@@ -16,11 +16,12 @@ namespace DfVm.Core.Install
         /// <summary>Extra QEMU arguments for this boot (e.g. <c>-boot once=d</c>).</summary>
         public IReadOnlyList<string> ExtraQemuArgs { get; set; }
 
-        /// <summary>Text typed into the serial console after <see cref="ConsoleKeysDelay"/> (null: none).</summary>
-        public string ConsoleKeys { get; set; }
-
-        /// <summary>When to type <see cref="ConsoleKeys"/>, counted from QEMU's start.</summary>
-        public TimeSpan ConsoleKeysDelay { get; set; } = TimeSpan.FromSeconds(1);
+        /// <summary>
+        /// An expect-style dialog run on the serial console while the phase boots (null: none), e.g.
+        /// <see cref="DragonFlyInstallPlan.LoaderDialog"/>. A step whose answer does not come in
+        /// time ends the phase with <see cref="InstallErrorIds.PhaseTimeout"/> and the serial tail.
+        /// </summary>
+        public IReadOnlyList<ConsoleStep> ConsoleDialog { get; set; }
 
         /// <summary>The most the whole phase may take.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(60);

@@ -31,8 +31,20 @@ namespace DfVm.Core.Install
         /// <summary>The longest a phase's serial console may stay silent (the system copy prints nothing for minutes).</summary>
         public TimeSpan SilenceTimeout { get; set; } = TimeSpan.FromMinutes(20);
 
+        /// <summary>How long the installer CD may take to show the loader's menu on the serial line (BIOS, boot blocks, loader under TCG).</summary>
+        public TimeSpan LoaderTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <summary>How long each answer of the loader (its prompt, its menu) may take.</summary>
+        public TimeSpan LoaderCommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>How long to wait for the loader to answer a key before typing it again (keys typed before it listens are lost).</summary>
+        public TimeSpan LoaderRetryEvery { get; set; } = TimeSpan.FromSeconds(3);
+
         /// <summary>How long the first boot of the installed system may take to accept SSH.</summary>
         public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+        /// <summary>Build the guest Go's standard library into root's build cache before the snapshot.</summary>
+        public bool WarmGoBuildCache { get; set; } = true;
 
         /// <summary>The snapshot taken at the end (null or empty: none).</summary>
         public string SnapshotName { get; set; } = "clean";
@@ -47,5 +59,7 @@ namespace DfVm.Core.Install
         public ProvisionOutcome Provision { get; set; }
         /// <summary>The snapshot taken at the end, or null when none was (no snapshot layer wired).</summary>
         public string Snapshot { get; set; }
+        /// <summary>What went not quite right but did not stop the install (e.g. a phase ended by DfVm, not by the guest's power-off).</summary>
+        public IReadOnlyList<string> Warnings { get; set; } = new string[0];
     }
 }

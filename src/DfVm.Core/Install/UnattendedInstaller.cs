@@ -60,6 +60,23 @@ namespace DfVm.Core.Install
             reporter = reporter ?? NullReporter.Instance;
             var def = _store.LoadDefinition(paths);
             CheckCanInstall(paths, def);
+            // The per-VM lock for the whole run (no sync, restore or second install in between);
+            // given back just before the snapshot, which takes it itself.
+            var vmLock = VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct);
+            try
+            {
+                CheckCanInstall(paths, def); // again, now that nobody else can start it
+                return await InstallLockedAsync(paths, def, options, reporter, downloadProgress, () => { vmLock?.Dispose(); vmLock = null; }, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                vmLock?.Dispose();
+            }
+        }
+
+        private async Task<UnattendedInstallResult> InstallLockedAsync(VmPaths paths, VmDefinition def, UnattendedInstallOptions options, IOperationReporter reporter,
+            IProgress<DownloadProgress> downloadProgress, Action releaseLock, CancellationToken ct)
+        {
 
             // 1. The installer ISO (returned at once when cached and verified).
             reporter.Verbose($"Looking for the DragonFly {options.Version} installer ISO in {options.ImagesDirectory}.");
@@ -85,26 +102,50 @@ namespace DfVm.Core.Install
             // 3. The phases.
             var planned = (TestPlan ?? DragonFlyInstallPlan.Build)(image.Path, publicKey, paths, def, options);
             var results = new List<PhaseResult>();
+            var warnings = new List<string>();
+            Runner.CallerHoldsLock = true;
             var builder = new PfiDiscBuilder();
             foreach (var step in planned)
             {
                 builder.Build(step.DiscPath, step.DiscFiles, "DFVM_" + step.Phase.Name);
                 reporter.Verbose($"Wrote PFI disc {step.DiscPath} for phase '{step.Phase.Name}'.");
-                results.Add(await Runner.RunPhaseAsync(paths, step.Phase, step.Boot, reporter, ct).ConfigureAwait(false));
+                var result = await Runner.RunPhaseAsync(paths, step.Phase, step.Boot, reporter, ct).ConfigureAwait(false);
+                results.Add(result);
+                if (!result.PoweredOff)
+                {
+                    warnings.Add($"Phase '{result.Phase}' finished but the guest did not power itself off (ACPI power-off not working?); DfVm ended QEMU after {Runner.ShutdownGrace.TotalSeconds:0} s.");
+                }
             }
             foreach (var step in planned) AtomicFile.TryDelete(step.DiscPath);
             TryRemoveEmptyDirectory(DragonFlyInstallPlan.DiscDirectory(paths));
 
             // 4. First boot of the installed system: the first SSH login pins its host key.
             reporter.Verbose($"Booting the installed system of VM '{def.Name}'.");
-            await _controller.StartAsync(paths, new StartOptions { Timeout = options.StartTimeout }, reporter, ct).ConfigureAwait(false);
+            await _controller.StartAsync(paths, new StartOptions { Timeout = options.StartTimeout, CallerHoldsLock = true }, reporter, ct).ConfigureAwait(false);
 
             // 5. Provisioning over SSH.
             var provision = await new ProvisionRunner(_controller)
                 .RunAsync(paths, options.ProjectDirectories, line => reporter.Verbose("[provision] " + line), reporter, ct).ConfigureAwait(false);
             if (!provision.Result.Succeeded) throw ProvisionRunner.Failure(provision);
 
-            // 6. The clean snapshot, taken live.
+            // 6. A warm build cache: the standard library compiled once here, so a guest build
+            // after a restore of the snapshot does not compile it again.
+            if (options.WarmGoBuildCache)
+            {
+                var warm = await _controller.InvokeCommandAsync(paths, GuestCommandLine.Build(WarmGoCommand), line => reporter.Verbose("[warm] " + line), reporter, ct).ConfigureAwait(false);
+                if (warm.ExitCode != 0)
+                {
+                    warnings.Add($"Building the guest Go's standard library into its build cache failed (exit {warm.ExitCode}): {warm.Error}. The first guest build after a restore compiles it.");
+                    reporter.Warning(warnings[warnings.Count - 1]);
+                }
+                else
+                {
+                    reporter.Verbose($"Built the guest Go's standard library into root's build cache in {warm.Duration.TotalSeconds:0} s.");
+                }
+            }
+
+            // 7. The clean snapshot, taken live.
+            releaseLock();
             string snapshot = null;
             if (!string.IsNullOrEmpty(options.SnapshotName))
             {
@@ -127,8 +168,15 @@ namespace DfVm.Core.Install
                 Phases = results,
                 Provision = provision,
                 Snapshot = snapshot,
+                Warnings = warnings,
             };
         }
+
+        /// <summary>
+        /// Run as root in the provisioned guest: compiles the standard library (for the guest's own
+        /// GOOS/GOARCH and root's go env, e.g. CGO_ENABLED) into root's build cache.
+        /// </summary>
+        public const string WarmGoCommand = "PATH=$PATH:/usr/local/bin:/usr/local/go/bin; export PATH; go build std";
 
         /// <summary>Throws unless the VM is stopped, boots DragonFly from its disk (or runs a test plan) and has no snapshots.</summary>
         internal void CheckCanInstall(VmPaths paths, VmDefinition def)

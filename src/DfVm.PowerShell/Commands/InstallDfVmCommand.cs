@@ -8,7 +8,7 @@ namespace DfVm.PowerShell.Commands
 {
     /// <summary>
     /// Installs DragonFly onto a VM's disk. Interactive (default): boots the installer ISO once with
-    /// a console the user can reach (the serial socket, or VNC on 127.0.0.1 with -Vnc) and says what
+    /// a console the user can reach (the serial socket, or VNC on a 0600 unix socket with -Vnc) and says what
     /// to do. -Unattended: the PFI route, phase by phase, then first boot, host key pin,
     /// provisioning and the clean snapshot.
     /// </summary>

@@ -27,7 +27,7 @@ namespace DfVm.PowerShell.Commands
         [ValidatePattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")]
         public string VmName { get; set; }
 
-        /// <summary>The DragonFly BSD release to write (default 6.4.0).</summary>
+        /// <summary>The DragonFly BSD release to write (default: the newest release DfVm knows, 6.4.2).</summary>
         [Parameter]
         [ValidatePattern(@"^\d+\.\d+(\.\d+)?$")]
         public string DragonFlyVersion { get; set; }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using DfVm.Core.Images;
 using Xunit;
 
@@ -34,6 +35,12 @@ namespace DfVm.Core.Tests.Images
             Assert.Equal("5dbf894d9120664a675030c475f25040", DragonFlyRelease.KnownMd5("dfly-x86_64-6.4.0_REL.iso.bz2"));
             Assert.Equal("ff4d500c7c75b1f88ca4237a6aa861d1", DragonFlyRelease.KnownMd5("dfly-x86_64-6.4.0_REL.iso"));
             Assert.Null(DragonFlyRelease.KnownMd5("dfly-x86_64-6.4.2_REL.iso.bz2"));
+            // The 6.4 point releases, newest first; the newest is the default (its sums come from md5.txt).
+            Assert.Equal(new[] { "6.4.2", "6.4.1", "6.4.0" }, DragonFlyRelease.KnownVersions.Take(3));
+            Assert.Equal("6.4.2", DragonFlyRelease.DefaultVersion);
+            Assert.Equal(DragonFlyRelease.LatestVersion, DragonFlyRelease.DefaultVersion);
+            Assert.Null(DragonFlyRelease.KnownMd5("dfly-x86_64-6.4.1_REL.iso.bz2"));
+            Assert.Equal("6.4.2", new DfVm.DfVmConfig().DragonFlyVersion);
             Assert.All(DragonFlyRelease.DefaultMirrors, m => Assert.EndsWith("/iso-images/", m.AbsoluteUri));
         }
 

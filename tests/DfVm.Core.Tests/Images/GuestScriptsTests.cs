@@ -70,8 +70,14 @@ namespace DfVm.Core.Tests.Images
             Assert.DoesNotContain("ntpd_enable=\"YES\"", text);
             Assert.DoesNotContain("PasswordAuthentication", text);
             Assert.DoesNotContain("PermitRootLogin", text);
-            Assert.DoesNotContain("pw usermod", text);
-            Assert.DoesNotContain("passwd", text);
+            // No password is ever set from input (root's becomes "*" in install.sh: keys only).
+            Assert.DoesNotContain("-h 0", text);
+            Assert.DoesNotContain("chpass", text);
+            Assert.DoesNotContain("passwd root", text);
+            Assert.DoesNotContain("| passwd", text);
+            // Markers also go straight to the serial port, whatever the console is.
+            Assert.Contains("for dev in /dev/cuaa0 /dev/ttyS0", text);
+            Assert.Contains("2>/dev/null >\"$SERIAL\" || true", text);
         }
 
         [Fact]
@@ -81,23 +87,37 @@ namespace DfVm.Core.Tests.Images
             foreach (var expected in new[]
             {
                 "fdisk -IB", "disklabel -r -w -B", "a: 1G 0 4.2BSD", "d: * * HAMMER2", "newfs \"/dev/${DISK}s1a\"",
-                "newfs_hammer2 -L ROOT", "mount_cd9660 /dev/cd2", "cpdup",
+                "newfs_hammer2 -L ROOT", "mount_cd9660 \"$dev\" \"$SRC\"", "cpdup",
+                // the release CD found by its content, /etc from /etc.hdd (fn_install.c), no copy of the live root
+                "[ -d \"$SRC/etc.hdd\" ] && [ -f \"$SRC/boot/kernel/kernel\" ]", "cpdup \"$SRC/etc.hdd\" \"$T/etc\"",
+                "pwd_mkdb -p -d \"$T/etc\" \"$T/etc/master.passwd\"",
+                // no passwordless logins on the disk
+                "pw -V \"$T/etc\" usermod root -h -", "pw -V \"$T/etc\" userdel installer", "accounts with an empty password remain",
                 "vfs.root.mountfrom=\"hammer2:${DISK}s1d\"", "console=\"comconsole\"", "autoboot_delay=\"1\"",
-                "ifconfig_vtnet0=\"inet 10.0.2.15 netmask 255.255.255.0\"", "defaultrouter=\"10.0.2.2\"",
+                "ifconfig -l", "ifconfig_${IFNAME}=\"inet 10.0.2.15 netmask 255.255.255.0\"", "defaultrouter=\"10.0.2.2\"",
                 "sshd_enable=\"YES\"", "dntpd_enable=\"NO\"", "authorized_keys", "chmod 0600", "rm -f \"$T/etc/pfi.conf\"",
             })
                 Assert.Contains(expected, text);
+            Assert.DoesNotContain("SRC=/", text);
+            Assert.DoesNotContain("ifconfig_vtnet0", text);
         }
 
         [Fact]
         public void PackagesRestoresTheRepoConfigAfterUpgradingPkg()
         {
             var text = GuestScripts.Get("packages.sh");
-            var upgrade = text.IndexOf("pkg upgrade -y pkg", StringComparison.Ordinal);
-            var restore = text.IndexOf("cp \"$REPO.sample\" \"$REPO\"", StringComparison.Ordinal);
-            var install = text.IndexOf("pkg install -y $PACKAGES", StringComparison.Ordinal);
-            Assert.True(upgrade > 0 && restore > upgrade && install > restore, "upgrade pkg, then restore df-latest.conf, then install");
-            Assert.Contains("/usr/local/etc/pkg/repos/df-latest.conf", text);
+            Assert.Contains("run cp \"$REPO.sample\" \"$REPO\"", text); // in repo_config
+            var first = text.IndexOf("\nrepo_config\n", StringComparison.Ordinal);
+            var upgrade = text.IndexOf("upgrade -y pkg || info", StringComparison.Ordinal); // a failed self-upgrade is tolerated
+            var again = text.IndexOf("\nrepo_config\n", upgrade, StringComparison.Ordinal);
+            var check = text.IndexOf("pkg -v", StringComparison.Ordinal);
+            var install = text.IndexOf("install -y $PACKAGES || pkg_fail", StringComparison.Ordinal); // strict
+            var go = text.IndexOf("go version", install, StringComparison.Ordinal);
+            Assert.True(first > 0 && upgrade > first && again > upgrade && check > again && install > check && go > install,
+                "config, tolerated self-upgrade, config again, pkg -v, strict install, go version");
+            Assert.Contains("/usr/local/etc/pkg/repos", text);
+            Assert.Contains("df-latest.conf", text);
+            Assert.Contains("tail -n 5 \"$LOG\"", text); // failures carry pkg's output
             Assert.Contains("go git doas rsync", text);
         }
 

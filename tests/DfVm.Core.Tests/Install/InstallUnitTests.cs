@@ -65,57 +65,6 @@ namespace DfVm.Core.Tests.Install
         }
     }
 
-    public sealed class SerialConsoleTyperTests
-    {
-        [Fact]
-        public async Task Types_after_the_delay_and_keeps_draining_what_the_guest_prints()
-        {
-            string dir = Path.Combine(Path.GetTempPath(), "dfvm-typer-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            Directory.CreateDirectory(dir);
-            string path = Path.Combine(dir, "serial.sock");
-            try
-            {
-                using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-                {
-                    listener.Bind(UnixSocketConnector.CreateEndPoint(path));
-                    listener.Listen(1);
-                    var started = DateTime.UtcNow;
-                    using (var typer = SerialConsoleTyper.Start(path, DragonFlyInstallPlan.LoaderKeys, TimeSpan.FromMilliseconds(700)))
-                    using (var peer = await listener.AcceptAsync())
-                    {
-                        // Like QEMU: the guest prints a lot. An undrained client would block this send.
-                        var flood = new byte[4 * 1024 * 1024];
-                        var send = Task.Run(() => { int sent = 0; while (sent < flood.Length) sent += peer.Send(flood, sent, flood.Length - sent, SocketFlags.None); });
-                        Assert.True(await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(20))) == send, "the typer drains the console output");
-
-                        var received = new List<byte>();
-                        var buffer = new byte[256];
-                        peer.ReceiveTimeout = 10000;
-                        while (received.Count < Encoding.UTF8.GetByteCount(DragonFlyInstallPlan.LoaderKeys))
-                        {
-                            int n = peer.Receive(buffer);
-                            Assert.True(n > 0);
-                            received.AddRange(buffer.Take(n));
-                        }
-                        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(650), "keys wait for the delay");
-                        Assert.Equal("9\nset console=comconsole\nboot\n", Encoding.UTF8.GetString(received.ToArray()));
-                        await typer.Typed;
-                    }
-                }
-            }
-            finally { Directory.Delete(dir, true); }
-        }
-
-        [Fact]
-        public async Task A_missing_socket_faults_Typed()
-        {
-            using (var typer = SerialConsoleTyper.Start("/nonexistent/dfvm/serial.sock", "x", TimeSpan.Zero))
-            {
-                await Assert.ThrowsAnyAsync<Exception>(() => typer.Typed);
-            }
-        }
-    }
-
     public sealed class DragonFlyInstallPlanTests
     {
         [Fact]
@@ -131,7 +80,8 @@ namespace DfVm.Core.Tests.Install
             Assert.Equal(new[] { "/img/dfly.iso", install.DiscPath, "/img/dfly.iso" }, install.Boot.Media.Select(m => m.Path));
             Assert.True(install.Boot.Media.All(m => m.IsCdrom));
             Assert.Equal(new[] { "-boot", "once=d" }, install.Boot.ExtraQemuArgs);
-            Assert.Equal("9\nset console=comconsole\nboot\n", install.Boot.ConsoleKeys);
+            Assert.Equal(new[] { null, "9", "\n", "set console=comconsole\n", "menu\n", "1" }, install.Boot.ConsoleDialog.Select(d => d.Send));
+            Assert.All(install.Boot.ConsoleDialog, d => Assert.False(string.IsNullOrEmpty(d.Source)));
             Assert.Equal(TimeSpan.FromMinutes(50), install.Boot.Timeout);
             Assert.Equal(TimeSpan.FromMinutes(15), install.Boot.SilenceTimeout);
             Assert.Equal("/tmp/dfvm-plan/vm/dfly/install/pfi-install.iso", install.DiscPath);
@@ -140,12 +90,13 @@ namespace DfVm.Core.Tests.Install
             Assert.Contains("pfi_script=\"install.sh\"", conf);
             Assert.Contains("dfvm_disk=\"da0\"", conf);
             Assert.Contains("dfvm_hostname=\"dfly\"", conf);
+            Assert.Contains("dfvm_ifname=\"vtnet0\"", conf);
             Assert.Equal("ssh-ed25519 AAAA dfvm@dfly\n", Encoding.UTF8.GetString(install.DiscFiles[2].Content));
 
             var packages = plan[1];
             Assert.Equal(new[] { packages.DiscPath }, packages.Boot.Media.Select(m => m.Path));
             Assert.Null(packages.Boot.ExtraQemuArgs);
-            Assert.Null(packages.Boot.ConsoleKeys);
+            Assert.Null(packages.Boot.ConsoleDialog);
             Assert.Contains("dfvm_packages=\"go git doas rsync\"", Encoding.UTF8.GetString(packages.DiscFiles[0].Content));
         }
 
@@ -154,6 +105,9 @@ namespace DfVm.Core.Tests.Install
         {
             Assert.Equal("da0", DragonFlyInstallPlan.DiskDevice(new VmDefinition { DiskInterface = "virtio-scsi" }));
             Assert.Equal("vbd0", DragonFlyInstallPlan.DiskDevice(new VmDefinition { DiskInterface = "virtio-blk" }));
+            Assert.Equal("vtnet0", DragonFlyInstallPlan.NetworkInterface(new VmDefinition()));
+            Assert.Equal("em0", DragonFlyInstallPlan.NetworkInterface(new VmDefinition { NicModel = "e1000" }));
+            Assert.Null(DragonFlyInstallPlan.NetworkInterface(new VmDefinition { NicModel = "rtl8139" }));
         }
 
         [Fact]
@@ -199,8 +153,8 @@ namespace DfVm.Core.Tests.Install
             Assert.Contains(steps, s => s.Contains("console=\"comconsole\""));
             Assert.Contains(steps, s => s.Contains("Invoke-DfVmProvision -Name dfly"));
             Assert.DoesNotContain(steps, s => s.Contains("passwd") || s.Contains("PermitRootLogin yes"));
-            var vnc = InteractiveInstaller.Steps("dfly", InstallConsole.Vnc, "/s", "127.0.0.1:5901", "k");
-            Assert.Contains(vnc, s => s.Contains("vncviewer 127.0.0.1:5901"));
+            var vnc = InteractiveInstaller.Steps("dfly", InstallConsole.Vnc, "/s", "/p/vm/dfly/vnc/vnc.sock", "k");
+            Assert.Contains(vnc, s => s.Contains("vncviewer /p/vm/dfly/vnc/vnc.sock"));
         }
     }
 }

@@ -20,7 +20,8 @@ namespace DfVm.Core.Tests.Install
     {
         private static readonly Lazy<JsonElement> Guest = new Lazy<JsonElement>(LoadGuest);
 
-        public TestGuestVm(string name = "inst")
+        /// <param name="append">Rewrites the guest's kernel command line (e.g. <see cref="LoaderAppend"/>).</param>
+        public TestGuestVm(string name = "inst", Func<string, string> append = null)
         {
             Root = Path.Combine(Path.GetTempPath(), "dfvm-install-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.CreateDirectory(Root);
@@ -40,11 +41,23 @@ namespace DfVm.Core.Tests.Install
                 {
                     Kernel = g.GetProperty("kernel").GetString(),
                     Initrd = g.GetProperty("initrd").GetString(),
-                    Append = g.GetProperty("append").GetString(),
+                    Append = (append ?? (a => a))(g.GetProperty("append").GetString()),
                 },
             };
             Paths = new VmFactory(Store).CreateAsync(def, false, null, CancellationToken.None).GetAwaiter().GetResult();
         }
+
+        /// <summary>
+        /// The kernel command line for the loader imitation (tests/guest/initramfs/loader): the
+        /// kernel's console on the screen (not the serial line), the loader stage ready after
+        /// <paramref name="ready"/> s, plus its knobs (e.g. "dfvm.loader.redrain=1.5").
+        /// </summary>
+        public static Func<string, string> LoaderAppend(int ready, params string[] knobs) => append =>
+        {
+            string a = append.Replace("console=ttyS0,115200", "console=tty0");
+            if (a == append) throw new InvalidOperationException("the guest's append line has no console=ttyS0,115200: " + append);
+            return a + " dfvm.loader=" + ready + (knobs.Length > 0 ? " " + string.Join(" ", knobs) : "");
+        };
 
         public string Root { get; }
         public VmStore Store { get; }

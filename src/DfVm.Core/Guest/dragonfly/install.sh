@@ -8,11 +8,22 @@
 # root SSH, then powers the machine off.
 #
 # Drives: cd0 = installer ISO (booted), cd1 = this PFI disc, cd2 = the installer ISO
-# again (clean copy source; without it the live root is copied).
-# Settings (pfi.conf): dfvm_hostname (default dfly), dfvm_disk (default da0).
-# The disc must hold authorized_keys. No root password is ever set and password
-# logins stay off (stock sshd_config); sshd makes its host keys at first boot.
-# Console markers: "DFVM-PFI: install start", "... done", "... failed: <why>".
+# again: the clean copy source. It is found by its content (/etc.hdd and
+# /boot/kernel/kernel), not by unit number; without it the install fails: the live root
+# keeps /etc, /var, /root and /tmp on tmpfs (nrelease/root/etc/fstab) and cpdup does not
+# cross mounts, so a copy of / would have an empty /etc.
+# /etc comes from the CD's /etc.hdd, as DragonFly's installer does it
+# (usr.sbin/installer/dfuibe_installer/fn_install.c); then pwd_mkdb.
+# Settings (pfi.conf): dfvm_hostname (default dfly), dfvm_disk (default da0),
+# dfvm_ifname (the NIC the VM definition implies, e.g. vtnet0 or em0; default: the first
+# non-loopback interface the kernel sees).
+# The disc must hold authorized_keys. Root's password is set to "*" (pw usermod -h -, usr.sbin/pw/pw.8: no
+# password login, keys still work), the live CD's uid-0 "installer" account is deleted, and
+# no account is left with an empty password; password logins stay off (stock
+# sshd_config); sshd makes its host keys at first boot.
+# Console markers: "DFVM-PFI: install start", "... done", "... failed: <why>", written to
+# the console and straight to the serial port (/dev/cuaa0), so they reach the serial log
+# whatever the console is.
 
 PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/games:/usr/local/sbin:/usr/local/bin:/usr/pkg/sbin:/usr/pkg/bin
 export PATH
@@ -24,8 +35,22 @@ case "$0" in
     *) DISC=. ;;
 esac
 
+# The serial port: cuaa0 on DragonFly (the callout device: opening it does not wait for a
+# carrier), ttyS0 on the Linux test guest.
+SERIAL=
+for dev in /dev/cuaa0 /dev/ttyS0; do
+    if [ -c "$dev" ]; then
+        SERIAL=$dev
+        break
+    fi
+done
+
 say() {
     echo "DFVM-PFI: $PHASE $*"
+    if [ -n "$SERIAL" ]; then
+        # stderr first: a busy port (a getty holding ttyd0 open) fails quietly
+        printf 'DFVM-PFI: %s %s\r\n' "$PHASE" "$*" 2>/dev/null >"$SERIAL" || true
+    fi
     logger -t dfvm-pfi "$PHASE $*" >/dev/null 2>&1 || true
 }
 
@@ -60,6 +85,7 @@ for conf in "$DISC/pfi.conf" /etc/pfi.conf; do
 done
 NAME=${dfvm_hostname:-dfly}
 DISK=${dfvm_disk:-da0}
+IFNAME=${dfvm_ifname:-}
 
 say start
 
@@ -71,6 +97,30 @@ case "$DISK" in
 esac
 [ -c "/dev/$DISK" ] || fail "no disk /dev/$DISK"
 [ -s "$DISC/authorized_keys" ] || fail "no authorized_keys on the PFI disc ($DISC)"
+
+# The network interface: the one pfi.conf names if the kernel has it, else the first one
+# that is not a loopback or pseudo interface (the installed kernel is this one).
+IFACES=$(ifconfig -l 2>/dev/null)
+case " $IFACES " in
+    *" $IFNAME "*) ;;
+    *)
+        [ -z "$IFNAME" ] || info "no interface $IFNAME (have: $IFACES); using the first one"
+        IFNAME=
+        for i in $IFACES; do
+            case "$i" in
+                lo* | pflog* | pfsync* | faith* | gif* | stf* | tun* | tap* | bridge* | carp* | vlan* | lagg* | ppp* | sl* | wg*) ;;
+                *)
+                    IFNAME=$i
+                    break
+                    ;;
+            esac
+        done
+        ;;
+esac
+case "$IFNAME" in
+    '' | *[!a-z0-9]*) fail "no network interface found (ifconfig -l: $IFACES)" ;;
+esac
+info "network interface $IFNAME"
 
 WORK=$(mktemp -d /tmp/dfvm-pfi.XXXXXX) || fail "mktemp"
 # The target is mounted over /mnt below, hiding the disc: keep what we need from it.
@@ -93,18 +143,26 @@ run mount -t hammer2 "/dev/${DISK}s1d" "$T"
 run mkdir -p "$T/boot" "$T/mnt"
 run mount -t ufs "/dev/${DISK}s1a" "$T/boot"
 
+# The release CD, found by its content. The booted ISO's drive may refuse a second mount.
 SRC="$T/mnt"
-SRC_MOUNTED=no
-if [ -c /dev/cd2 ] && mount_cd9660 /dev/cd2 "$SRC"; then
-    SRC_MOUNTED=yes
-    info "copying the system from cd2"
-else
-    # No clean copy: the live root (cpdup does not descend into other mounts).
-    SRC=/
-    info "no cd2; copying the system from the live root"
-fi
+SRC_DEV=
+for dev in /dev/cd[0-9] /dev/acd[0-9]; do
+    [ -c "$dev" ] || continue
+    mount_cd9660 "$dev" "$SRC" 2>/dev/null || continue
+    if [ -d "$SRC/etc.hdd" ] && [ -f "$SRC/boot/kernel/kernel" ]; then
+        SRC_DEV=$dev
+        break
+    fi
+    umount "$SRC" || fail "umount $SRC ($dev)"
+done
+[ -n "$SRC_DEV" ] || fail "no DragonFly release CD (with /etc.hdd and /boot/kernel/kernel) in any CD drive: attach the installer ISO a second time"
+info "copying the system from $SRC_DEV"
 run cpdup "$SRC/boot" "$T/boot"
 run cpdup "$SRC" "$T"
+# The live CD's /etc is for the CD; a disk gets /etc.hdd (fn_install.c does the same).
+run rm -rf "$T/etc"
+run cpdup "$SRC/etc.hdd" "$T/etc"
+rm -rf "$T/etc.hdd" "$T"/README* "$T"/autorun* "$T/dflybsd.ico" "$T/index.html"
 
 info "configuring"
 cat >"$T/etc/fstab" <<FSTAB || fail "write /etc/fstab"
@@ -123,7 +181,7 @@ LOADER
 # Static address: QEMU user networking always hands out 10.0.2.15 and DHCP at boot races.
 cat >"$T/etc/rc.conf" <<RCCONF || fail "write /etc/rc.conf"
 hostname="$NAME"
-ifconfig_vtnet0="inet 10.0.2.15 netmask 255.255.255.0"
+ifconfig_${IFNAME}="inet 10.0.2.15 netmask 255.255.255.0"
 defaultrouter="10.0.2.2"
 sshd_enable="YES"
 dntpd_enable="NO"
@@ -145,13 +203,22 @@ run chmod 0700 "$T/root/.ssh"
 run cp "$WORK/authorized_keys" "$T/root/.ssh/authorized_keys"
 run chmod 0600 "$T/root/.ssh/authorized_keys"
 
+# No passwordless logins on the disk: lock root's password (keys still work), delete the
+# live CD's uid-0 "installer" account if it came along, and refuse to finish while any
+# account has an empty password.
+run pw -V "$T/etc" usermod root -h -
+if pw -V "$T/etc" usershow installer >/dev/null 2>&1; then
+    run pw -V "$T/etc" userdel installer
+fi
+run pwd_mkdb -p -d "$T/etc" "$T/etc/master.passwd"
+EMPTY=$(awk -F: '!/^#/ && NF > 1 && $2 == "" { print $1 }' "$T/etc/master.passwd") || fail "read $T/etc/master.passwd"
+[ -z "$EMPTY" ] || fail "accounts with an empty password remain: $EMPTY"
+
 # Host keys are made by rc at first boot; never ship the live CD's.
 rm -f "$T"/etc/ssh/ssh_host_*
 rm -f "$T/etc/pfi.conf"
 
-if [ "$SRC_MOUNTED" = yes ]; then
-    run umount "$SRC"
-fi
+run umount "$SRC"
 run umount "$T/boot"
 run umount "$T"
 rm -rf "$WORK"

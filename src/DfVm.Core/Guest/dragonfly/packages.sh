@@ -3,11 +3,15 @@
 # DfVm PFI phase "packages" (phase 2), shipped with the DfVm module.
 #
 # Runs from a PFI disc while the installed system boots (its /etc/rc.d/pfi came from
-# the live CD). Bootstraps pkg when needed, upgrades it, restores the repository
-# config that upgrading pkg wipes on 6.4.0, installs the packages a Go test VM needs,
+# the live CD). Bootstraps pkg when needed, writes a known-good repository config (the
+# official repository from pkg's own sample, every other repository config disabled),
+# tries pkg's self-upgrade (known to fail harmlessly on a fresh system: the Go team's
+# builder runs it with "|| true") and puts the config back (upgrading pkg can wipe it on
+# 6.4.0), checks that pkg answers, installs the packages strictly, checks "go version",
 # removes /etc/pfi.conf so a later phase disc is found, and powers off.
 # Settings (pfi.conf): dfvm_packages (default "go git doas rsync").
-# Console markers: "DFVM-PFI: packages start", "... done", "... failed: <why>".
+# Console markers: "DFVM-PFI: packages start", "... done", "... failed: <why>", written to
+# the console and straight to the serial port (/dev/cuaa0). A failure names pkg's last lines.
 
 PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/games:/usr/local/sbin:/usr/local/bin:/usr/pkg/sbin:/usr/pkg/bin
 export PATH
@@ -19,9 +23,27 @@ case "$0" in
     *) DISC=. ;;
 esac
 
+# The serial port: cuaa0 on DragonFly (the callout device: opening it does not wait for a
+# carrier), ttyS0 on the Linux test guest.
+SERIAL=
+for dev in /dev/cuaa0 /dev/ttyS0; do
+    if [ -c "$dev" ]; then
+        SERIAL=$dev
+        break
+    fi
+done
+
 say() {
     echo "DFVM-PFI: $PHASE $*"
+    if [ -n "$SERIAL" ]; then
+        # stderr first: a busy port (a getty holding ttyd0 open) fails quietly
+        printf 'DFVM-PFI: %s %s\r\n' "$PHASE" "$*" 2>/dev/null >"$SERIAL" || true
+    fi
     logger -t dfvm-pfi "$PHASE $*" >/dev/null 2>&1 || true
+}
+
+info() {
+    echo "dfvm-pfi $PHASE: $*"
 }
 
 finish() {
@@ -59,23 +81,63 @@ esac
 
 ASSUME_ALWAYS_YES=yes
 export ASSUME_ALWAYS_YES
+LOG=$(mktemp /tmp/dfvm-pkg.XXXXXX) || fail "mktemp"
+
+# pkg_run WHAT ARGS...: runs pkg, its output on the console and kept in $LOG; returns pkg's status.
+pkg_run() {
+    what=$1
+    shift
+    info "pkg $*"
+    pkg "$@" >"$LOG" 2>&1
+    rc=$?
+    cat "$LOG"
+    [ "$rc" -eq 0 ] || info "$what: pkg exit $rc"
+    return "$rc"
+}
+
+# pkg_fail WHY: fails with pkg's last lines.
+pkg_fail() {
+    fail "$1: $(tail -n 5 "$LOG" | tr '\n' ' ')"
+}
+
+REPOS=/usr/local/etc/pkg/repos
+REPO=$REPOS/df-latest.conf
+
+# repo_config: the official repository only, from pkg's own sample, enabled.
+repo_config() {
+    [ -f "$REPO.sample" ] || fail "no $REPO.sample: cannot write a repository config"
+    run cp "$REPO.sample" "$REPO"
+    for conf in "$REPOS"/*.conf; do
+        [ -f "$conf" ] || continue
+        [ "$conf" = "$REPO" ] && continue
+        run mv "$conf" "$conf.dfvm-disabled"
+        info "disabled the repository config $conf"
+    done
+}
 
 if ! pkg -N >/dev/null 2>&1; then
-    run pkg bootstrap -f
+    pkg_run "bootstrap" bootstrap -f || pkg_fail "pkg bootstrap failed"
 fi
-run pkg update -f
-run pkg upgrade -y pkg
-
-# 6.4.0 trap: upgrading pkg can wipe the repository config; put it back.
-REPO=/usr/local/etc/pkg/repos/df-latest.conf
-if [ -f "$REPO.sample" ]; then
-    run cp "$REPO.sample" "$REPO"
-fi
-run pkg update -f
+run mkdir -p "$REPOS"
+repo_config
+# Warnings and a failed self-upgrade are harmless here; what counts is checked below.
+pkg_run "catalogue update" update -f || info "pkg update failed; pkg install updates again"
+pkg_run "self-upgrade" upgrade -y pkg || info "pkg self-upgrade failed (harmless on a fresh system)"
+# 6.4.0 trap: upgrading pkg can wipe the repository config; write it again.
+repo_config
+pkg -v >"$LOG" 2>&1 || pkg_fail "pkg does not answer after its upgrade"
+info "pkg $(cat "$LOG")"
 
 # The list is split into words on purpose.
 # shellcheck disable=SC2086
-run pkg install -y $PACKAGES
+pkg_run "install" install -y $PACKAGES || pkg_fail "pkg install $PACKAGES failed"
+case " $PACKAGES " in
+    *" go "*)
+        GOV=$(go version 2>&1) || pkg_fail "go version does not answer after pkg install ($GOV)"
+        info "$GOV"
+        ;;
+esac
+rm -f "$LOG"
 
 say "done"
 finish 0
