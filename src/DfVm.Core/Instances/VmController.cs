@@ -50,20 +50,27 @@ namespace DfVm.Core.Instances
         /// <summary>The QEMU pid when the VM's own QEMU is running, else null.</summary>
         public int? RunningPid(VmPaths paths)
         {
-            int pid = ReadPid(paths);
-            if (pid <= 0) pid = _store.LoadState(paths)?.Pid ?? 0;
-            return IsOurQemu(pid, paths) ? pid : (int?)null;
+            int holder = Native.LockHolder(paths.PidFile);
+            if (holder > 0) return holder;
+            if (holder < 0)
+            {
+                int pid = ReadPid(paths);
+                return pid > 0 ? pid : (int?)null;
+            }
+            return null;
         }
 
         /// <summary>
-        /// True only when the process is a QEMU started for this VM (its argv names our pid file):
-        /// a recycled pid now owned by another program is never taken for ours.
+        /// True only while the process is the QEMU of this VM: QEMU holds a write lock on its
+        /// -pidfile for its whole life (QEMU.md), and the kernel names the holder (fcntl F_GETLK),
+        /// on Linux and macOS alike, through any spelling of the path (a symlinked project).
+        /// A dead QEMU holds no lock, so a recycled pid now owned by another program is never taken for ours.
         /// </summary>
         public static bool IsOurQemu(int pid, VmPaths paths)
         {
-            if (pid <= 0 || !Native.ProcessExists(pid) || Native.IsDeadOrZombie(pid)) return false;
-            var argv = Native.CommandLine(pid);
-            return argv != null && argv.Length > 0 && argv[0].Contains("qemu-system") && argv.Contains(paths.PidFile);
+            if (pid <= 0) return false;
+            int holder = Native.LockHolder(paths.PidFile);
+            return holder == pid || (holder < 0 && ReadPid(paths) == pid);
         }
 
         private static int ReadPid(VmPaths paths)
