@@ -525,10 +525,23 @@ namespace DfVm.Core.Instances
             }
         }
 
-        /// <summary>Removes what a dead QEMU left: pid file, sockets, run-time state.</summary>
+        /// <summary>
+        /// Removes what a dead QEMU left: pid file, sockets, run-time state. Never while a live
+        /// QEMU holds the pid file's lock or the disk's image lock.
+        /// </summary>
         public void CleanStale(VmPaths paths, IOperationReporter reporter)
         {
             if (RunningPid(paths) != null) return;
+            // A QEMU that is quitting removes its pid file a moment before it closes the disk: give it that moment.
+            var exiting = Stopwatch.StartNew();
+            while (Native.LockHolder(paths.Disk) != 0 && exiting.Elapsed < TimeSpan.FromSeconds(3)) Thread.Sleep(50);
+            if (Native.LockHolder(paths.Disk) != 0)
+            {
+                // A QEMU holds the disk (QEMU locks images it opens) but not our pid file: one started by
+                // hand, or whose pid file was deleted. Its socket is the only way to reach it: keep it.
+                reporter?.Warning($"The disk of VM '{paths.Name}' is in use by another process (a QEMU whose pid file is gone, or one started outside DfVm); {paths.QmpSocket} and the run-time state are left as they are. End that process first.");
+                return;
+            }
             foreach (var file in new[] { paths.PidFile, paths.QmpSocket, Path.Combine(paths.Directory, "serial.sock") })
             {
                 if (File.Exists(file))

@@ -56,9 +56,9 @@ namespace DfVm.Core.Util
         private static bool IsMac => RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
 
         /// <summary>
-        /// The pid of the process holding a POSIX write lock (fcntl F_SETLK) on the file, 0 when
+        /// The pid of a process holding a POSIX lock (fcntl F_SETLK) on any part of the file, 0 when
         /// nobody does or the file is missing, -1 when it is held through an open-file-description
-        /// lock (the holder cannot be named). QEMU locks its -pidfile this way for its whole life,
+        /// lock (the holder cannot be named: QEMU's image locks on a disk in use are of this kind). QEMU locks its -pidfile this way for its whole life,
         /// so this names a live QEMU without /proc (Linux and macOS alike); the kernel drops the
         /// lock when the process dies, so a recycled pid is never taken for it.
         /// </summary>
@@ -83,9 +83,6 @@ namespace DfVm.Core.Util
             }
             finally { close_(fd); }
         }
-
-        /// <summary>True when a process with this pid exists (kill(pid, 0); zombies included).</summary>
-        public static bool ProcessExists(int pid) => pid > 0 && (kill_(pid, 0) == 0 || Marshal.GetLastWin32Error() == 1 /* EPERM */);
 
         /// <summary>
         /// The path with every symlink resolved (realpath(3)); for a path that does not exist yet,

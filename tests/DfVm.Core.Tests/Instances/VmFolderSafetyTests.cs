@@ -91,6 +91,7 @@ namespace DfVm.Core.Tests.Instances
             {
                 "-daemonize", "-display", "none", "-nodefaults", "-S", "-m", "32", "-accel", "tcg",
                 "-pidfile", real.PidFile, "-qmp", "unix:" + real.QmpSocket + ",server=on,wait=off",
+                "-blockdev", "{\"driver\":\"qcow2\",\"node-name\":\"disk0\",\"file\":{\"driver\":\"file\",\"filename\":\"" + real.Disk + "\"}}",
             }, TimeSpan.FromSeconds(60), CancellationToken.None);
             Assert.True(o.ExitCode == 0, o.StdErr);
             _qemuPid = int.Parse(File.ReadAllText(real.PidFile).Trim());
@@ -103,9 +104,19 @@ namespace DfVm.Core.Tests.Instances
             Assert.True(File.Exists(real.PidFile));
             Assert.True(File.Exists(real.QmpSocket));
 
+            // A QEMU that holds the disk but whose pid file was deleted: its socket is still not stale.
+            string moved = real.PidFile + ".moved";
+            File.Move(real.PidFile, moved);
+            Assert.Null(controller.RunningPid(viaLink));
+            controller.CleanStale(viaLink, null);
+            Assert.True(File.Exists(real.QmpSocket));
+            File.Move(moved, real.PidFile); // the same inode: QEMU's lock comes back with it
+
             await controller.KillAsync(viaLink, null, CancellationToken.None);
             Assert.False(VmController.IsOurQemu(_qemuPid, viaLink));
             Assert.Null(controller.RunningPid(viaLink));
+            controller.CleanStale(viaLink, null);
+            Assert.False(File.Exists(real.QmpSocket));
             _qemuPid = 0;
         }
 
