@@ -50,28 +50,20 @@ namespace DfVm.Core.Instances
         /// <summary>The QEMU pid when the VM's own QEMU is running, else null.</summary>
         public int? RunningPid(VmPaths paths)
         {
-            int holder = Native.LockHolder(paths.PidFile);
-            if (holder > 0) return holder;
-            if (holder < 0)
-            {
-                int pid = ReadPid(paths);
-                return pid > 0 ? pid : (int?)null;
-            }
-            return null;
+            if (!Native.IsLockedByOther(paths.PidFile)) return null;
+            int pid = ReadPid(paths);
+            return pid > 0 ? pid : (int?)null;
         }
 
         /// <summary>
         /// True only while the process is the QEMU of this VM: QEMU holds a write lock on its
-        /// -pidfile for its whole life (QEMU.md), and the kernel names the holder (fcntl F_GETLK),
-        /// on Linux and macOS alike, through any spelling of the path (a symlinked project).
-        /// A dead QEMU holds no lock, so a recycled pid now owned by another program is never taken for ours.
+        /// -pidfile for its whole life and writes its pid there (QEMU.md); the kernel drops the
+        /// lock when it dies. So a locked pid file names a live QEMU, on Linux and macOS alike
+        /// (no /proc), through any spelling of the path (a symlinked project), and a recycled pid
+        /// now owned by another program is never taken for ours.
         /// </summary>
-        public static bool IsOurQemu(int pid, VmPaths paths)
-        {
-            if (pid <= 0) return false;
-            int holder = Native.LockHolder(paths.PidFile);
-            return holder == pid || (holder < 0 && ReadPid(paths) == pid);
-        }
+        public static bool IsOurQemu(int pid, VmPaths paths) =>
+            pid > 0 && Native.IsLockedByOther(paths.PidFile) && ReadPid(paths) == pid;
 
         private static int ReadPid(VmPaths paths)
         {
@@ -534,8 +526,8 @@ namespace DfVm.Core.Instances
             if (RunningPid(paths) != null) return;
             // A QEMU that is quitting removes its pid file a moment before it closes the disk: give it that moment.
             var exiting = Stopwatch.StartNew();
-            while (Native.LockHolder(paths.Disk) != 0 && exiting.Elapsed < TimeSpan.FromSeconds(3)) Thread.Sleep(50);
-            if (Native.LockHolder(paths.Disk) != 0)
+            while (Native.IsInUseByOther(paths.Disk) && exiting.Elapsed < TimeSpan.FromSeconds(3)) Thread.Sleep(50);
+            if (Native.IsInUseByOther(paths.Disk))
             {
                 // A QEMU holds the disk (QEMU locks images it opens) but not our pid file: one started by
                 // hand, or whose pid file was deleted. Its socket is the only way to reach it: keep it.

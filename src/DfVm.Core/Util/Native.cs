@@ -22,8 +22,17 @@ namespace DfVm.Core.Util
         [DllImport("libc", SetLastError = true, EntryPoint = "close")]
         private static extern int close_(int fd);
 
+        // lockf, not fcntl: fcntl is variadic, which a P/Invoke cannot call portably (Apple arm64 passes variadic arguments on the stack).
+        [DllImport("libc", SetLastError = true, EntryPoint = "lockf")]
+        private static extern int lockf_(int fd, int cmd, long len);
+
         [DllImport("libc", SetLastError = true, EntryPoint = "fcntl")]
         private static extern int fcntl_(int fd, int cmd, byte[] flock);
+
+        // fcntl is variadic: Apple arm64 passes variadic arguments on the stack, so six unused
+        // register arguments come first to put the struct pointer where fcntl reads it.
+        [DllImport("libc", SetLastError = true, EntryPoint = "fcntl")]
+        private static extern int fcntlAppleArm64_(int fd, int cmd, long x2, long x3, long x4, long x5, long x6, long x7, byte[] flock);
 
         [DllImport("libc", SetLastError = true, EntryPoint = "realpath")]
         private static extern IntPtr realpath_(string path, IntPtr resolved);
@@ -53,33 +62,46 @@ namespace DfVm.Core.Util
 
         public static bool Kill(int pid, int signal) => kill_(pid, signal) == 0;
 
-        private static bool IsMac => RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
-
         /// <summary>
-        /// The pid of a process holding a POSIX lock (fcntl F_SETLK) on any part of the file, 0 when
-        /// nobody does or the file is missing, -1 when it is held through an open-file-description
-        /// lock (the holder cannot be named: QEMU's image locks on a disk in use are of this kind). QEMU locks its -pidfile this way for its whole life,
-        /// so this names a live QEMU without /proc (Linux and macOS alike); the kernel drops the
-        /// lock when the process dies, so a recycled pid is never taken for it.
+        /// True when another process holds a POSIX record lock (fcntl/lockf, or an open-file-description
+        /// lock) on the file; false when nobody does or the file is missing. QEMU holds a write lock
+        /// on its -pidfile for its whole life and locks the disk images it opens, and the kernel drops
+        /// both when it dies: this tells a live QEMU without /proc, on Linux and macOS alike, through
+        /// any spelling of the path.
         /// </summary>
-        public static int LockHolder(string path)
+        public static bool IsLockedByOther(string path)
         {
             int fd = open_(path, 0 /* O_RDONLY */);
-            if (fd < 0) return 0;
+            if (fd < 0) return false;
+            try
+            {
+                const int F_TEST = 3; // the same on Linux, macOS and the BSDs
+                return lockf_(fd, F_TEST, 0) != 0; // 0: unlocked (or locked by us); -1 EACCES/EAGAIN: another process holds it
+            }
+            finally { close_(fd); }
+        }
+
+        /// <summary>
+        /// True when another process holds any record lock, shared or exclusive, on any byte of
+        /// the file (fcntl F_GETLK with a write-lock probe). QEMU takes shared locks on bytes of
+        /// every image it opens, which <see cref="IsLockedByOther"/> (a read probe) does not see.
+        /// </summary>
+        public static bool IsInUseByOther(string path)
+        {
+            int fd = open_(path, 0 /* O_RDONLY */);
+            if (fd < 0) return false;
             try
             {
                 // struct flock: Linux {short type, whence; off_t start, len; pid_t pid}, macOS {off_t start, len; pid_t pid; short type, whence}.
-                var buf = new byte[32];
-                const short Unlock = 2; // F_UNLCK, the same on both
-                short writeLock = (short)(IsMac ? 3 : 1);
-                int getLock = IsMac ? 7 : 5;
-                if (IsMac) BitConverter.GetBytes(writeLock).CopyTo(buf, 20);
-                else BitConverter.GetBytes(writeLock).CopyTo(buf, 0);
-                if (fcntl_(fd, getLock, buf) != 0) return 0;
-                short type = BitConverter.ToInt16(buf, IsMac ? 20 : 0);
-                if (type == Unlock) return 0;
-                int pid = BitConverter.ToInt32(buf, IsMac ? 16 : 24);
-                return pid > 0 ? pid : -1;
+                bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
+                int typeAt = mac ? 20 : 0;
+                var flock = new byte[32];
+                BitConverter.GetBytes((short)(mac ? 3 : 1) /* F_WRLCK */).CopyTo(flock, typeAt);
+                int getLock = mac ? 7 : 5; // F_GETLK
+                int r = mac && RuntimeInformation.ProcessArchitecture == Architecture.Arm64
+                    ? fcntlAppleArm64_(fd, getLock, 0, 0, 0, 0, 0, 0, flock)
+                    : fcntl_(fd, getLock, flock);
+                return r == 0 && BitConverter.ToInt16(flock, typeAt) != 2 /* F_UNLCK */;
             }
             finally { close_(fd); }
         }

@@ -103,6 +103,8 @@ namespace DfVm.Core.Tests.Instances
             controller.CleanStale(viaLink, null);
             Assert.True(File.Exists(real.PidFile));
             Assert.True(File.Exists(real.QmpSocket));
+            Assert.True(Native.IsInUseByOther(real.Disk));
+            Assert.False(Native.IsInUseByOther(Path.Combine(_root, "missing.qcow2")));
 
             // A QEMU that holds the disk but whose pid file was deleted: its socket is still not stale.
             string moved = real.PidFile + ".moved";
@@ -115,6 +117,7 @@ namespace DfVm.Core.Tests.Instances
             await controller.KillAsync(viaLink, null, CancellationToken.None);
             Assert.False(VmController.IsOurQemu(_qemuPid, viaLink));
             Assert.Null(controller.RunningPid(viaLink));
+            Assert.False(Native.IsInUseByOther(real.Disk));
             controller.CleanStale(viaLink, null);
             Assert.False(File.Exists(real.QmpSocket));
             _qemuPid = 0;
@@ -123,15 +126,20 @@ namespace DfVm.Core.Tests.Instances
         [Fact]
         public void A_pid_file_whose_qemu_died_names_no_process()
         {
-            string pidFile = Path.Combine(_root, "dead.pid");
+            var dead = new VmPaths(_root, "dead");
+            Directory.CreateDirectory(dead.Directory);
+            string pidFile = dead.PidFile;
             File.WriteAllText(pidFile, Environment.ProcessId + "\n"); // a live pid, but nobody holds the lock
-            Assert.Equal(0, Native.LockHolder(pidFile));
-            Assert.Equal(0, Native.LockHolder(Path.Combine(_root, "missing.pid")));
+            Assert.False(Native.IsLockedByOther(pidFile));
+            Assert.False(Native.IsLockedByOther(Path.Combine(_root, "missing.pid")));
+            Assert.Null(new VmController(new VmStore(_root)).RunningPid(dead));
+            Assert.False(VmController.IsOurQemu(Environment.ProcessId, dead));
         }
 
         public void Dispose()
         {
-            if (_qemuPid > 0 && Native.LockHolder(Path.Combine(_root, "real", "vm", "q", "qemu.pid")) == _qemuPid)
+            string pidFile = Path.Combine(_root, "real", "vm", "q", "qemu.pid");
+            if (_qemuPid > 0 && Native.IsLockedByOther(pidFile) && File.ReadAllText(pidFile).Trim() == _qemuPid.ToString())
             {
                 Native.Kill(_qemuPid, Native.SIGKILL);
             }
