@@ -63,11 +63,10 @@ namespace DfVm.Core.Util
         public static bool Kill(int pid, int signal) => kill_(pid, signal) == 0;
 
         /// <summary>
-        /// True when another process holds a POSIX record lock (fcntl/lockf, or an open-file-description
-        /// lock) on the file; false when nobody does or the file is missing. QEMU holds a write lock
-        /// on its -pidfile for its whole life and locks the disk images it opens, and the kernel drops
-        /// both when it dies: this tells a live QEMU without /proc, on Linux and macOS alike, through
-        /// any spelling of the path.
+        /// True when another process holds a write lock (fcntl/lockf) on the file (lockf F_TEST);
+        /// false when nobody does or the file is missing. QEMU holds a write lock on its -pidfile
+        /// for its whole life and the kernel drops it when QEMU dies: this tells a live QEMU without
+        /// /proc, on Linux and macOS alike, through any spelling of the path.
         /// </summary>
         public static bool IsLockedByOther(string path)
         {
