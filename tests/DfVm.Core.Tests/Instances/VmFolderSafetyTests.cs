@@ -138,10 +138,13 @@ namespace DfVm.Core.Tests.Instances
 
         public void Dispose()
         {
-            string pidFile = Path.Combine(_root, "real", "vm", "q", "qemu.pid");
-            if (_qemuPid > 0 && Native.IsLockedByOther(pidFile) && File.ReadAllText(pidFile).Trim() == _qemuPid.ToString())
+            // Our QEMU, also when a failed assertion left its pid file moved aside.
+            foreach (string pidFile in new[] { Path.Combine(_root, "real", "vm", "q", "qemu.pid"), Path.Combine(_root, "real", "vm", "q", "qemu.pid.moved") })
             {
-                Native.Kill(_qemuPid, Native.SIGKILL);
+                if (_qemuPid > 0 && Native.IsLockedByOther(pidFile) && File.ReadAllText(pidFile).Trim() == _qemuPid.ToString())
+                {
+                    Native.Kill(_qemuPid, Native.SIGKILL);
+                }
             }
             try { File.Delete(_link); } catch (IOException) { }
             foreach (var d in Directory.GetDirectories(_root, "*", SearchOption.AllDirectories)) Native.Chmod(d, 0x1C0);
