@@ -48,6 +48,7 @@ namespace DfVm.Core
         public const string VmNotFound = nameof(VmNotFound);
         public const string VmExists = nameof(VmExists);
         public const string InvalidVmName = nameof(InvalidVmName);
+        public const string ReservedVmName = nameof(ReservedVmName);
         public const string VmLocked = nameof(VmLocked);
         public const string VmNotRunning = nameof(VmNotRunning);
         public const string VmDefinitionInvalid = nameof(VmDefinitionInvalid);

@@ -50,21 +50,20 @@ namespace DfVm.Core.Instances
         /// <summary>The QEMU pid when the VM's own QEMU is running, else null.</summary>
         public int? RunningPid(VmPaths paths)
         {
+            if (!Native.IsLockedByOther(paths.PidFile)) return null;
             int pid = ReadPid(paths);
-            if (pid <= 0) pid = _store.LoadState(paths)?.Pid ?? 0;
-            return IsOurQemu(pid, paths) ? pid : (int?)null;
+            return pid > 0 ? pid : (int?)null;
         }
 
         /// <summary>
-        /// True only when the process is a QEMU started for this VM (its argv names our pid file):
-        /// a recycled pid now owned by another program is never taken for ours.
+        /// True only while the process is the QEMU of this VM: QEMU holds a write lock on its
+        /// -pidfile for its whole life and writes its pid there (QEMU.md); the kernel drops the
+        /// lock when it dies. So a locked pid file names a live QEMU, on Linux and macOS alike
+        /// (no /proc), through any spelling of the path (a symlinked project), and a recycled pid
+        /// now owned by another program is never taken for ours.
         /// </summary>
-        public static bool IsOurQemu(int pid, VmPaths paths)
-        {
-            if (pid <= 0 || !Native.ProcessExists(pid) || Native.IsDeadOrZombie(pid)) return false;
-            var argv = Native.CommandLine(pid);
-            return argv != null && argv.Length > 0 && argv[0].Contains("qemu-system") && argv.Contains(paths.PidFile);
-        }
+        public static bool IsOurQemu(int pid, VmPaths paths) =>
+            pid > 0 && Native.IsLockedByOther(paths.PidFile) && ReadPid(paths) == pid;
 
         private static int ReadPid(VmPaths paths)
         {
@@ -518,10 +517,23 @@ namespace DfVm.Core.Instances
             }
         }
 
-        /// <summary>Removes what a dead QEMU left: pid file, sockets, run-time state.</summary>
+        /// <summary>
+        /// Removes what a dead QEMU left: pid file, sockets, run-time state. Never while a live
+        /// QEMU holds the pid file's lock or the disk's image lock.
+        /// </summary>
         public void CleanStale(VmPaths paths, IOperationReporter reporter)
         {
             if (RunningPid(paths) != null) return;
+            // A QEMU that is quitting removes its pid file a moment before it closes the disk: give it that moment.
+            var exiting = Stopwatch.StartNew();
+            while (Native.IsInUseByOther(paths.Disk) && exiting.Elapsed < TimeSpan.FromSeconds(3)) Thread.Sleep(50);
+            if (Native.IsInUseByOther(paths.Disk))
+            {
+                // A QEMU holds the disk (QEMU locks images it opens) but not our pid file: one started by
+                // hand, or whose pid file was deleted. Its socket is the only way to reach it: keep it.
+                reporter?.Warning($"The disk of VM '{paths.Name}' is in use by another process (a QEMU whose pid file is gone, or one started outside DfVm); {paths.QmpSocket} and the run-time state are left as they are. End that process first.");
+                return;
+            }
             foreach (var file in new[] { paths.PidFile, paths.QmpSocket, Path.Combine(paths.Directory, "serial.sock") })
             {
                 if (File.Exists(file))

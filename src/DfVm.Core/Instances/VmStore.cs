@@ -10,23 +10,53 @@ namespace DfVm.Core.Instances
     /// <summary>The VMs under one vm/ folder: names, definitions, run-time state.</summary>
     public sealed class VmStore
     {
-        private static readonly Regex ValidName = new Regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", RegexOptions.CultureInvariant);
+        // \z, not $: '$' also matches before a final newline, so "dfly\n" would pass.
+        private static readonly Regex ValidName = new Regex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z", RegexOptions.CultureInvariant);
+
+        /// <summary>Folders under vm/ that are not VMs: the release image cache (Save-DfVmImage, Install-DfVm).</summary>
+        public const string ImageCacheFolder = "images";
 
         public VmStore(string root)
         {
-            Root = Path.GetFullPath(root);
+            // The real path: through a symlinked project the same VM must have one spelling
+            // (QEMU's argv, the lock, the sync exclusion all compare it).
+            Root = HostPath.Real(root);
         }
 
         public string Root { get; }
+
+        /// <summary>True when the name is a well-formed VM name (checked exactly: no trailing newline).</summary>
+        public static bool IsValidName(string name) => !string.IsNullOrEmpty(name) && ValidName.IsMatch(name) && !IsReserved(name);
+
+        private static bool IsReserved(string name) => string.Equals(name, ImageCacheFolder, StringComparison.OrdinalIgnoreCase);
 
         public static void ValidateName(string name)
         {
             if (string.IsNullOrEmpty(name) || !ValidName.IsMatch(name))
             {
                 throw new DfVmException(ErrorIds.InvalidVmName, DfVmErrorKind.InvalidArgument,
-                    $"'{name}' is not a valid VM name: use 1-63 letters, digits, '-' or '_', starting with a letter or digit (no path separators, no '..').",
+                    $"'{Printable(name)}' is not a valid VM name: use 1-63 letters, digits, '-' or '_', starting with a letter or digit (no path separators, no '..', no line breaks).",
                     name);
             }
+            if (IsReserved(name))
+            {
+                throw new DfVmException(ErrorIds.ReservedVmName, DfVmErrorKind.InvalidArgument,
+                    $"'{name}' cannot be a VM name: vm/{ImageCacheFolder}/ holds the cached DragonFly release images. Choose another name.",
+                    name);
+            }
+        }
+
+        /// <summary>The name with control characters shown as escapes, so an error message shows what was typed.</summary>
+        internal static string Printable(string name)
+        {
+            if (name == null) return string.Empty;
+            var sb = new System.Text.StringBuilder(name.Length);
+            foreach (char c in name)
+            {
+                if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4"));
+                else sb.Append(c);
+            }
+            return sb.ToString();
         }
 
         public VmPaths PathsFor(string name)
@@ -35,7 +65,7 @@ namespace DfVm.Core.Instances
             return new VmPaths(Root, name);
         }
 
-        public bool Exists(string name) => ValidName.IsMatch(name ?? "") && File.Exists(new VmPaths(Root, name).Definition);
+        public bool Exists(string name) => IsValidName(name) && File.Exists(new VmPaths(Root, name).Definition);
 
         /// <summary>Names of every VM that has a definition, sorted.</summary>
         public IReadOnlyList<string> List()
@@ -43,7 +73,7 @@ namespace DfVm.Core.Instances
             if (!Directory.Exists(Root)) return Array.Empty<string>();
             return Directory.GetDirectories(Root)
                 .Select(Path.GetFileName)
-                .Where(n => ValidName.IsMatch(n) && File.Exists(Path.Combine(Root, n, "instance.json")))
+                .Where(n => IsValidName(n) && File.Exists(Path.Combine(Root, n, "instance.json")))
                 .OrderBy(n => n, StringComparer.Ordinal)
                 .ToList();
         }

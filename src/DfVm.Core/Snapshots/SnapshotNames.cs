@@ -6,7 +6,7 @@ namespace DfVm.Core.Snapshots
     /// <summary>Snapshot names: the VM-name rule (they become file names), and the default timestamp name.</summary>
     public static class SnapshotNames
     {
-        private static readonly Regex Valid = new Regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", RegexOptions.CultureInvariant);
+        private static readonly Regex Valid = new Regex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z", RegexOptions.CultureInvariant);
 
         public static bool IsValid(string name) => !string.IsNullOrEmpty(name) && Valid.IsMatch(name);
 
@@ -15,7 +15,7 @@ namespace DfVm.Core.Snapshots
             if (!IsValid(name))
             {
                 throw new DfVmException(SnapshotErrorIds.InvalidSnapshotName, DfVmErrorKind.InvalidArgument,
-                    $"'{name}' is not a valid snapshot name: use 1-63 letters, digits, '-' or '_', starting with a letter or digit (no path separators, no '..').",
+                    $"'{name}' is not a valid snapshot name: use 1-63 letters, digits, '-' or '_', starting with a letter or digit (no path separators, no '..', no line breaks).",
                     vmName);
             }
         }

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace DfVm.Core.Sync
 {
     /// <summary>
-    /// Decides what stays on the host: <c>vm/</c> at the root always, <c>.git</c> unless
+    /// Decides what stays on the host: the VM directory (wherever it lies in the source) always, <c>.git</c> unless
     /// included, extra patterns (highest precedence, rooted at the source), then the
     /// .gitignore files from the deepest directory up (git's precedence).
     /// </summary>
@@ -12,12 +12,15 @@ namespace DfVm.Core.Sync
     {
         private readonly bool _includeGit;
         private readonly GitIgnoreRules _extra;
+        private readonly HashSet<string> _hostOnly;
         private readonly Dictionary<string, GitIgnoreRules> _byDirectory =
             new Dictionary<string, GitIgnoreRules>(StringComparer.Ordinal);
 
-        public ExclusionFilter(bool includeGit, IEnumerable<string> extraPatterns)
+        /// <param name="hostOnlyDirectories">Relative paths of directories never sent (the VM directory), matched exactly.</param>
+        public ExclusionFilter(bool includeGit, IEnumerable<string> extraPatterns, IEnumerable<string> hostOnlyDirectories = null)
         {
             _includeGit = includeGit;
+            _hostOnly = new HashSet<string>(hostOnlyDirectories ?? new string[0], StringComparer.Ordinal);
             _extra = new GitIgnoreRules(string.Empty, extraPatterns);
         }
 
@@ -42,7 +45,7 @@ namespace DfVm.Core.Sync
         /// </summary>
         public bool IsExcluded(string relativePath, string name, bool isDirectory, IReadOnlyList<GitIgnoreRules> ancestorRules)
         {
-            if (isDirectory && relativePath == "vm")
+            if (_hostOnly.Contains(relativePath))
             {
                 return true;
             }

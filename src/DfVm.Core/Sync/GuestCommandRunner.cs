@@ -20,6 +20,9 @@ namespace DfVm.Core.Sync
 
         public int CommandsRun { get; private set; }
 
+        /// <summary>What the last command wrote on stderr (also when it exited 0).</summary>
+        public IReadOnlyList<string> LastStderr { get; private set; } = new string[0];
+
         /// <summary>Runs <paramref name="command"/>; throws <see cref="SyncFailedException"/> on a non-zero exit.</summary>
         public async Task<List<string>> RunAsync(string what, string command, Func<Stream, CancellationToken, Task> stdin,
             CancellationToken ct)
@@ -33,13 +36,14 @@ namespace DfVm.Core.Sync
                 line => { lock (stdout) { stdout.Add(line); } },
                 line => { lock (stderr) { stderr.AppendLine(line); } },
                 ct).ConfigureAwait(false);
+            string err;
+            lock (stderr)
+            {
+                err = stderr.ToString().TrimEnd();
+            }
+            LastStderr = err.Length == 0 ? new string[0] : err.Split('\n');
             if (outcome.ExitCode != 0)
             {
-                string err;
-                lock (stderr)
-                {
-                    err = stderr.ToString().TrimEnd();
-                }
                 throw new SyncFailedException(
                     what + " failed in the guest (exit " + outcome.ExitCode + ")" + (err.Length > 0 ? ": " + err : "."),
                     outcome.ExitCode, err);

@@ -66,26 +66,39 @@ namespace DfVm.Core.Sync
             return Encoding.UTF8.GetBytes(sb.ToString());
         }
 
-        /// <summary>Marker line between the sections of <see cref="List"/>: no find output can look like it.</summary>
+        /// <summary>Record between the sections of <see cref="List"/>: find prints "./..." or ".", never this.</summary>
         public const string SectionMarker = "//";
 
-        /// <summary>Lists the destination: directories, then symlinks, then everything else, split by <see cref="SectionMarker"/>.</summary>
+        /// <summary>The last record of a complete <see cref="List"/>: without it the listing was cut short.</summary>
+        public const string EndMarker = "//end";
+
+        /// <summary>
+        /// Lists the destination: directories, then symlinks, then everything else, split by
+        /// <see cref="SectionMarker"/> and closed by <see cref="EndMarker"/>. Names are
+        /// NUL-terminated (a name may hold '\n' or '\r') and the stream goes through
+        /// <c>od</c> as hex, so no line splitting on the way can cut a name
+        /// (find -print0 and od -A n -t x1 work in busybox, DragonFly and GNU alike).
+        /// </summary>
         public static string List(string destination, IReadOnlyList<string> prune)
         {
             string p = PruneClause(prune);
             return "cd " + Quote(destination) + " 2>/dev/null || exit 0; " +
-                   "find . " + p + "-type d -print && echo " + SectionMarker + " && " +
-                   "find . " + p + "-type l -print && echo " + SectionMarker + " && " +
-                   "find . " + p + "! -type d ! -type l -print";
+                   "{ find . " + p + "-type d -print0 && printf '" + SectionMarker + "\\0' && " +
+                   "find . " + p + "-type l -print0 && printf '" + SectionMarker + "\\0' && " +
+                   "find . " + p + "! -type d ! -type l -print0 && printf '" + EndMarker + "\\0'; } | od -A n -v -t x1";
         }
 
-        /// <summary>SHA-256 of every file under the destination, as "hash  ./path" lines (sha256sum, or BSD sha256 -r).</summary>
+        /// <summary>
+        /// SHA-256 of every file under the destination, as "hash  ./path" lines (sha256sum, or BSD sha256 -r).
+        /// Names holding a line break are left out (no host file has one: they cannot be synced),
+        /// so every line printed is one whole file.
+        /// </summary>
         public static string Hash(string destination, IReadOnlyList<string> prune)
         {
-            string p = PruneClause(prune);
+            string p = PruneClause(prune) + "-type f ! -name " + Quote("*\n*") + " ! -name " + Quote("*\r*") + " ";
             return "cd " + Quote(destination) + " 2>/dev/null || exit 0; " +
-                   "if command -v sha256sum >/dev/null 2>&1; then find . " + p + "-type f -exec sha256sum {} +; " +
-                   "elif command -v sha256 >/dev/null 2>&1; then find . " + p + "-type f -exec sha256 -r {} +; " +
+                   "if command -v sha256sum >/dev/null 2>&1; then find . " + p + "-exec sha256sum {} +; " +
+                   "elif command -v sha256 >/dev/null 2>&1; then find . " + p + "-exec sha256 -r {} +; " +
                    "else echo 'dfvm: neither sha256sum nor sha256 found in the guest' >&2; exit 127; fi";
         }
 

@@ -6,20 +6,38 @@ namespace DfVm.Core.Sync
     /// <summary>Parses what the guest-side listing and hashing commands print.</summary>
     internal static class GuestListing
     {
-        /// <summary>Path → type from the output of <see cref="GuestCommands.List"/> (Unknown stands for "other": file, fifo, ...).</summary>
-        public static Dictionary<string, SyncEntryType> ParseList(IEnumerable<string> lines)
+        /// <summary>
+        /// Path → type from the output of <see cref="GuestCommands.List"/> (hex of NUL-terminated
+        /// records). Unknown stands for "other": file, fifo, ... A path that is not a safe relative
+        /// path (a line break, "..", an empty part) is left out: nothing is ever planned for it.
+        /// Returns null when the listing was cut short (no end record).
+        /// </summary>
+        public static Dictionary<string, SyncEntryType> ParseList(IEnumerable<string> hexLines)
         {
             var result = new Dictionary<string, SyncEntryType>(StringComparer.Ordinal);
-            int section = 0;
-            foreach (string raw in lines)
+            List<string> records = NulRecords(hexLines);
+            if (records == null)
             {
-                string line = raw;
-                if (line == GuestCommands.SectionMarker)
+                return null;
+            }
+            if (records.Count == 0)
+            {
+                return result; // no destination yet
+            }
+            if (records[records.Count - 1] != GuestCommands.EndMarker)
+            {
+                return null;
+            }
+            int section = 0;
+            for (int i = 0; i < records.Count - 1; i++)
+            {
+                string record = records[i];
+                if (record == GuestCommands.SectionMarker)
                 {
                     section++;
                     continue;
                 }
-                string rel = Relative(line);
+                string rel = Relative(record);
                 if (rel == null)
                 {
                     continue;
@@ -29,6 +47,39 @@ namespace DfVm.Core.Sync
                     : SyncEntryType.File;
             }
             return result;
+        }
+
+        /// <summary>Decodes od -A n -t x1 output into the NUL-terminated UTF-8 records it holds; null when it is not hex.</summary>
+        internal static List<string> NulRecords(IEnumerable<string> hexLines)
+        {
+            var bytes = new List<byte>();
+            foreach (string line in hexLines)
+            {
+                foreach (string token in line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (token.Length != 2 || !IsHex(token, 2))
+                    {
+                        return null;
+                    }
+                    bytes.Add(Convert.ToByte(token, 16));
+                }
+            }
+            var records = new List<string>();
+            var utf8 = new System.Text.UTF8Encoding(false, false);
+            int start = 0;
+            for (int i = 0; i < bytes.Count; i++)
+            {
+                if (bytes[i] == 0)
+                {
+                    records.Add(utf8.GetString(bytes.GetRange(start, i - start).ToArray()));
+                    start = i + 1;
+                }
+            }
+            if (start != bytes.Count)
+            {
+                records.Add(utf8.GetString(bytes.GetRange(start, bytes.Count - start).ToArray())); // an unterminated tail
+            }
+            return records;
         }
 
         /// <summary>Path → lower-case hex SHA-256 from sha256sum (GNU or busybox) or BSD "sha256 -r" lines.</summary>
@@ -66,11 +117,13 @@ namespace DfVm.Core.Sync
             return result;
         }
 
+        // "./a/b" → "a/b", only when that is a safe relative path (no line break, NUL, "..", empty part).
         private static string Relative(string line)
         {
             if (line.StartsWith("./", StringComparison.Ordinal) && line.Length > 2)
             {
-                return line.Substring(2);
+                string rel = line.Substring(2);
+                return SyncManifest.IsSafeRelativePath(rel) ? rel : null;
             }
             return null;
         }

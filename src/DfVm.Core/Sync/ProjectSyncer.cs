@@ -54,7 +54,8 @@ namespace DfVm.Core.Sync
             var runner = new GuestCommandRunner(_shell);
 
             // 1. Scan (stat only).
-            var filter = new ExclusionFilter(options.IncludeGit, options.ExtraExcludes ?? new string[0]);
+            var filter = new ExclusionFilter(options.IncludeGit, options.ExtraExcludes ?? new string[0],
+                HostOnlyDirectories(source, options.VmDirectory).ToList());
             HostTree tree = new HostTreeScanner(filter,
                     (t, rel) => throttle.Report("Scanning", t.Entries.Count, 0, t.FileBytes, 0, rel))
                 .Scan(source, ct);
@@ -73,6 +74,12 @@ namespace DfVm.Core.Sync
                 List<string> lines = await runner.RunAsync("Listing the destination",
                     GuestCommands.List(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
                 guestListing = GuestListing.ParseList(lines);
+                if (guestListing == null)
+                {
+                    string err = string.Join("\n", runner.LastStderr);
+                    throw new SyncFailedException("Listing the destination in the guest ended early (find failed part-way, or od is missing); nothing was changed" +
+                        (err.Length > 0 ? ": " + err : "."), 0, err);
+                }
             }
             SyncPlan plan = SyncPlan.Create(tree, heldByPath, guestListing);
 
@@ -113,6 +120,28 @@ namespace DfVm.Core.Sync
 
             result.Duration = clock.Elapsed;
             return new SyncOutcome(result, sendPaths, plan.Deletes, options.WhatIf, problems, drift, runner.CommandsRun);
+        }
+
+        /// <summary>The VM directory relative to the source, when it lies inside it (else nothing to leave out).</summary>
+        private static IEnumerable<string> HostOnlyDirectories(string sourcePath, string vmDirectory)
+        {
+            if (string.IsNullOrEmpty(vmDirectory))
+            {
+                yield break;
+            }
+            // Real paths: a project reached through a symlink, or a VM directory spelled another way,
+            // must still find the VM directory inside the source.
+            string source = DfVm.Core.Util.HostPath.Real(sourcePath).TrimEnd('/');
+            string real = DfVm.Core.Util.HostPath.Real(vmDirectory).TrimEnd('/');
+            if (DfVm.Core.Util.HostPath.IsSameOrInside(source, real))
+            {
+                throw new SyncPathUnsupportedException(source,
+                    $"{source} is inside the VM directory {real} (VM keys and disks): DfVm never sends it to a guest. Sync the project folder instead.");
+            }
+            if (DfVm.Core.Util.HostPath.IsSameOrInside(real, source))
+            {
+                yield return real.Substring(source.Length).TrimStart('/');
+            }
         }
 
         // Files and symlinks; directory headers sent to restore metadata are not counted.

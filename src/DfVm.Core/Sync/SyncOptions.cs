@@ -19,6 +19,11 @@ namespace DfVm.Core.Sync
         public bool IncludeGit { get; set; }
         /// <summary>More exclude patterns (gitignore syntax, relative to the source root; they win over .gitignore files).</summary>
         public IReadOnlyList<string> ExtraExcludes { get; set; }
+        /// <summary>
+        /// Host folder of the VMs (their keys, disks, image cache): never sent, wherever it is,
+        /// through whatever spelling of the path (symlinks are resolved). Null: none.
+        /// </summary>
+        public string VmDirectory { get; set; }
         /// <summary>Plan only: report what would be sent and deleted, change nothing.</summary>
         public bool WhatIf { get; set; }
     }

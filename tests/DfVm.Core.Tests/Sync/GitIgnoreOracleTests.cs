@@ -128,12 +128,12 @@ namespace DfVm.Core.Tests.Sync
             box.Write("sub/vm/file", "x");
             box.Write(".git/HEAD", "x");
             box.Write("sub/.git", "gitdir: ../.git/modules/sub");
-            var filter = new ExclusionFilter(false, new[] { "/secret/", "*.md", "!keep/*.gen" });
+            var filter = new ExclusionFilter(false, new[] { "/secret/", "*.md", "!keep/*.gen" }, new[] { "vm" });
             HostTree tree = new HostTreeScanner(filter, null).Scan(box.Source, CancellationToken.None);
             var kept = tree.Entries.Select(e => e.RelativePath).OrderBy(p => p, StringComparer.Ordinal).ToArray();
             Assert.Equal(new[] { ".gitignore", "keep", "keep/b.gen", "sub", "sub/vm", "sub/vm/file" }, kept);
 
-            var withGit = new ExclusionFilter(true, null);
+            var withGit = new ExclusionFilter(true, null, new[] { "vm" });
             HostTree tree2 = new HostTreeScanner(withGit, null).Scan(box.Source, CancellationToken.None);
             Assert.Contains(".git/HEAD", tree2.ByPath.Keys);
             Assert.Contains("sub/.git", tree2.ByPath.Keys);

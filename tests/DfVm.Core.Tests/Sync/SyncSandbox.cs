@@ -89,6 +89,7 @@ namespace DfVm.Core.Tests.Sync
                 Destination = Guest,
                 ManifestPath = Manifest,
                 ExtraExcludes = new List<string>(),
+                VmDirectory = Src("vm"),
             };
             tweak?.Invoke(o);
             return o;

@@ -1,0 +1,113 @@
+#pragma warning disable CA1416 // these tests run on Linux only (real bsdtar, find)
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using DfVm.Core.Sync;
+using Xunit;
+
+namespace DfVm.Core.Tests.Sync
+{
+    /// <summary>
+    /// What a sync must never do: send the VM directory (keys, disks) wherever it lies, skip a
+    /// project folder that only looks like it, or act on a guest name cut at a line break.
+    /// </summary>
+    [Collection("Sync")]
+    public sealed class SyncSafetyTests
+    {
+        private static void WriteVmFolder(SyncSandbox box, string vmDir)
+        {
+            box.Write(vmDir + "/dfly/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----");
+            box.Write(vmDir + "/dfly/disk.qcow2", "QFI\xfb");
+            box.Write(vmDir + "/images/dfly.iso", "iso");
+        }
+
+        [Fact]
+        public async Task A_vm_directory_inside_the_project_is_never_sent()
+        {
+            using var box = new SyncSandbox();
+            box.Write("main.go", "package main");
+            WriteVmFolder(box, ".dfvm");
+            box.Write("vm/notes.txt", "a project folder that happens to be named vm");
+            box.Write("pkg/vm/vm.go", "package vm");
+
+            SyncOutcome outcome = await box.SyncAsync(o => o.VmDirectory = box.Src(".dfvm"));
+
+            Assert.False(Directory.Exists(box.Dst(".dfvm")), "the VM directory reached the guest");
+            Assert.True(File.Exists(box.Dst("vm/notes.txt")), "only the VM directory is excluded, not any vm/");
+            Assert.True(File.Exists(box.Dst("pkg/vm/vm.go")));
+            box.AssertInSync(p => p == ".dfvm" || p.StartsWith(".dfvm/", StringComparison.Ordinal));
+
+            var verified = await box.SyncAsync(o => { o.VmDirectory = box.Src(".dfvm"); o.Verify = true; });
+            Assert.True(verified.Result.Verified, string.Join(", ", verified.Result.Drift ?? new string[0]));
+        }
+
+        [Fact]
+        public async Task The_vm_directory_is_found_through_another_spelling_of_its_path()
+        {
+            using var box = new SyncSandbox();
+            box.Write("main.go", "package main");
+            WriteVmFolder(box, "state/vms");
+            // The sandbox root is a symlink: give the VM directory by its real path, the source by the link.
+            string realVm = Path.Combine(new DirectoryInfo(box.Root).ResolveLinkTarget(true)?.FullName ?? box.Root, "src", "state", "vms");
+            Assert.True(Directory.Exists(realVm));
+
+            await box.SyncAsync(o => o.VmDirectory = realVm + "/");
+
+            Assert.False(Directory.Exists(box.Dst("state/vms")), "the VM directory reached the guest");
+            Assert.True(File.Exists(box.Dst("main.go")));
+        }
+
+        [Fact]
+        public async Task Syncing_from_inside_the_vm_directory_is_refused()
+        {
+            using var box = new SyncSandbox();
+            WriteVmFolder(box, "vm");
+            var e = await Assert.ThrowsAsync<SyncPathUnsupportedException>(() =>
+                box.SyncAsync(o => { o.SourcePath = box.Src("vm/dfly"); o.VmDirectory = box.Src("vm"); }));
+            Assert.Equal("SyncPathUnsupported", e.ErrorId);
+            Assert.False(Directory.Exists(box.Guest));
+        }
+
+        [Fact]
+        public async Task A_guest_name_ending_in_a_carriage_return_does_not_delete_the_folder_it_looks_like()
+        {
+            using var box = new SyncSandbox();
+            box.Write(".gitignore", "cache/\n");
+            box.Write("src/a.go", "package src");
+            // The guest has src/ with an excluded cache (kept by every sync), and a file named "src\r".
+            Directory.CreateDirectory(box.Dst("src/cache"));
+            File.WriteAllText(box.Dst("src/cache/built.bin"), "hours of work");
+            File.WriteAllText(box.Dst("src\r"), "odd");
+            File.WriteAllText(box.Dst("x\ny"), "odd");
+            File.WriteAllText(box.Dst("stale.txt"), "deleted by a full sync");
+
+            await box.SyncAsync(o => o.Full = true);
+
+            Assert.Equal("hours of work", File.ReadAllText(box.Dst("src/cache/built.bin")));
+            Assert.Equal("package src", File.ReadAllText(box.Dst("src/a.go")));
+            Assert.False(File.Exists(box.Dst("stale.txt")));
+            // Names no host file can have are left alone, never taken for another path.
+            Assert.True(File.Exists(box.Dst("src\r")));
+            Assert.True(File.Exists(box.Dst("x\ny")));
+
+            var verified = await box.SyncAsync(o => o.Verify = true);
+            Assert.True(verified.Result.Verified, string.Join(", ", verified.Result.Drift ?? new string[0]));
+        }
+
+        [Fact]
+        public void A_listing_cut_short_or_with_unsafe_names_is_never_trusted()
+        {
+            // od output of "./a\0//\0//\0./b\0" without the end record: cut short.
+            string Hex(string s) => string.Join(" ", System.Text.Encoding.UTF8.GetBytes(s).Select(b => b.ToString("x2")));
+            Assert.Null(GuestListing.ParseList(new[] { Hex("./a\0//\0//\0./b\0") }));
+            Assert.Null(GuestListing.ParseList(new[] { "not hex" }));
+            Assert.Empty(GuestListing.ParseList(new string[0]));
+            var ok = GuestListing.ParseList(new[] { Hex(".\0./d\0//\0./l\0//\0./d/f\0./../x\0./a\nb\0./c\r\0./é\0//end\0") });
+            Assert.Equal(new[] { "d", "d/f", "l", "é" }, ok.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray());
+            Assert.Equal(SyncEntryType.Directory, ok["d"]);
+            Assert.Equal(SyncEntryType.Symlink, ok["l"]);
+            Assert.Equal(SyncEntryType.File, ok["d/f"]);
+        }
+    }
+}
