@@ -43,6 +43,15 @@ Describe 'New-DfVmConfig and Get-DfVmConfig' -Tag Unit {
         (Import-PowerShellDataFile $file).Suites.Phase4.Elevate | Should -BeTrue
     }
 
+    It 'a name or version with a trailing newline is refused, not written (a regex ending in $ would accept it)' {
+        $dir = New-EmptyDir 'newline'
+        { New-DfVmConfig -Path $dir -VmName "dfly`n" -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,DfVm.PowerShell.Commands.NewDfVmConfigCommand'
+        { New-DfVmConfig -Path $dir -DragonFlyVersion "6.4.2`n" -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,DfVm.PowerShell.Commands.NewDfVmConfigCommand'
+        Test-Path (Join-Path $dir 'DfVm.config.psd1') | Should -BeFalse
+    }
+
     It 'the suites are the defaults of DESIGN.md' {
         $cfg = Get-DfVmConfig -Path (Join-Path $script:root 'myproj')
         $defaults = $cfg.GetType()::DefaultSuites()   # [DfVm.DfVmConfig] does not resolve: the engine loads in its own context

@@ -30,7 +30,7 @@ namespace DfVm.PowerShell.Commands
 
         [Parameter]
         [ArgumentCompleter(typeof(VersionCompleter))]
-        [ValidatePattern(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$")]
+        [ValidatePattern(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\z")]
         public string Version { get; set; }
 
         /// <summary>Mirror for the ISO when it is not cached yet.</summary>

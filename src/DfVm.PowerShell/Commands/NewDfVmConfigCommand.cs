@@ -24,12 +24,12 @@ namespace DfVm.PowerShell.Commands
 
         /// <summary>The VM name to write (default dfly).</summary>
         [Parameter]
-        [ValidatePattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")]
+        [ValidatePattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z")]
         public string VmName { get; set; }
 
         /// <summary>The DragonFly BSD release to write (default: the newest release DfVm knows, 6.4.2).</summary>
         [Parameter]
-        [ValidatePattern(@"^\d+\.\d+(\.\d+)?$")]
+        [ValidatePattern(@"^\d+\.\d+(\.\d+)?\z")]
         public string DragonFlyVersion { get; set; }
 
         /// <summary>The project folder in the guest (default /root/&lt;project folder name&gt;).</summary>

@@ -16,7 +16,7 @@ namespace DfVm.PowerShell.Commands
     {
         [Parameter(Position = 0)]
         [ArgumentCompleter(typeof(VersionCompleter))]
-        [ValidatePattern(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$")]
+        [ValidatePattern(@"^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\z")]
         public string Version { get; set; }
 
         [Parameter]
