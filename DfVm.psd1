@@ -32,6 +32,7 @@
         'New-DfVmConfig'
         'Get-DfVmConfig'
         'Build-DfVmProject'
+        'Install-DfVmGoExec'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -73,7 +73,7 @@ case $vmroot in
     /*) ;;
     *) vmroot=$root/$vmroot ;;
 esac
-vmdir=$vmroot/$vm
+vmdir=${DFVM_VM_DIR:-$vmroot/$vm}
 [ -f "$vmdir/instance.json" ] || die "VM '$vm' does not exist in $vmroot (New-DfVm, or set DFVM_VM)"
 [ -f "$vmdir/state.json" ] || die "VM '$vm' is not running (Start-DfVm -Name $vm)"
 port=$(json_value "$vmdir/state.json" SshPort)

@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core;
 using DfVm.Core.Instances;
+using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -14,7 +16,7 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "DfVmTest")]
     [OutputType(typeof(DfVmTestResult))]
-    public sealed class InvokeDfVmTestCommand : DfVmCmdlet
+    public sealed partial class InvokeDfVmTestCommand : DfVmCmdlet
     {
         private const int ProgressActivityId = 71;
         private ProjectContext _project;
@@ -57,6 +59,15 @@ namespace DfVm.PowerShell.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
+
+        /// <summary>Where go compiles the tests: Guest (go test in the VM) or Host (go test here, each test binary run as root in the VM). Default: the config's BuildOn.</summary>
+        [Parameter]
+        [ValidateSet("Guest", "Host")]
+        public string BuildOn { get; set; }
+
+        /// <summary>After the first run, watch the project: on each save sync what changed and run the affected packages again, until Ctrl+C.</summary>
+        [Parameter]
+        public SwitchParameter Watch { get; set; }
 
         protected override void BeginProcessing()
         {
@@ -102,11 +113,13 @@ namespace DfVm.PowerShell.Commands
                             Elevate = Elevate,
                             SshUser = connection.Endpoint.User,
                         };
+                        IGuestShell shell = await ShellForBuildAsync(connection, paths, guestPath, request, pump, ct).ConfigureAwait(false);
+                        var seen = new HashSet<string>(StringComparer.Ordinal);
                         var progress = new OperationProgress { ActivityId = ProgressActivityId, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
                         {
                             await new GuestTestRunner().RunAsync(
-                                connection, request, pump.WriteObject,
+                                shell, request, row => { lock (seen) seen.Add(row.Package ?? ""); pump.WriteObject(row); },
                                 new ProgressToPump(p =>
                                 {
                                     progress.Status = p.ToString();
@@ -118,6 +131,11 @@ namespace DfVm.PowerShell.Commands
                         {
                             progress.Completed = true;
                             pump.Progress(progress);
+                        }
+
+                        if (Watch)
+                        {
+                            await WatchAsync(pump, controller, paths, guestPath, shell, request, seen, ct).ConfigureAwait(false);
                         }
                     });
                 });
