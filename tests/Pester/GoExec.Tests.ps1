@@ -366,7 +366,7 @@ func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
         Test-Path $script:log | Should -BeFalse -Because 'the build stayed in the guest'
     }
 
-    It 'go test picks go_<goos>_<goarch>_exec from PATH for a cross GOOS: GOOS=dragonfly runs the binary through it' {
+    It 'go test picks go_dragonfly_amd64_exec from PATH by its name for a cross GOOS' {
         $bin = Join-Path $script:ctl 'bin'
         Install-DfVmGoExec -Destination $bin -WarningAction SilentlyContinue | Out-Null
         $dragonfly = @{ GOOS = 'dragonfly'; GOARCH = 'amd64'; PATH = "$bin$([IO.Path]::PathSeparator)$env:PATH" }
@@ -380,7 +380,11 @@ func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
         # the DragonFly binary reached the (Linux) guest through the wrapper, which go test found by its name
         $sent = @(Get-Content $script:log)
         $sent.Count | Should -Be 1
-        $sent[0] | Should -Be "sent $((Get-FileHash (Join-Path $script:ctl 'rootonly.dfly') -Algorithm SHA256).Hash.ToLowerInvariant()) $((Get-Item (Join-Path $script:ctl 'rootonly.dfly')).Length)"
+        $sent[0] | Should -Match '^sent [0-9a-f]{64} \d+$'
+        $hash = ($sent[0] -split ' ')[1]
+        [int](& grep -c '_rt0_amd64_dragonfly' (Join-Path $script:ctl 'rootonly.dfly')) | Should -BeGreaterThan 0 -Because 'go test -c built for DragonFly'
+        $inGuest = Invoke-DfVmCommand -Name goexec -Command "grep -c '_rt0_amd64_dragonfly' ~/.cache/dfvm-goexec/$hash/rootonly.test"
+        [int]$inGuest.Output | Should -BeGreaterThan 0 -Because 'the binary in the guest cache is the DragonFly build'
     }
 
     It '-Watch: a save runs the changed package and its importer again, until Ctrl+C' {
@@ -390,17 +394,20 @@ func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
         $out = [Management.Automation.PSDataCollection[psobject]]::new()
         $async = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $out)
         try {
-            Wait-Until { @($out | Where-Object Test -EQ 'TestUsesTdata').Count -ge 1 -and @($out | Where-Object { $_.Package -match '/pass$' -and -not $_.Test }).Count -ge 1 } 240 |
+            # (enumerating an open PSDataCollection waits for it to close: read it by index)
+            function Get-Rows([int] $From = 0) { for ($i = $From; $i -lt $out.Count; $i++) { $out[$i] } }
+            Wait-Until { @(Get-Rows | Where-Object Test -EQ 'TestUsesTdata').Count -ge 1 -and @(Get-Rows | Where-Object { $_.Package -match '/pass$' -and -not $_.Test }).Count -ge 1 } 240 |
                 Should -BeTrue -Because 'the first round runs the three packages'
             $firstRound = $out.Count
             Start-Sleep -Milliseconds 500  # the watcher starts after the first round's last row
             Set-Content (Join-Path $script:project 'tdata/testdata/hello.txt') 'edited testdata'
-            $second = Wait-Until { $r = @($out | Select-Object -Skip $firstRound); if (@($r | Where-Object Test -EQ 'TestUsesTdata').Count -ge 1) { $r } } 180
+            $second = Wait-Until { $r = @(Get-Rows $firstRound); if (@($r | Where-Object { $_.Package -match '/(tdata|tuser)$' -and -not $_.Test }).Count -ge 2) { $r } } 180
             $second | Should -Not -BeNullOrEmpty
             ($second | Where-Object Test -EQ 'TestReadsTestdata').Output | Should -Match 'edited testdata'
             @($second | Where-Object { $_.Package -match '/pass$' }).Count | Should -Be 0 -Because 'pass does not import tdata'
             $ps.Stop()
             $async.IsCompleted | Should -BeTrue
+            $firstRound | Should -BeGreaterThan 5
         }
         finally { $ps.Dispose() }
     }
