@@ -63,20 +63,20 @@ try {
     $vm = Start-DfVm -Name gb -WarningAction SilentlyContinue
     Sync-DfVmProject -Name gb -Confirm:$false | Out-Null
     Stop-DfVm -Name gb -Confirm:$false | Out-Null
-    Checkpoint-DfVm -Name gb clean -Confirm:$false | Out-Null
+    Checkpoint-DfVm -Name gb -SnapshotName clean -Confirm:$false | Out-Null
     & go test -count=1 -run '^$' ./... *> $null   # the host's build cache holds these packages, as on a developer's machine
 
     $results = [ordered]@{}
     foreach ($side in 'Guest', 'Host') {
-        Restore-DfVmSnapshot -Name gb clean -Start -Confirm:$false -Force -WarningAction SilentlyContinue | Out-Null
-        $results["a-$side"] = Time-Run { Invoke-DfVmTest -Name gb Bench -BuildOn $side -WarningAction SilentlyContinue }
+        Restore-DfVmSnapshot -Name gb -SnapshotName clean -Start -Confirm:$false -Force -WarningAction SilentlyContinue | Out-Null
+        $results["a-$side"] = Time-Run { Invoke-DfVmTest -Name gb -Suite Bench -BuildOn $side -WarningAction SilentlyContinue }
     }
     foreach ($side in 'Guest', 'Host') {
         Add-Content $edit "`n// edited for the $side round"
-        $results["b-$side"] = Time-Run { Invoke-DfVmTest -Name gb Bench -BuildOn $side -Sync -WarningAction SilentlyContinue }
+        $results["b-$side"] = Time-Run { Invoke-DfVmTest -Name gb -Suite Bench -BuildOn $side -Sync -WarningAction SilentlyContinue }
     }
     foreach ($side in 'Guest', 'Host') {
-        $results["c-$side"] = Time-Run { Invoke-DfVmTest -Name gb Bench -BuildOn $side -Sync -WarningAction SilentlyContinue }
+        $results["c-$side"] = Time-Run { Invoke-DfVmTest -Name gb -Suite Bench -BuildOn $side -Sync -WarningAction SilentlyContinue }
     }
 
     # per-package overhead: one empty test, its binary cached in the guest, vs a plain ssh round trip

@@ -181,12 +181,17 @@ log() {
 
 elevate=''
 [ "$user" = root ] || elevate='doas -n '
+case $user in
+    '' | -* | *[!A-Za-z0-9._-]*) die "VM '$vm' has an SSH user name this wrapper does not handle: $user" ;;
+esac
+# The login user's cache folder, named by its login (~user, not $HOME, which doas changes to root's).
+cache="~$user/.cache/dfvm-goexec"
 
 # The guest side of one run. Exit 199 without running anything: the binary is not cached.
 # The binary runs in the background with stdin from /dev/null; a watcher reads the SSH channel's
 # stdin, which reaches EOF only when the host side goes away: then the binary's process tree is
 # killed. The host keeps the channel's stdin open for as long as it waits (a FIFO it holds).
-script="c=\$HOME/.cache/dfvm-goexec; b=\$c/$hash/$name
+script="c=$cache; b=\$c/$hash/$name
 [ -x \"\$b\" ] || exit 199
 touch \"\$c/$hash\" 2>/dev/null
 cd $(quote "$guestdir") 2>/dev/null || { echo \"dfvm-go-exec: the package directory $guestdir is not in VM $vm: sync the project first (Sync-DfVmProject, or Invoke-DfVmTest -Sync)\" >&2; exit 1; }
@@ -204,7 +209,7 @@ kill -KILL \$w 2>/dev/null
 exit \$rc"
 
 upload() {
-    c="c=\$HOME/.cache/dfvm-goexec; umask 077; mkdir -p \"\$c/$hash\" && t=\$c/$hash/.$name.\$\$ &&"
+    c="c=$cache; umask 077; mkdir -p \"\$c/$hash\" && t=\$c/$hash/.$name.\$\$ &&"
     c="$c find \"\$c\" -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} + 2>/dev/null;"
     if [ "${DFVM_GOEXEC_COMPRESS:-1}" = 0 ]; then
         ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$c cat > \"\$t\" && chmod 700 \"\$t\" && mv -f \"\$t\" \"\$c/$hash/$name\"")" <"$bin"
@@ -242,7 +247,7 @@ run "$@"
 rc=$?
 if [ $rc -eq 199 ]; then
     # not cached in the guest (or the binary itself exited 199: then it is cached)
-    if ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "test -x \"\$HOME/.cache/dfvm-goexec/$hash/$name\"")" </dev/null; then
+    if ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "c=$cache; test -x \"\$c/$hash/$name\"")" </dev/null; then
         exit 199
     fi
     upload "$@" || { printf '%s: could not copy %s into VM %s\n' "$prog" "$bin" "$vm" >&2; exit 255; }
