@@ -42,7 +42,7 @@ try {
         'text/template/parse', 'regexp/syntax', 'regexp', 'compress/flate', 'image/color', 'mime/quotedprintable'
     $copied = @($candidates | Where-Object {
             $files = Get-ChildItem (Join-Path $goroot "src/$_") -Filter *.go -File
-            -not ($files | Select-String -Pattern '"internal/|"vendor/' -Quiet)
+            -not @($files | Select-String -Pattern '"internal/|"vendor/' -List).Count
         })
     foreach ($p in $copied) {
         $src = Join-Path $goroot "src/$p"
