@@ -38,11 +38,12 @@ try {
     Set-Content DfVm.config.psd1 "@{ VmName = 'gb'; MemoryMB = 1024; GuestProjectPath = '/root/gb'; Suites = @{ Bench = @{ Command = 'GOFLAGS=-count=1 GOPROXY=off go test -json ./...' } } }"
     Set-Content go.mod "module $module`n`ngo 1.19`n"
     $candidates = 'bufio', 'container/list', 'container/ring', 'text/tabwriter', 'encoding/csv', 'encoding/hex',
-        'encoding/base32', 'encoding/base64', 'html', 'go/token', 'go/scanner', 'go/ast', 'go/parser', 'go/printer',
-        'text/template/parse', 'regexp/syntax', 'regexp', 'compress/flate', 'image/color', 'mime/quotedprintable'
+        'encoding/base32', 'encoding/base64', 'encoding/xml', 'encoding/json', 'html', 'go/scanner',
+        'text/template/parse', 'regexp/syntax', 'regexp', 'compress/flate', 'image/color', 'mime/quotedprintable',
+        'net/textproto', 'archive/zip', 'math/big'
     $copied = @($candidates | Where-Object {
             $files = Get-ChildItem (Join-Path $goroot "src/$_") -Filter *.go -File
-            -not @($files | Select-String -Pattern '"internal/|"vendor/' -List).Count
+            -not @($files | Select-String -Pattern '"([a-z0-9/]*/)?internal/|"vendor/' -List).Count
         })
     foreach ($p in $copied) {
         $src = Join-Path $goroot "src/$p"

@@ -68,6 +68,11 @@ Describe 'Install-DfVmGoExec and the BuildOn key' -Tag Unit {
         $e.Exception.Message | Should -Match "BuildOn must be 'Guest' or 'Host'"
     }
 
+    It 'the wrapper is plain POSIX sh: shellcheck -s sh finds nothing' {
+        $out = & shellcheck -s sh $script:shipped 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+    }
+
     It 'the wrapper outside a project says so and exits 2' {
         $dir = Join-Path $script:root 'noproject'
         New-Item -ItemType Directory $dir | Out-Null

@@ -54,10 +54,11 @@ else
 fi
 config=$root/DfVm.config.psd1
 
-# A top-level string setting of the config, written as New-DfVmConfig writes it: Key = 'value'
+# A string setting of the config: Key = 'value', on a line of its own (as New-DfVmConfig writes it)
+# or after '@{' or ';' (a one-line config)
 setting() {
     [ -f "$config" ] || return 0
-    sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*['\"]\\([^'\"]*\\)['\"].*/\\1/p" "$config" | head -n 1
+    sed -n "s/^/ /; s/.*[;{[:space:]]$1[[:space:]]*=[[:space:]]*['\"]\\([^'\"]*\\)['\"].*/\\1/p" "$config" | head -n 1
 }
 
 # A "Key": value of a JSON file the module wrote (one key per line)
@@ -96,8 +97,11 @@ esac
 # One control socket per VM and port, in a private folder (unix socket paths must stay short).
 ctlbase=${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}
 ctldir=$ctlbase/dfvm-goexec-$(id -u)
-mkdir -p -m 700 "$ctldir" 2>/dev/null
-[ -d "$ctldir" ] && [ -O "$ctldir" ] || die "$ctldir is not a folder of this user"
+[ -d "$ctldir" ] || mkdir -m 700 "$ctldir" 2>/dev/null
+if ! [ -d "$ctldir" ] || ! [ -O "$ctldir" ] || [ -L "$ctldir" ]; then
+    die "$ctldir is not a folder of this user"
+fi
+chmod 700 "$ctldir"
 
 sha256_of() {
     if command -v sha256sum >/dev/null 2>&1; then
@@ -232,6 +236,7 @@ run() {
     return $rc
 }
 
+# shellcheck disable=SC2317 # called from the traps below
 stop() {
     exec 9>&- # EOF to the guest watcher: it kills the test binary
     [ -n "${sshpid:-}" ] && kill -TERM "$sshpid" 2>/dev/null
