@@ -73,6 +73,15 @@ Describe 'Install-DfVmGoExec and the BuildOn key' -Tag Unit {
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
     }
 
+    It 'the wrapper finds the VM name in a one-line config, from a package folder below the project' {
+        $dir = Join-Path $script:root 'oneline'
+        New-Item -ItemType Directory (Join-Path $dir 'pkg/sub') | Out-Null
+        Set-Content (Join-Path $dir 'DfVm.config.psd1') "@{ MemoryMB = 512; VmName = 'oneliner'; VmDirectory = 'state' }"
+        $out = & sh -c "cd '$dir/pkg/sub' && DFVM_PROJECT= DFVM_VM= '$($script:shipped)' /bin/true 2>&1; echo rc=`$?"
+        $out | Should -Contain 'rc=2'
+        "$out" | Should -Match "VM 'oneliner' does not exist in $([regex]::Escape("$dir/state"))"
+    }
+
     It 'the wrapper outside a project says so and exits 2' {
         $dir = Join-Path $script:root 'noproject'
         New-Item -ItemType Directory $dir | Out-Null
