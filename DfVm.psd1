@@ -36,6 +36,7 @@
         'Restart-DfVm'
         'Set-DfVm'
         'Copy-DfVmItem'
+        'Install-DfVmGoExec'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

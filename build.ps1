@@ -89,6 +89,9 @@ function Invoke-Build {
         if (Test-Path $dll) { Copy-Item $dll $deps }
     }
     Copy-Item (Join-Path $Root 'DfVm.psd1'), (Join-Path $Root 'src/DfVm.PowerShell/DfVm.format.ps1xml') $ModuleOut
+    $goexec = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'goexec')
+    Copy-Item (Join-Path $Root 'src/DfVm.Core/GoExec/dfvm-go-exec.sh') (Join-Path $goexec 'dfvm-go-exec')
+    Invoke-Native chmod @('0755', (Join-Path $goexec 'dfvm-go-exec'))
     Invoke-Docs
     Write-Host "Module laid out in $ModuleOut"
 }

@@ -33,6 +33,8 @@ namespace DfVm
         public string[] SyncExclude { get; set; } = new string[0];
         public bool SyncIncludeGit { get; set; }
         public string BuildCommand { get; set; } = "make build";
+        /// <summary>Where Invoke-DfVmTest compiles the tests by default: Guest (go test in the VM) or Host (go test here, each test binary run in the VM).</summary>
+        public string BuildOn { get; set; } = "Guest";
         public Dictionary<string, DfVmSuite> Suites { get; set; } = DefaultSuites();
 
         public static Dictionary<string, DfVmSuite> DefaultSuites() => new Dictionary<string, DfVmSuite>(System.StringComparer.OrdinalIgnoreCase)

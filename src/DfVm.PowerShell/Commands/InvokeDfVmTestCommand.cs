@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core;
 using DfVm.Core.Instances;
+using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -15,7 +17,7 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "DfVmTest")]
     [OutputType(typeof(DfVmTestResult))]
-    public sealed class InvokeDfVmTestCommand : DfVmCmdlet
+    public sealed partial class InvokeDfVmTestCommand : DfVmCmdlet
     {
         public const string TestsFailed = nameof(TestsFailed);
         private const int ProgressActivityId = 71;
@@ -69,6 +71,15 @@ namespace DfVm.PowerShell.Commands
         [Parameter]
         public SwitchParameter CI { get; set; }
 
+        /// <summary>Where go compiles the tests: Guest (go test in the VM) or Host (go test here, each test binary run as root in the VM). Default: the config's BuildOn.</summary>
+        [Parameter]
+        [ValidateSet("Guest", "Host")]
+        public string BuildOn { get; set; }
+
+        /// <summary>After the first run, watch the project: on each save sync what changed and run the affected packages again, until Ctrl+C.</summary>
+        [Parameter]
+        public SwitchParameter Watch { get; set; }
+
         protected override void BeginProcessing()
         {
             try
@@ -120,16 +131,19 @@ namespace DfVm.PowerShell.Commands
                             Elevate = Elevate,
                             SshUser = connection.Endpoint.User,
                         };
+                        IGuestShell shell = await ShellForBuildAsync(connection, paths, guestPath, request, pump, ct).ConfigureAwait(false);
+                        var seen = new HashSet<string>(StringComparer.Ordinal);
+                        Action<DfVmTestResult> onRow = row =>
+                        {
+                            lock (seen) seen.Add(row.Package ?? "");
+                            var mine = row.WithVm(name, release);
+                            pump.Post(() => { _summary.Count(mine); WriteObject(mine); });
+                        };
                         var progress = new OperationProgress { ActivityId = ProgressActivityId, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
                         {
                             await new GuestTestRunner().RunAsync(
-                                connection, request,
-                                row =>
-                                {
-                                    var mine = row.WithVm(name, release);
-                                    pump.Post(() => { _summary.Count(mine); WriteObject(mine); });
-                                },
+                                shell, request, onRow,
                                 new ProgressToPump(p =>
                                 {
                                     progress.Status = p.ToString();
@@ -141,6 +155,13 @@ namespace DfVm.PowerShell.Commands
                         {
                             progress.Completed = true;
                             pump.Progress(progress);
+                        }
+
+                        if (Watch)
+                        {
+                            // A watch ends by Ctrl+C, never in EndProcessing: each round says its own summary.
+                            pump.Post(() => WriteSummary(_summary));
+                            await WatchAsync(pump, controller, paths, guestPath, shell, request, seen, row => row.WithVm(name, release), ct).ConfigureAwait(false);
                         }
                     });
                     _summary.Completed(name);
@@ -154,7 +175,7 @@ namespace DfVm.PowerShell.Commands
         /// </summary>
         protected override void EndProcessing()
         {
-            WriteInformation(new HostInformationMessage { Message = _summary.Line() }, new[] { "PSHOST", "DfVmTestSummary" });
+            WriteSummary(_summary);
             if (CI && !_summary.Green)
             {
                 string vms = string.Join(", ", _summary.Vms);
@@ -163,6 +184,10 @@ namespace DfVm.PowerShell.Commands
                     TestsFailed, ErrorCategory.InvalidResult, vms));
             }
         }
+
+        /// <summary>The summary line on the information stream, tagged so a script can pick it out.</summary>
+        private void WriteSummary(RunSummary summary) =>
+            WriteInformation(new HostInformationMessage { Message = summary.Line() }, new[] { "PSHOST", "DfVmTestSummary" });
 
         /// <summary>
         /// -Sync: the project pushed into the guest first, the same way Sync-DfVmProject does it

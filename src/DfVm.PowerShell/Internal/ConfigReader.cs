@@ -21,6 +21,7 @@ namespace DfVm.PowerShell
         {
             "VmName", "VmDirectory", "DragonFlyVersion", "DiskSizeGB", "MemoryMB", "Cpus", "SshPort", "SshUser",
             "GuestProjectPath", "SyncExclude", "SyncIncludeGit", "BuildCommand", "Suites",
+            "BuildOn",
         };
 
         public static DfVmConfig Read(string path)
@@ -92,6 +93,12 @@ namespace DfVm.PowerShell
                 case "SyncExclude": c.SyncExclude = Strings(value); break;
                 case "SyncIncludeGit": c.SyncIncludeGit = (bool)value; break;
                 case "BuildCommand": c.BuildCommand = Text(value); break;
+                case "BuildOn":
+                    string where = Text(value);
+                    c.BuildOn = string.Equals(where, "Host", StringComparison.OrdinalIgnoreCase) ? "Host"
+                        : string.Equals(where, "Guest", StringComparison.OrdinalIgnoreCase) ? "Guest"
+                        : throw new FormatException("BuildOn must be 'Guest' or 'Host'");
+                    break;
                 case "Suites":
                     var suites = value as Hashtable ?? throw new InvalidCastException("Suites must be a hashtable of suite name = @{ Command = '...' }");
                     c.Suites = new Dictionary<string, DfVmSuite>(StringComparer.OrdinalIgnoreCase);

@@ -36,6 +36,11 @@
     # What Build-DfVmProject runs in GuestProjectPath.
     BuildCommand     = 'make build'
 
+    # Where Invoke-DfVmTest compiles the tests: 'Guest' (go test runs in the VM) or 'Host' (go test
+    # runs here for the guest's GOOS/GOARCH, CGO_ENABLED=0, and each test binary runs as root in the VM).
+    # -BuildOn overrides it. Without Go here, or for a cgo package, Host falls back to Guest.
+    BuildOn          = 'Guest'
+
     # Invoke-DfVmTest -Suite <name>. A suite is a Command run with /bin/sh in GuestProjectPath
     # (keep -json on go test: its output becomes DfVmTestResult objects), or an Include list of
     # other suites run in order. Elevate = $true runs the command through doas.

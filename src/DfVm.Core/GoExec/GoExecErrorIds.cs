@@ -1,0 +1,23 @@
+using System;
+
+namespace DfVm.Core.GoExec
+{
+    /// <summary>The stable error ids of the go test exec wrapper and host builds.</summary>
+    public static class GoExecErrorIds
+    {
+        /// <summary>Install-DfVmGoExec would overwrite a file DfVm did not write.</summary>
+        public const string GoExecDestinationOccupied = nameof(GoExecDestinationOccupied);
+
+        /// <summary>-GoOS/-GoArch is not a plain word (it becomes part of a file name).</summary>
+        public const string GoExecTargetInvalid = nameof(GoExecTargetInvalid);
+    }
+
+    /// <summary>A failure to install the exec wrapper.</summary>
+    public sealed class GoExecException : DfVmException
+    {
+        public GoExecException(string errorId, DfVmErrorKind kind, string message, string target = null, Exception inner = null)
+            : base(errorId, kind, message, target, inner)
+        {
+        }
+    }
+}

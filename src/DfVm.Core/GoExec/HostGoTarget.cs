@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Ssh;
+using DfVm.Core.Util;
+
+namespace DfVm.Core.GoExec
+{
+    /// <summary>
+    /// What a host build needs to know before it starts: Go on this machine's PATH, the guest's
+    /// GOOS/GOARCH (asked from the guest), and the project's packages that need cgo (which a
+    /// CGO_ENABLED=0 cross build cannot compile).
+    /// </summary>
+    public static class HostGoTarget
+    {
+        private static readonly TimeSpan ListTimeout = TimeSpan.FromMinutes(3);
+
+        /// <summary>The go program on <paramref name="pathVariable"/> (a PATH value), or null.</summary>
+        public static string FindGo(string pathVariable)
+        {
+            foreach (string dir in (pathVariable ?? "").Split(Path.PathSeparator))
+            {
+                if (dir.Length == 0)
+                {
+                    continue;
+                }
+
+                string candidate = Path.Combine(dir, "go");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>`uname -s` / `uname -m` of a guest as GOOS and GOARCH (DragonFly x86_64: dragonfly, amd64).</summary>
+        public static Tuple<string, string> FromUname(string system, string machine)
+        {
+            string os = (system ?? "").Trim().ToLowerInvariant();
+            string arch;
+            switch ((machine ?? "").Trim().ToLowerInvariant())
+            {
+                case "x86_64":
+                case "amd64":
+                    arch = "amd64";
+                    break;
+                case "aarch64":
+                case "arm64":
+                    arch = "arm64";
+                    break;
+                case "i386":
+                case "i486":
+                case "i586":
+                case "i686":
+                    arch = "386";
+                    break;
+                default:
+                    arch = (machine ?? "").Trim().ToLowerInvariant();
+                    break;
+            }
+
+            return Tuple.Create(os, arch);
+        }
+
+        /// <summary>Asks the guest once: `uname -s; uname -m`.</summary>
+        public static async Task<Tuple<string, string>> AskGuestAsync(IGuestShell shell, CancellationToken ct)
+        {
+            var lines = new List<string>();
+            var outcome = await shell.RunAsync("uname -s; uname -m", null, l => { lock (lines) lines.Add(l); }, null, ct).ConfigureAwait(false);
+            if (outcome.ExitCode != 0 || lines.Count < 2)
+            {
+                throw new IOException("uname failed in the guest.");
+            }
+
+            return FromUname(lines[0], lines[1]);
+        }
+
+        /// <summary>
+        /// The project's own packages (and their non-standard dependencies) with cgo files for the
+        /// target, from `go list -deps -test` run in <paramref name="directory"/>. Empty when there is
+        /// no Go module there (nothing can be checked; the build says so itself).
+        /// </summary>
+        public static async Task<IReadOnlyList<string>> CgoPackagesAsync(string go, string directory, string goos, string goarch, CancellationToken ct)
+        {
+            var args = new[] { "list", "-e", "-deps", "-test", "-f", "{{if and .CgoFiles (not .Standard)}}{{.ImportPath}}{{end}}", "./..." };
+            var psi = ProcessRunner.StartInfo(go, args);
+            psi.WorkingDirectory = directory;
+            psi.Environment["GOOS"] = goos;
+            psi.Environment["GOARCH"] = goarch;
+            psi.Environment["CGO_ENABLED"] = "1";
+            var outcome = await RunAsync(psi, ct).ConfigureAwait(false);
+            return outcome.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Distinct().ToList();
+        }
+
+        private static async Task<string> RunAsync(System.Diagnostics.ProcessStartInfo psi, CancellationToken ct)
+        {
+            using (var p = new System.Diagnostics.Process { StartInfo = psi })
+            {
+                p.Start();
+                p.StandardInput.Close();
+                var stdout = p.StandardOutput.ReadToEndAsync();
+                var stderr = p.StandardError.ReadToEndAsync();
+                using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    cts.CancelAfter(ListTimeout);
+                    using (cts.Token.Register(() => { try { p.Kill(); } catch (InvalidOperationException) { } }))
+                    {
+                        string text = await stdout.ConfigureAwait(false);
+                        await stderr.ConfigureAwait(false);
+                        p.WaitForExit();
+                        ct.ThrowIfCancellationRequested();
+                        return text;
+                    }
+                }
+            }
+        }
+    }
+}
