@@ -12,7 +12,7 @@ namespace DfVm.PowerShell.Commands
         [Parameter(Position = 0, ValueFromPipeline = true)]
         [Alias("VmName")]
         [VmNameTransformation]
-        [ValidatePattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z")]
+        [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z")]
         public string Name { get; set; }
 
         [Parameter]

@@ -24,7 +24,7 @@ namespace DfVm.PowerShell.Commands
 
         /// <summary>The VM name to write (default dfly).</summary>
         [Parameter]
-        [ValidatePattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z")]
+        [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z")]
         public string VmName { get; set; }
 
         /// <summary>The DragonFly BSD release to write (default: the newest release DfVm knows, 6.4.2).</summary>
