@@ -236,7 +236,7 @@ namespace DfVm.Core.Ssh
                     throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}'.");
                 }
                 int exit = command.ExitStatus ?? (command.ExitSignal != null ? 128 + SignalNumber(command.ExitSignal) : -1);
-                return new GuestCommandOutcome(exit, watch.Elapsed);
+                return new GuestCommandOutcome(exit, watch.Elapsed) { LinesCut = stdout.Result + stderr.Result };
             }
         }
 
@@ -319,20 +319,8 @@ namespace DfVm.Core.Ssh
             }
         }
 
-        private static Task PumpLines(Stream stream, Action<string> onLine)
-        {
-            return Task.Run(async () =>
-            {
-                using (var reader = new StreamReader(stream, new UTF8Encoding(false), false, 65536, leaveOpen: true))
-                {
-                    string line;
-                    while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
-                    {
-                        onLine?.Invoke(line);
-                    }
-                }
-            });
-        }
+        private static Task<int> PumpLines(Stream stream, Action<string> onLine) =>
+            Task.Run(() => OutputLimits.PumpBoundedLinesAsync(stream, onLine));
 
         public void Dispose()
         {

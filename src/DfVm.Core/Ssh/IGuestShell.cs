@@ -37,6 +37,8 @@ namespace DfVm.Core.Ssh
 
         public int ExitCode { get; }
         public TimeSpan Duration { get; }
+        /// <summary>Lines longer than <see cref="OutputLimits.MaxLineChars"/> that were cut (stdout and stderr).</summary>
+        public int LinesCut { get; set; }
     }
 
     public class GuestConnectionLostException : IOException

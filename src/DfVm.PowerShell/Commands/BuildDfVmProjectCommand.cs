@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using System.Text;
+using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -35,19 +35,21 @@ namespace DfVm.PowerShell.Commands
                     var result = Run(async (pump, ct) =>
                     {
                         var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
-                        var output = new StringBuilder();
-                        var error = new StringBuilder();
+                        var output = new CappedText();
+                        var error = new CappedText();
                         var outcome = await connection.RunAsync(command, null,
-                            line => { lock (output) output.Append(line).Append('\n'); pump.Verbose(line); },
-                            line => { lock (error) error.Append(line).Append('\n'); pump.Verbose(line); },
+                            line => { output.AppendLine(line); pump.Verbose(line); },
+                            line => { error.AppendLine(line); pump.Verbose(line); },
                             ct).ConfigureAwait(false);
+                        string bounded = CappedText.Describe(name, outcome.LinesCut, output, error);
+                        if (bounded != null) pump.Warning(bounded);
                         return new DfVmCommandResult
                         {
                             VmName = name,
                             Command = command,
                             ExitCode = outcome.ExitCode,
-                            Output = output.ToString().TrimEnd('\n'),
-                            Error = error.ToString().TrimEnd('\n'),
+                            Output = output.ToString(),
+                            Error = error.ToString(),
                             Duration = outcome.Duration,
                         };
                     });
