@@ -50,6 +50,8 @@ namespace DfVm.Core
         public const string QemuStartFailed = nameof(QemuStartFailed);
         public const string SshPortInUse = nameof(SshPortInUse);
         public const string GuestNotReady = nameof(GuestNotReady);
+        /// <summary>The guest wrote nothing on its serial console and offered no SSH, twice (issue 10).</summary>
+        public const string GuestSilent = nameof(GuestSilent);
         public const string HostKeyMismatch = nameof(HostKeyMismatch);
         public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
         public const string GuestConnectionLost = nameof(GuestConnectionLost);
