@@ -158,8 +158,9 @@ namespace DfVm.Core.Instances
             using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
             {
                 // A checkpoint or restore cut short (killed process) is finished or undone first,
-                // so the disk below is never a half state.
-                Snapshots.SnapshotStore.Recover(paths, reporter);
+                // so the disk below is never a half state. A caller holding the lock (a snapshot
+                // operation, or recovery itself resuming a restore) has recovered already.
+                if (!options.CallerHoldsLock) Snapshots.SnapshotStore.Recover(paths, reporter);
                 var def = _store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
                 {
