@@ -52,6 +52,8 @@ namespace DfVm.Core
         public const string GuestNotReady = nameof(GuestNotReady);
         /// <summary>The guest wrote nothing on its serial console and offered no SSH, twice (issue 10).</summary>
         public const string GuestSilent = nameof(GuestSilent);
+        /// <summary>QEMU stopped the guest on a write error: the host file system under the VM's disk is full (issue 10).</summary>
+        public const string HostDiskFull = nameof(HostDiskFull);
         public const string HostKeyMismatch = nameof(HostKeyMismatch);
         public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
         public const string GuestConnectionLost = nameof(GuestConnectionLost);

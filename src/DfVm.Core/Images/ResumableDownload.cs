@@ -46,6 +46,13 @@ namespace DfVm.Core.Images
                         throw new ImageDownloadException($"The server at {uri} answered a range that does not continue the partial download; gave up after restarting once.", uri, 0);
                     ResumableDownload.DeletePart(partPath);
                 }
+                catch (IOException e) when (DiskFull.Is(e))
+                {
+                    var kept = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+                    throw new ImageDownloadException(
+                        $"Writing {partPath} failed after {kept} bytes: the file system holding it is full ({e.Message}). Free space there, then run the same command again to resume.",
+                        uri, kept, e);
+                }
                 catch (Exception e) when (ChecksumResolver.IsTransferFailure(e, ct) || (e is OperationCanceledException && !ct.IsCancellationRequested))
                 {
                     var kept = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;

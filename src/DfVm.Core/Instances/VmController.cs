@@ -595,6 +595,8 @@ namespace DfVm.Core.Instances
                 throw new DfVmException(ErrorIds.VmNotRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' is not running. Start it with Start-DfVm -Name {def.Name}.", def.Name);
             }
+            // A guest QEMU stopped on a full host disk runs on if there is room again; else HostDiskFull, not a hang.
+            await new HostDiskWatch(paths, reporter).ResumeIfRoomAsync(ct).ConfigureAwait(false);
             var endpoint = Endpoint(def, paths, state.SshPort);
             // The pool hands back the warm connection, or opens a new one when it was dropped.
             return await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
@@ -606,10 +608,19 @@ namespace DfVm.Core.Instances
             // Bounded: a command printing gigabytes streams on, but the result keeps only the first part.
             var output = new CappedText();
             var error = new CappedText();
-            var outcome = await connection.RunAsync(command, null,
-                line => { output.AppendLine(line); onOutputLine?.Invoke(line); },
-                line => error.AppendLine(line),
-                ct).ConfigureAwait(false);
+            GuestCommandOutcome outcome;
+            try
+            {
+                outcome = await new HostDiskWatch(paths, reporter).RunAsync(token => connection.RunAsync(command, null,
+                    line => { output.AppendLine(line); onOutputLine?.Invoke(line); },
+                    line => error.AppendLine(line),
+                    token), ct).ConfigureAwait(false);
+            }
+            catch (GuestConnectionLostException lost) when (lost.RemotePid > 0)
+            {
+                await EndOrphanedCommandAsync(paths, lost.RemotePid, reporter, ct).ConfigureAwait(false);
+                throw;
+            }
             string bounded = CappedText.Describe(paths.Name, outcome.LinesCut, output, error);
             if (bounded != null) reporter?.Warning(bounded);
             return new DfVmCommandResult
@@ -621,6 +632,25 @@ namespace DfVm.Core.Instances
                 Error = error.ToString(),
                 Duration = outcome.Duration,
             };
+        }
+
+        /// <summary>
+        /// The connection went while a command ran (its sshd killed, the network cut): the command's
+        /// process tree may still run in the guest. Best effort over a new connection: end it.
+        /// </summary>
+        private async Task EndOrphanedCommandAsync(VmPaths paths, int remotePid, IOperationReporter reporter, CancellationToken ct)
+        {
+            try
+            {
+                GuestConnectionPool.Drop(paths.PrivateKey);
+                var fresh = await ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
+                reporter?.Verbose($"Ending guest process {remotePid} and its children, left by the lost connection.");
+                await fresh.KillOrphanedTreeAsync(remotePid).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DfVmException || e is IOException || e is TimeoutException)
+            {
+                reporter?.Verbose($"Could not end guest process {remotePid} after the connection was lost: {e.Message}");
+            }
         }
 
         private static Action<string> Log(IOperationReporter reporter) => reporter == null ? (Action<string>)null : reporter.Verbose;

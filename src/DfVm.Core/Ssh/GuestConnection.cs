@@ -227,13 +227,13 @@ namespace DfVm.Core.Ssh
                 }
                 catch (Exception e) when (e is SshConnectionException || e is ObjectDisposedException || e is SocketException || e is SshException)
                 {
-                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}': {e.Message}", e);
+                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}': {e.Message}", e) { RemotePid = remotePid };
                 }
                 await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
 
                 if (!client.IsConnected && command.ExitStatus == null)
                 {
-                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}'.");
+                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}'.") { RemotePid = remotePid };
                 }
                 int exit = command.ExitStatus ?? (command.ExitSignal != null ? 128 + SignalNumber(command.ExitSignal) : -1);
                 return new GuestCommandOutcome(exit, watch.Elapsed) { LinesCut = stdout.Result + stderr.Result };
@@ -282,6 +282,12 @@ namespace DfVm.Core.Ssh
                 await Task.WhenAny(reader, Task.Delay(1000)).ConfigureAwait(false);
             }
         }
+
+        /// <summary>
+        /// Ends, on this connection, what a command begun on a connection since lost left running (its
+        /// sshd was killed: without a terminal nothing tells the shell and its children to stop).
+        /// </summary>
+        public Task KillOrphanedTreeAsync(int pid) => KillRemoteTreeAsync(pid);
 
         private async Task KillRemoteTreeAsync(int pid)
         {

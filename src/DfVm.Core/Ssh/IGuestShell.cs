@@ -46,5 +46,8 @@ namespace DfVm.Core.Ssh
         public GuestConnectionLostException(string message, Exception inner = null) : base(message, inner) { }
 
         public string ErrorId => ErrorIds.GuestConnectionLost;
+
+        /// <summary>The guest pid of the command's shell when the connection was lost while it ran (0: unknown).</summary>
+        public int RemotePid { get; set; }
     }
 }

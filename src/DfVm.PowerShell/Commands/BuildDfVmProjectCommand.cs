@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DfVm.Core.Instances;
 using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
@@ -37,10 +38,10 @@ namespace DfVm.PowerShell.Commands
                         var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                         var output = new CappedText();
                         var error = new CappedText();
-                        var outcome = await connection.RunAsync(command, null,
+                        var outcome = await new HostDiskWatch(paths, pump).RunAsync(token => connection.RunAsync(command, null,
                             line => { output.AppendLine(line); pump.Verbose(line); },
                             line => { error.AppendLine(line); pump.Verbose(line); },
-                            ct).ConfigureAwait(false);
+                            token), ct).ConfigureAwait(false);
                         string bounded = CappedText.Describe(name, outcome.LinesCut, output, error);
                         if (bounded != null) pump.Warning(bounded);
                         return new DfVmCommandResult
