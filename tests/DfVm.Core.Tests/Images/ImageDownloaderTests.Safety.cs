@@ -13,35 +13,8 @@ namespace DfVm.Core.Tests.Images
     /// Issue 10 item 7: one download of a release at a time, across processes (a real flock, checked
     /// against python3's fcntl.flock), and a resume that cannot splice two versions of a mirror file.
     /// </summary>
-    public sealed class DownloadSafetyTests : IDisposable
+    public sealed partial class ImageDownloaderTests
     {
-        private const string Version = "9.9.1";
-        private const string Compressed = "dfly-x86_64-9.9.1_REL.iso.bz2";
-
-        private readonly ImageFixture _fixture = new ImageFixture();
-        private readonly FixtureHttpServer _server = new FixtureHttpServer();
-        private readonly ImageDownloader _downloader = new ImageDownloader { StallTimeout = TimeSpan.FromSeconds(20) };
-
-        public void Dispose()
-        {
-            _downloader.Dispose();
-            _server.Dispose();
-            _fixture.Dispose();
-        }
-
-        private void Serve(byte[] compressed) => _server.Serve(Compressed, compressed);
-
-        private void ServeSums() => _server.Serve("md5.txt", System.Text.Encoding.ASCII.GetBytes($"MD5 ({Compressed}) = {_fixture.CompressedMd5}\n"));
-
-        private ImageRequest Request() => new ImageRequest
-        {
-            Version = Version,
-            Kind = ImageKind.Iso,
-            Mirror = _server.Mirror,
-            ImagesDirectory = _fixture.ImagesDirectory,
-        };
-
-        private string PartPath => Path.Combine(_fixture.ImagesDirectory, Compressed + ".part");
         private string LockPath => Path.Combine(_fixture.ImagesDirectory, Compressed + ".lock");
 
         [Fact]
@@ -50,15 +23,15 @@ namespace DfVm.Core.Tests.Images
             // The first attempt gets half of an older file, then the mirror replaces it.
             var older = (byte[])_fixture.Compressed.Clone();
             for (int i = 0; i < 512; i++) older[i] ^= 0xFF;
-            Serve(older);
-            ServeSums();
+            ServeImageAndSums();
+            _server.Serve(Compressed, older);
             int half = older.Length / 2;
             _server.DropNextBodyAfter(half);
             await Assert.ThrowsAsync<ImageDownloadException>(() => _downloader.SaveAsync(Request(), null, CancellationToken.None));
             Assert.Equal(half, new FileInfo(PartPath).Length);
             Assert.Equal(FixtureHttpServer.ETagOf(older), File.ReadAllText(ResumableDownload.ValidatorPath(PartPath)).Trim());
 
-            Serve(_fixture.Compressed);
+            _server.Serve(Compressed, _fixture.Compressed);
             var image = await _downloader.SaveAsync(Request(), null, CancellationToken.None);
 
             Assert.Contains(_server.Requests, r => r.Range == $"bytes={half}-" && r.IfRange == FixtureHttpServer.ETagOf(older));
@@ -70,8 +43,7 @@ namespace DfVm.Core.Tests.Images
         [Fact]
         public async Task An_unchanged_mirror_file_still_resumes_with_a_range()
         {
-            Serve(_fixture.Compressed);
-            ServeSums();
+            ServeImageAndSums();
             int half = _fixture.Compressed.Length / 2;
             _server.DropNextBodyAfter(half);
             await Assert.ThrowsAsync<ImageDownloadException>(() => _downloader.SaveAsync(Request(), null, CancellationToken.None));
@@ -96,8 +68,7 @@ namespace DfVm.Core.Tests.Images
         [Fact]
         public async Task A_download_waits_while_another_process_holds_the_release_lock()
         {
-            Serve(_fixture.Compressed);
-            ServeSums();
+            ServeImageAndSums();
             Directory.CreateDirectory(_fixture.ImagesDirectory);
             using (var other = HoldFlock(LockPath, false))
             {
@@ -143,8 +114,7 @@ namespace DfVm.Core.Tests.Images
         [Fact]
         public async Task Two_downloads_of_one_release_in_one_process_transfer_it_once()
         {
-            Serve(_fixture.Compressed);
-            ServeSums();
+            ServeImageAndSums();
             Directory.CreateDirectory(_fixture.ImagesDirectory);
             // Hold the lock so both start before either may download, then let them race for it.
             var hold = await DownloadLock.AcquireAsync(LockPath, null, CancellationToken.None);
