@@ -7,7 +7,11 @@ Describe 'Runtime faults on the test guest' -Tag Faults, Integration {
         . $PSScriptRoot/FaultHelpers.ps1
         $config = @'
     GuestProjectPath = '/root/fp'
-    Suites = @{ Slow = @{ Command = 'cd slowmod && GOFLAGS=-count=1 GOPROXY=off go test -json ./...' } }
+    Suites = @{
+        Slow = @{ Command = 'cd slowmod && GOFLAGS=-count=1 GOPROXY=off go test -json ./...' }
+        # go's work files on a 512 KiB file system in the guest: the test binary does not fit
+        Full = @{ Command = 'cd slowmod && GOTMPDIR=/root/gofull GOFLAGS=-count=1 GOPROXY=off go test -json ./...' }
+    }
 '@
         $script:project = New-TestProject -VmName flt -ExtraConfig $config
         Push-Location $script:project
@@ -206,6 +210,34 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         $id | Should -Be 'OK'
         (Get-DfVm -Name flt).State | Should -Be 'Stopped'
         Assert-Recovered -Fault 'QEMU kill -9' -During 'Stop-DfVm' -Recovery 'Stop-DfVm returned; Start-DfVm booted it'
+    }
+
+    It 'a full guest disk during a sync: GuestDiskFull, and the next sync repairs it once there is room' {
+        (Invoke-DfVmCommand -Name flt -Command 'mkdir -p /root/fp/data && mount -t tmpfs -o size=2m dfvmfull /root/fp/data').ExitCode | Should -Be 0
+        try {
+            $err = $null
+            Sync-DfVmProject -Name flt -Full -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        }
+        finally { Invoke-DfVmCommand -Name flt -Command 'umount /root/fp/data' | Out-Null }
+        $id = "$($err[0].FullyQualifiedErrorId)"
+        $id | Should -Be 'GuestDiskFull,DfVm.PowerShell.Commands.SyncDfVmProjectCommand'
+        $err[0].Exception.Message | Should -Match 'guest disk of VM .flt. is full'
+        $err[0].TargetObject | Should -Be 'flt'
+        Assert-Recovered -Fault 'guest disk full' -During 'Sync-DfVmProject' -ErrorId $id -Recovery 'after freeing space the next sync sent what was missing'
+    }
+
+    It 'a full guest disk during go test: the rows say the build failed and GuestDiskFull says why' {
+        (Invoke-DfVmCommand -Name flt -Command 'mkdir -p /root/gofull && mount -t tmpfs -o size=512k dfvmgo /root/gofull').ExitCode | Should -Be 0
+        try {
+            $err = $null
+            $rows = @(Invoke-DfVmTest -Name flt -Suite Full -ErrorVariable err -ErrorAction SilentlyContinue)
+        }
+        finally { Invoke-DfVmCommand -Name flt -Command 'umount /root/gofull' | Out-Null }
+        $id = "$($err[0].FullyQualifiedErrorId)"
+        $id | Should -Be 'GuestDiskFull,DfVm.PowerShell.Commands.InvokeDfVmTestCommand'
+        $err[0].Exception.Message | Should -Match 'no space left on device'
+        @($rows | Where-Object Failed).Count | Should -BeGreaterThan 0
+        Assert-Recovered -Fault 'guest disk full' -During 'Invoke-DfVmTest (go test)' -ErrorId $id -Recovery 'the guest file system was freed; nothing was left running'
     }
 
     It 'a full host disk stops the guest under a command: HostDiskFull at once, and it runs on once space is free' {

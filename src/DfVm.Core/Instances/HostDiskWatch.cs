@@ -53,6 +53,11 @@ namespace DfVm.Core.Instances
                         // The host side itself could not write (the sync manifest, a log) on the same full file system.
                         throw await FullAsync(null, CancellationToken.None, e).ConfigureAwait(false);
                     }
+                    catch (DfVmException e) when (e.ErrorId != ErrorIds.GuestDiskFull && GuestSaidDiskFull(e.Message))
+                    {
+                        // A guest command (a sync's tar) wrote into a full file system of the guest.
+                        throw GuestFull(_paths.Name, e.Message, e);
+                    }
                 }
                 string device = watch.Result;
                 cts.Cancel();
@@ -147,6 +152,22 @@ namespace DfVm.Core.Instances
             var df = await ProcessRunner.RunAsync("df", new[] { "-P", _paths.Directory }, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
             var lines = df.StdOut.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries);
             return lines.Length > 1 ? lines[1].Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries).LastOrDefault() : null;
+        }
+
+        /// <summary>What the guest's tools print for ENOSPC: "No space left on device".</summary>
+        public static bool GuestSaidDiskFull(string text) => (text ?? "").IndexOf("no space left on device", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        /// <summary>GuestDiskFull: a file system inside the guest is full (<paramref name="said"/>: the guest's words).</summary>
+        public static DfVmException GuestFull(string vmName, string said, Exception inner = null) =>
+            new DfVmException(ErrorIds.GuestDiskFull, DfVmErrorKind.ResourceUnavailable,
+                $"The guest disk of VM '{vmName}' is full: a file system inside the guest has no space left ({Trim(said)}). " +
+                $"Free space in the guest (Invoke-DfVmCommand -Name {vmName} -Command 'df -h' shows which), then run the command again.",
+                vmName, inner);
+
+        private static string Trim(string text)
+        {
+            text = (text ?? "").Trim();
+            return text.Length > 600 ? text.Substring(0, 600) + "..." : text;
         }
 
         private async Task<DfVmException> FullAsync(string device, CancellationToken ct, Exception cause = null)

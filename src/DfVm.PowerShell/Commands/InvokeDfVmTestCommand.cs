@@ -101,6 +101,7 @@ namespace DfVm.PowerShell.Commands
                             Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null,
                             Elevate = Elevate,
                             SshUser = connection.Endpoint.User,
+                            VmName = name,
                         };
                         var progress = new OperationProgress { ActivityId = ProgressActivityId, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
