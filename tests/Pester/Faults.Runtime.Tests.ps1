@@ -116,7 +116,11 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         Push-Location $script:project
         try { Get-DfVm -ErrorAction SilentlyContinue | Where-Object ProcessId | ForEach-Object { Stop-DfVm -Name $_.Name -Force -Confirm:$false -ErrorAction SilentlyContinue } }
         finally { Pop-Location }
-        if ($script:mounted) { & umount $script:vmRoot }
+        if ($script:mounted) {
+            # A QEMU just ended may hold the file system for a moment: retry, then detach it lazily.
+            $unmounted = Wait-Until -Seconds 20 -IntervalMs 250 { & umount $script:vmRoot 2>$null; $LASTEXITCODE -eq 0 }
+            if (-not $unmounted) { & umount -l $script:vmRoot }
+        }
         Remove-TestProject -Path $script:project
         if ($script:work) { Remove-Item $script:work -Recurse -Force -ErrorAction SilentlyContinue }
     }
@@ -182,9 +186,10 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         $seen = Wait-Until -Seconds 60 -IntervalMs 20 { if ((Test-Path $journal) -and (Get-Content $journal -Raw -ErrorAction SilentlyContinue) -match '"DiskRestored":\s*true') { $true } }
         & kill -9 $other.Id
         $seen | Should -BeTrue -Because 'the restore got as far as the disk swap'
-        $other.WaitForExit(10000) | Out-Null
+        $other.WaitForExit(30000) | Should -BeTrue
+        Wait-Until -Seconds 30 { -not (Test-Path "/proc/$($other.Id)") } | Should -BeTrue
         $warnings = $null
-        Start-DfVm -Name flt -Timeout 240 -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
+        Start-DfVm -Name flt -Timeout 240 -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
         (Invoke-DfVmCommand -Name flt -Command 'cat /tmp/ram-marker').Output | Should -Be 'in-memory'
         Test-Path $journal | Should -BeFalse
         Assert-Recovered -Fault 'pwsh kill -9' -During 'Restore-DfVmSnapshot (live)' -Recovery 'Start-DfVm resumed the saved memory from the restore journal'

@@ -53,9 +53,9 @@ namespace DfVm.Core.Instances
                         // The host side itself could not write (the sync manifest, a log) on the same full file system.
                         throw await FullAsync(null, CancellationToken.None, e).ConfigureAwait(false);
                     }
-                    catch (DfVmException e) when (e.ErrorId != ErrorIds.GuestDiskFull && GuestSaidDiskFull(e.Message))
+                    catch (Exception e) when (!(e is DfVmException d && d.ErrorId == ErrorIds.GuestDiskFull) && !(e is OperationCanceledException) && GuestSaidDiskFull(e.Message))
                     {
-                        // A guest command (a sync's tar) wrote into a full file system of the guest.
+                        // A guest command (a sync's tar: a SyncFailed) wrote into a full file system of the guest.
                         throw GuestFull(_paths.Name, e.Message, e);
                     }
                 }
