@@ -56,6 +56,12 @@ namespace DfVm.Core
         public const string QemuStartFailed = nameof(QemuStartFailed);
         public const string SshPortInUse = nameof(SshPortInUse);
         public const string GuestNotReady = nameof(GuestNotReady);
+        /// <summary>The guest wrote nothing on its serial console and offered no SSH, twice (issue 10).</summary>
+        public const string GuestSilent = nameof(GuestSilent);
+        /// <summary>QEMU stopped the guest on a write error: the host file system under the VM's disk is full (issue 10).</summary>
+        public const string HostDiskFull = nameof(HostDiskFull);
+        /// <summary>A guest command (a sync's tar, go's build) failed for want of space in the guest (issue 10).</summary>
+        public const string GuestDiskFull = nameof(GuestDiskFull);
         public const string HostKeyMismatch = nameof(HostKeyMismatch);
         public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
         public const string GuestConnectionLost = nameof(GuestConnectionLost);

@@ -12,15 +12,6 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
             $verbose = ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n"
             return @{ Output = @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }); Verbose = $verbose }
         }
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30, [int] $IntervalMs = 200) {
-            $deadline = (Get-Date).AddSeconds($Seconds)
-            while ((Get-Date) -lt $deadline) {
-                $v = & $Condition
-                if ($v) { return $v }
-                Start-Sleep -Milliseconds $IntervalMs
-            }
-            return $null
-        }
         function Get-OurSshSockets([int] $Port) {
             # TCP sockets of this pwsh process to the VM's forwarded SSH port.
             @(& ss -Htanp "dport = :$Port" | Where-Object { $_ -match "pid=$PID," })
@@ -93,13 +84,15 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
         Wait-Pane '(?m)^host-42'
         Send-Line 'Enter-DfVm -Name enter'
         # root's login shell is csh: the POSIX bits go through sh -c, and the guest's hostname shows where we are.
-        Start-Sleep -Seconds 2
+        # Its prompt ends in '# ' (the host prompt in '> '): wait for it rather than a fixed time.
+        Wait-Pane '(?m)#\s*$'
         Send-Line 'sh -c ''echo hello-$((40+2))-$(hostname)'''
         Wait-Pane '(?m)hello-42-dfvm-guest\s*$'
         Send-Line 'stty size'
         Wait-Pane '(?m)(^|# )40 120\s*$'
         Send-Line 'sleep 100'
-        Start-Sleep -Seconds 2
+        $running = Wait-Until { [int](Invoke-DfVmCommand -Name enter -Command 'ps -o args | grep -c "^[s]leep 100"').Output -ge 1 }
+        $running | Should -BeTrue -Because 'the guest shell runs sleep 100 before Ctrl+C is pressed'
         Invoke-Tmux send-keys -t enter C-c
         Send-Line 'sh -c ''echo after-$((2+3))-$(hostname)'''
         Wait-Pane '(?m)after-5-dfvm-guest\s*$' -Seconds 20   # far sooner than the 100 s sleep (the typed line shows $((2+3)), not 5)

@@ -80,15 +80,11 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         $ps = [powershell]::Create()
         $null = $ps.AddScript("Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Invoke-DfVmCommand -Name life -Command 'sh -c ""sleep 987"" & sleep 988; wait'")
         $async = $ps.BeginInvoke()
-        $deadline = (Get-Date).AddSeconds(30)
-        do {
-            Start-Sleep -Milliseconds 500
-            $seen = (Invoke-DfVmCommand -Name life -Command 'ps -o args | grep -c "[s]leep 98"').Output
-        } until ([int]$seen -ge 2 -or (Get-Date) -gt $deadline)
-        [int]$seen | Should -BeGreaterOrEqual 2
+        $seen = Wait-Until -Seconds 30 { [int](Invoke-DfVmCommand -Name life -Command 'ps -o args | grep -c "[s]leep 98"').Output -ge 2 }
+        $seen | Should -BeTrue -Because 'both sleeps were running in the guest'
         $ps.Stop()
         $ps.Dispose()
-        Start-Sleep -Milliseconds 500
+        Wait-Until -Seconds 20 { (Invoke-DfVmCommand -Name life -Command 'ps -o args | grep -c "[s]leep 98"').Output -eq '0' } | Out-Null
         (Invoke-DfVmCommand -Name life -Command 'ps -o args | grep -c "[s]leep 98"').Output | Should -Be '0'
     }
 
@@ -135,7 +131,7 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
     It 'reports Stopped after QEMU is killed with SIGKILL, and Start-DfVm recovers' {
         $pid_ = (Get-DfVm life).ProcessId
         & kill -9 $pid_
-        Start-Sleep -Milliseconds 300
+        Wait-Until -Seconds 10 { (Get-DfVm life).State -eq 'Stopped' } | Out-Null
         (Get-DfVm life).State | Should -Be 'Stopped'
         Test-Path (Join-Path $script:project 'vm/life/qemu.pid') | Should -BeTrue   # stale, left by the crash
         $vm = Start-DfVm -Name life -Timeout 180 -WarningAction SilentlyContinue

@@ -304,7 +304,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         $first.Test | Should -Be 'TestQuick'
         $first.Passed | Should -BeTrue
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 200 -Because 'TestSleep sleeps 300 s'
-        Start-Sleep -Milliseconds 500
+        Wait-Until -Seconds 20 { -not (Get-GoProcesses) } | Out-Null
         Get-GoProcesses | Should -BeNullOrEmpty
     }
 
@@ -312,15 +312,11 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         $ps = [powershell]::Create()
         $null = $ps.AddScript("Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Invoke-DfVmTest -Suite Slow")
         $async = $ps.BeginInvoke()
-        $deadline = (Get-Date).AddSeconds(180)
-        do {
-            Start-Sleep -Seconds 1
-            $seen = Invoke-DfVmCommand -Name gotest -Command 'ps -o args | grep -c "[s]low\.test"'
-        } until ([int]$seen.Output -ge 1 -or (Get-Date) -gt $deadline)
-        [int]$seen.Output | Should -BeGreaterOrEqual 1 -Because 'the test binary was running'
+        $seen = Wait-Until -Seconds 180 -IntervalMs 1000 { [int](Invoke-DfVmCommand -Name gotest -Command 'ps -o args | grep -c "[s]low\.test"').Output -ge 1 }
+        $seen | Should -BeTrue -Because 'the test binary was running'
         $ps.Stop()
         $ps.Dispose()
-        Start-Sleep -Milliseconds 500
+        Wait-Until -Seconds 20 { -not (Get-GoProcesses) } | Out-Null
         Get-GoProcesses | Should -BeNullOrEmpty
     }
 

@@ -67,3 +67,14 @@ function Test-ProcessRunning([int] $Id) {
     if (-not $text) { return $false }
     return ($text.Substring($text.LastIndexOf(')') + 2, 1) -ne 'Z')
 }
+
+function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30, [int] $IntervalMs = 200) {
+    # Polls until the condition returns something true, or the deadline passes; returns that value ($null at the deadline).
+    $deadline = [Diagnostics.Stopwatch]::StartNew()
+    while ($deadline.Elapsed.TotalSeconds -lt $Seconds) {
+        $v = & $Condition
+        if ($v) { return $v }
+        Start-Sleep -Milliseconds $IntervalMs
+    }
+    return $null
+}

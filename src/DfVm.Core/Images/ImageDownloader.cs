@@ -18,7 +18,9 @@ namespace DfVm.Core.Images
     /// <remarks>
     /// Files in the images folder for image X: <c>X.bz2.part</c> (download in progress, kept
     /// across failures for resume), <c>X.part-decompress</c> (decompression in progress),
-    /// <c>X</c> (the image) and <c>X.json</c> (what was verified).
+    /// <c>X</c> (the image) and <c>X.json</c> (what was verified); <c>X.bz2.part.validator</c> (the
+    /// ETag or Last-Modified the .part came with, for If-Range) and <c>X.bz2.lock</c> (one download
+    /// of X at a time, across processes).
     /// </remarks>
     public sealed class ImageDownloader : IDisposable
     {
@@ -80,6 +82,19 @@ namespace DfVm.Core.Images
                 if (cached != null) return cached;
             }
 
+            bool waited = false;
+            using (await DownloadLock.AcquireAsync(Path.Combine(directory, compressedName + ".lock"), () => waited = true, ct).ConfigureAwait(false))
+            {
+                // The download this one waited for has just saved the image: that is the one to use.
+                var fresh = waited ? TryCached(req, imagePath, imageName) : null;
+                if (fresh != null) return fresh;
+                return await DownloadLockedAsync(req, mirror, directory, imageName, compressedName, imagePath, partPath, decompressPath, imageUri, progress, ct).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<DfVmImage> DownloadLockedAsync(ImageRequest req, Uri mirror, string directory, string imageName, string compressedName,
+            string imagePath, string partPath, string decompressPath, Uri imageUri, IProgress<DownloadProgress> progress, CancellationToken ct)
+        {
             var expected = await new ChecksumResolver(_http, StallTimeout)
                 .ResolveAsync(mirror, compressedName, imageName, ct).ConfigureAwait(false);
             if (expected.Compressed == null && !req.AllowUnverified)
@@ -95,7 +110,7 @@ namespace DfVm.Core.Images
             var compressedMd5 = Md5File.Compute(partPath, NewMeter(progress, ImageStage.Verify, compressedName, new FileInfo(partPath).Length), ct);
             if (expected.Compressed != null && !Md5File.SameHex(compressedMd5, expected.Compressed))
             {
-                AtomicFile.TryDelete(partPath);
+                ResumableDownload.DeletePart(partPath);
                 throw new ImageChecksumException(compressedName, expected.Compressed, compressedMd5);
             }
 
@@ -103,7 +118,7 @@ namespace DfVm.Core.Images
             if (expected.Decompressed != null && !Md5File.SameHex(imageMd5, expected.Decompressed))
             {
                 AtomicFile.TryDelete(decompressPath);
-                AtomicFile.TryDelete(partPath);
+                ResumableDownload.DeletePart(partPath);
                 throw new ImageChecksumException(imageName, expected.Decompressed, imageMd5);
             }
 
@@ -124,7 +139,7 @@ namespace DfVm.Core.Images
                 SavedUtc = DateTime.UtcNow,
             };
             sidecar.Write(imagePath);
-            AtomicFile.TryDelete(partPath);
+            ResumableDownload.DeletePart(partPath);
             return ToImage(sidecar, imagePath, req.Kind);
         }
 
@@ -161,7 +176,7 @@ namespace DfVm.Core.Images
             catch (InvalidDataException e)
             {
                 AtomicFile.TryDelete(decompressPath);
-                AtomicFile.TryDelete(partPath);
+                ResumableDownload.DeletePart(partPath);
                 throw new ImageDecompressException(compressedName, e);
             }
             catch

@@ -13,7 +13,10 @@ namespace DfVm.Core.Images
     /// <summary>
     /// Streams one URL into a .part file, resuming from what the file already holds with an
     /// HTTP Range request: 206 appends, 200 (Range ignored) starts over, 416 means the file
-    /// is already whole. A transfer that breaks keeps its bytes for the next attempt.
+    /// is already whole. A transfer that breaks keeps its bytes for the next attempt. The
+    /// validator of the response the .part came from (ETag, else Last-Modified) is kept in
+    /// <c>X.part.validator</c> and sent as If-Range: a mirror file that changed since answers
+    /// 200 with the whole new file, so old and new bytes are never spliced.
     /// </summary>
     internal sealed class ResumableDownload
     {
@@ -41,7 +44,14 @@ namespace DfVm.Core.Images
                     if (outcome >= 0) return outcome;
                     if (attempt > 0)
                         throw new ImageDownloadException($"The server at {uri} answered a range that does not continue the partial download; gave up after restarting once.", uri, 0);
-                    AtomicFile.TryDelete(partPath);
+                    ResumableDownload.DeletePart(partPath);
+                }
+                catch (IOException e) when (DiskFull.Is(e))
+                {
+                    var kept = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+                    throw new ImageDownloadException(
+                        $"Writing {partPath} failed after {kept} bytes: the file system holding it is full ({e.Message}). Free space there, then run the same command again to resume.",
+                        uri, kept, e);
                 }
                 catch (Exception e) when (ChecksumResolver.IsTransferFailure(e, ct) || (e is OperationCanceledException && !ct.IsCancellationRequested))
                 {
@@ -58,7 +68,12 @@ namespace DfVm.Core.Images
         {
             using (var request = new HttpRequestMessage(HttpMethod.Get, uri))
             {
-                if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
+                if (have > 0)
+                {
+                    request.Headers.Range = new RangeHeaderValue(have, null);
+                    var validator = ReadValidator(partPath);
+                    if (validator != null) request.Headers.IfRange = validator;
+                }
                 using (var response = await SendAsync(request, ct).ConfigureAwait(false))
                 {
                     long start;
@@ -88,12 +103,45 @@ namespace DfVm.Core.Images
                                 $"The server at {uri} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.", uri, have);
                     }
 
+                    if (start == 0) WriteValidator(partPath, response);
                     var done = await CopyBodyAsync(response, partPath, start, total, fileName, progress, ct).ConfigureAwait(false);
                     if (total.HasValue && done < total.Value)
                         throw new IOException($"the connection closed at byte {done} of {total.Value}");
                     return done;
                 }
             }
+        }
+
+        /// <summary>Deletes the .part and its validator.</summary>
+        public static void DeletePart(string partPath)
+        {
+            AtomicFile.TryDelete(partPath);
+            AtomicFile.TryDelete(ValidatorPath(partPath));
+        }
+
+        /// <summary>Where the validator of the .part's response is kept.</summary>
+        public static string ValidatorPath(string partPath) => partPath + ".validator";
+
+        private static RangeConditionHeaderValue ReadValidator(string partPath)
+        {
+            string text = File.Exists(ValidatorPath(partPath)) ? File.ReadAllText(ValidatorPath(partPath)).Trim() : "";
+            if (text.Length == 0) return null;
+            if (text.StartsWith("\"", StringComparison.Ordinal) || text.StartsWith("W/", StringComparison.Ordinal))
+            {
+                // A weak ETag may not be used in If-Range (RFC 9110 13.1.5): no validator then.
+                return text.StartsWith("W/", StringComparison.Ordinal) ? null : new RangeConditionHeaderValue(new EntityTagHeaderValue(text));
+            }
+            return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var date)
+                ? new RangeConditionHeaderValue(date) : null;
+        }
+
+        /// <summary>The .part starts anew from this response: remember its validator (or that it has none).</summary>
+        private static void WriteValidator(string partPath, HttpResponseMessage response)
+        {
+            string validator = response.Headers.ETag?.ToString()
+                ?? response.Content.Headers.LastModified?.ToString("r", System.Globalization.CultureInfo.InvariantCulture)
+                ?? "";
+            AtomicFile.WriteAllText(ValidatorPath(partPath), validator + "\n");
         }
 
         private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)

@@ -26,6 +26,12 @@ namespace DfVm.Core.Instances
         public bool CallerHoldsLock { get; set; }
 
         /// <summary>
+        /// Under TCG, a boot whose guest writes nothing on the serial console and offers no SSH banner
+        /// for this long is taken for a guest that never ran (relaunched once, then GuestSilent).
+        /// </summary>
+        public TimeSpan SilentSerialTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+        /// <summary>
         /// Appended to QEMU's argv for this start only, e.g. <c>-boot order=d</c> to boot the
         /// installer CD, or <c>-vga std -vnc 127.0.0.1:1</c> for an interactive install.
         /// </summary>
@@ -151,8 +157,9 @@ namespace DfVm.Core.Instances
             using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
             {
                 // A checkpoint or restore cut short (killed process) is finished or undone first,
-                // so the disk below is never a half state.
-                Snapshots.SnapshotStore.Recover(paths, reporter);
+                // so the disk below is never a half state. A caller holding the lock (a snapshot
+                // operation, or recovery itself resuming a restore) has recovered already.
+                if (!options.CallerHoldsLock) Snapshots.SnapshotStore.Recover(paths, reporter);
                 var def = _store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
                 {
@@ -184,17 +191,50 @@ namespace DfVm.Core.Instances
 
                 if (!options.NoWait)
                 {
-                    bool ready = await WaitReadyAsync(def, paths, port, options.Timeout, accel.Accelerator == "kvm" && options.IncomingStatePath == null ? def.KvmWatchdogSeconds : 0, reporter, ct).ConfigureAwait(false);
-                    if (!ready)
-                    {
-                        // KVM watchdog fired: the guest printed nothing. Retry once under TCG.
-                        reporter.Warning($"VM '{def.Name}' printed nothing on its serial console for {def.KvmWatchdogSeconds} s under KVM (KVM is present but not working here). Restarting it under TCG.");
-                        await KillAsync(paths, reporter, ct).ConfigureAwait(false);
-                        port = await LaunchAsync(def, paths, "tcg", options, publicKey, reporter, ct).ConfigureAwait(false);
-                        await WaitReadyAsync(def, paths, port, options.Timeout, 0, reporter, ct).ConfigureAwait(false);
-                    }
+                    await WaitReadyOrRelaunchAsync(def, paths, accel.Accelerator, port, options, publicKey, reporter, ct).ConfigureAwait(false);
                 }
                 return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>
+        /// Waits for SSH. A guest that writes not one byte on its serial console and offers no SSH banner
+        /// for a bounded time (KVM: <see cref="VmDefinition.KvmWatchdogSeconds"/>; TCG:
+        /// <see cref="StartOptions.SilentSerialTimeout"/>) is a QEMU whose guest never ran: it is relaunched
+        /// once (under TCG) with a warning, and a second silence fails with GuestSilent instead of waiting
+        /// out the whole timeout. A resume from saved memory prints nothing by nature and is not watched.
+        /// </summary>
+        private async Task WaitReadyOrRelaunchAsync(VmDefinition def, VmPaths paths, string accelerator, int port, StartOptions options, string publicKey, IOperationReporter reporter, CancellationToken ct)
+        {
+            bool relaunched = false;
+            while (true)
+            {
+                int silentSeconds = options.IncomingStatePath != null ? 0
+                    : accelerator == "kvm" ? def.KvmWatchdogSeconds
+                    : (int)Math.Ceiling(options.SilentSerialTimeout.TotalSeconds);
+                if (await WaitReadyAsync(def, paths, port, options.Timeout, silentSeconds, reporter, ct).ConfigureAwait(false)) return;
+                if (relaunched)
+                {
+                    string tail = SerialLog.Tail(paths.SerialLog);
+                    await KillAsync(paths, reporter, ct).ConfigureAwait(false);
+                    CleanStale(paths, reporter);
+                    throw new DfVmException(ErrorIds.GuestSilent, DfVmErrorKind.Timeout,
+                        $"VM '{def.Name}' printed nothing on its serial console and offered no SSH for {silentSeconds} s, twice (relaunched once). " +
+                        $"QEMU was ended. Its guest never ran: check the VM's kernel, disk and boot settings, then Start-DfVm again. Serial log ({paths.SerialLog}):\n" +
+                        (string.IsNullOrEmpty(tail) ? "(empty)" : tail), def.Name);
+                }
+                if (accelerator == "kvm")
+                {
+                    reporter.Warning($"VM '{def.Name}' printed nothing on its serial console for {silentSeconds} s under KVM (KVM is present but not working here). Restarting it under TCG.");
+                    accelerator = "tcg";
+                }
+                else
+                {
+                    reporter.Warning($"VM '{def.Name}' printed nothing on its serial console and offered no SSH for {silentSeconds} s under TCG: its guest is not running. Relaunching QEMU once.");
+                }
+                await KillAsync(paths, reporter, ct).ConfigureAwait(false);
+                port = await LaunchAsync(def, paths, accelerator, options, publicKey, reporter, ct).ConfigureAwait(false);
+                relaunched = true;
             }
         }
 
@@ -285,15 +325,17 @@ namespace DfVm.Core.Instances
 
         /// <summary>
         /// Waits until a real SSH login succeeds (a TCP accept means nothing under user
-        /// networking). Returns false only when the KVM watchdog fired.
+        /// networking). Returns false only when the silence watchdog fired: not one byte on the
+        /// serial console and no SSH banner for <paramref name="silentSerialSeconds"/> (0: not watched).
         /// </summary>
-        public async Task<bool> WaitReadyAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, int kvmWatchdogSeconds, IOperationReporter reporter, CancellationToken ct)
+        public async Task<bool> WaitReadyAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, int silentSerialSeconds, IOperationReporter reporter, CancellationToken ct)
         {
             var watch = Stopwatch.StartNew();
             var endpoint = Endpoint(def, paths, port);
             long lastSerial = SerialLog.Length(paths.SerialLog);
             var lastSerialChange = Stopwatch.StartNew();
             string lastProblem = "no SSH banner yet";
+            bool bannerSeen = false;
             var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
             try
             {
@@ -324,7 +366,7 @@ namespace DfVm.Core.Instances
                                 $"The guest kernel of VM '{def.Name}' panicked while booting; QEMU is left running for inspection (Stop-DfVm -Force ends it). Last 20 serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
                         }
                     }
-                    if (kvmWatchdogSeconds > 0 && lastSerial == 0 && lastSerialChange.Elapsed.TotalSeconds > kvmWatchdogSeconds)
+                    if (silentSerialSeconds > 0 && lastSerial == 0 && !bannerSeen && lastSerialChange.Elapsed.TotalSeconds > silentSerialSeconds)
                     {
                         return false;
                     }
@@ -336,6 +378,7 @@ namespace DfVm.Core.Instances
                     // connection and then says nothing, so a long wait here only delays the next try.
                     if (await BannerAsync(port, ct, readTimeoutMs: 700).ConfigureAwait(false))
                     {
+                        bannerSeen = true;
                         try
                         {
                             GuestConnectionPool.Drop(paths.PrivateKey);
@@ -564,6 +607,8 @@ namespace DfVm.Core.Instances
                 throw new DfVmException(ErrorIds.VmNotRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' is not running. Start it with Start-DfVm -Name {def.Name}.", def.Name);
             }
+            // A guest QEMU stopped on a full host disk runs on if there is room again; else HostDiskFull, not a hang.
+            await new HostDiskWatch(paths, reporter).ResumeIfRoomAsync(ct).ConfigureAwait(false);
             var endpoint = Endpoint(def, paths, state.SshPort);
             // The pool hands back the warm connection, or opens a new one when it was dropped.
             return await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
@@ -572,21 +617,52 @@ namespace DfVm.Core.Instances
         public async Task<DfVmCommandResult> InvokeCommandAsync(VmPaths paths, string command, Action<string> onOutputLine, IOperationReporter reporter, CancellationToken ct)
         {
             var connection = await ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
-            var output = new StringBuilder();
-            var error = new StringBuilder();
-            var outcome = await connection.RunAsync(command, null,
-                line => { lock (output) output.Append(line).Append('\n'); onOutputLine?.Invoke(line); },
-                line => { lock (error) error.Append(line).Append('\n'); },
-                ct).ConfigureAwait(false);
+            // Bounded: a command printing gigabytes streams on, but the result keeps only the first part.
+            var output = new CappedText();
+            var error = new CappedText();
+            GuestCommandOutcome outcome;
+            try
+            {
+                outcome = await new HostDiskWatch(paths, reporter).RunAsync(token => connection.RunAsync(command, null,
+                    line => { output.AppendLine(line); onOutputLine?.Invoke(line); },
+                    line => error.AppendLine(line),
+                    token), ct).ConfigureAwait(false);
+            }
+            catch (GuestConnectionLostException lost) when (lost.RemotePid > 0)
+            {
+                await EndOrphanedCommandAsync(paths, lost.RemotePid, reporter, ct).ConfigureAwait(false);
+                throw;
+            }
+            string bounded = CappedText.Describe(paths.Name, outcome.LinesCut, output, error);
+            if (bounded != null) reporter?.Warning(bounded);
             return new DfVmCommandResult
             {
                 VmName = paths.Name,
                 Command = command,
                 ExitCode = outcome.ExitCode,
-                Output = output.ToString().TrimEnd('\n'),
-                Error = error.ToString().TrimEnd('\n'),
+                Output = output.ToString(),
+                Error = error.ToString(),
                 Duration = outcome.Duration,
             };
+        }
+
+        /// <summary>
+        /// The connection went while a command ran (its sshd killed, the network cut): the command's
+        /// process tree may still run in the guest. Best effort over a new connection: end it.
+        /// </summary>
+        private async Task EndOrphanedCommandAsync(VmPaths paths, int remotePid, IOperationReporter reporter, CancellationToken ct)
+        {
+            try
+            {
+                GuestConnectionPool.Drop(paths.PrivateKey);
+                var fresh = await ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
+                reporter?.Verbose($"Ending guest process {remotePid} and its children, left by the lost connection.");
+                await fresh.KillOrphanedTreeAsync(remotePid).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DfVmException || e is IOException || e is TimeoutException)
+            {
+                reporter?.Verbose($"Could not end guest process {remotePid} after the connection was lost: {e.Message}");
+            }
         }
 
         private static Action<string> Log(IOperationReporter reporter) => reporter == null ? (Action<string>)null : reporter.Verbose;

@@ -270,6 +270,15 @@ namespace DfVm.Core.Snapshots
                 }
                 var watch = Stopwatch.StartNew();
                 int? port = null;
+                // A live restore is journaled: once the disk is swapped, its saved memory must be what the VM
+                // runs on next (recovery resumes it), never a cold boot of the snapshot's layer.
+                SnapshotJournal journal = null;
+                if (snapshot.Live)
+                {
+                    journal = new SnapshotJournal { Operation = SnapshotJournal.Restore, Snapshot = name, Record = record, PreviousState = _store.LoadState(paths) };
+                    Step("journal");
+                    SnapshotFiles.WriteJournal(files, journal);
+                }
                 if (_controller.RunningPid(paths) != null)
                 {
                     port = _store.LoadState(paths)?.SshPort;
@@ -282,6 +291,12 @@ namespace DfVm.Core.Snapshots
                 Step("swap");
                 Native.Rename(files.DiskTemp, paths.Disk);
                 VmController.GuestChanged(paths);
+                if (journal != null)
+                {
+                    Step("mark-restored");
+                    journal.DiskRestored = true;
+                    SnapshotFiles.WriteJournal(files, journal);
+                }
                 reporter.Verbose($"Disk of VM '{paths.Name}' restored to snapshot '{name}' in {watch.Elapsed.TotalSeconds:0.000} s.");
 
                 if (!snapshot.Live && !options.Start) return false;
@@ -294,7 +309,21 @@ namespace DfVm.Core.Snapshots
                     SshPort = port,
                     IncomingStatePath = snapshot.Live ? files.State(name) : null,
                 };
-                await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
+                try
+                {
+                    await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (journal != null && !(e is SimulatedCrashException) && !(e is OperationCanceledException))
+                {
+                    // The resume failed for good (the message says so): nothing is owed any more.
+                    SnapshotFiles.DeleteIfExists(files.Journal);
+                    throw;
+                }
+                if (journal != null)
+                {
+                    Step("journal-delete");
+                    File.Delete(files.Journal);
+                }
                 if (snapshot.Live && !options.NoWait)
                 {
                     reporter.Verbose($"VM '{paths.Name}' answers SSH {watch.Elapsed.TotalSeconds:0.000} s after the restore began.");

@@ -25,6 +25,8 @@ namespace DfVm.Core.Snapshots
     {
         public const string Checkpoint = "checkpoint";
         public const string Remove = "remove";
+        /// <summary>A live restore: from the disk swap until the saved memory is loaded, the resume is owed.</summary>
+        public const string Restore = "restore";
 
         public string Operation { get; set; }
         public string Snapshot { get; set; }
@@ -36,6 +38,8 @@ namespace DfVm.Core.Snapshots
         public DfVm.Core.Instances.VmRuntimeState PreviousState { get; set; }
         /// <summary>Live checkpoint: the memory file is complete (set before QEMU is told to quit).</summary>
         public bool StateSaved { get; set; }
+        /// <summary>Live restore: disk.qcow2 is the fresh overlay on the snapshot's layer; only the resume is left.</summary>
+        public bool DiskRestored { get; set; }
         /// <summary>Remove: fold the snapshot into its dependants first.</summary>
         public bool Merge { get; set; }
     }

@@ -55,6 +55,10 @@ namespace DfVm.Core.Snapshots
                 _reporter.Warning($"Finishing snapshot '{journal.Snapshot}' of VM '{_paths.Name}', which was interrupted.");
                 await RecoverCheckpointAsync(journal, ct).ConfigureAwait(false);
             }
+            else if (journal.Operation == SnapshotJournal.Restore)
+            {
+                await RecoverRestoreAsync(journal, ct).ConfigureAwait(false);
+            }
             else if (journal.Operation == SnapshotJournal.Remove)
             {
                 _reporter.Warning($"Finishing the removal of snapshot '{journal.Snapshot}' of VM '{_paths.Name}', which was interrupted.");
@@ -114,6 +118,73 @@ namespace DfVm.Core.Snapshots
             if (journal.PreviousState != null && File.Exists(_files.Metadata(journal.Snapshot)) && controller.RunningPid(_paths) == null)
             {
                 _reporter.Warning($"VM '{_paths.Name}' stopped during live snapshot '{journal.Snapshot}'. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it where it was.");
+            }
+        }
+
+        /// <summary>
+        /// A live restore cut short. Before the disk swap nothing is owed (the VM's disk is unchanged; the
+        /// half-made overlay goes). After it, the guest must resume from the snapshot's saved memory: a QEMU
+        /// left half-loaded is ended, the disk made a fresh overlay on the layer again, and the saved state
+        /// loaded into a new QEMU. A QEMU that already runs the resumed guest is left as it is.
+        /// </summary>
+        private async Task RecoverRestoreAsync(SnapshotJournal journal, CancellationToken ct)
+        {
+            string name = journal.Snapshot;
+            if (!journal.DiskRestored)
+            {
+                Step("discard");
+                SnapshotFiles.DeleteIfExists(_files.DiskTemp);
+                _reporter.Warning($"The restore of snapshot '{name}' of VM '{_paths.Name}' was interrupted before it changed the disk: the disk is as it was.");
+                return;
+            }
+            var controller = new VmController(new VmStore(Path.GetDirectoryName(_paths.Directory)));
+            if (controller.RunningPid(_paths) != null)
+            {
+                string status = null;
+                try
+                {
+                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
+                    {
+                        status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is QmpException || e is IOException)
+                {
+                    _reporter.Verbose($"QMP of VM '{_paths.Name}' did not answer ({e.Message}).");
+                }
+                if (status != null && status != "inmigrate" && status != "prelaunch") return; // resumed: only the journal was left
+                Step("kill-incoming");
+                await controller.KillAsync(_paths, _reporter, ct).ConfigureAwait(false);
+                controller.CleanStale(_paths, _reporter);
+            }
+            if (!File.Exists(_files.Image(name)) || !File.Exists(_files.State(name)))
+            {
+                _reporter.Warning($"The restore of snapshot '{name}' of VM '{_paths.Name}' was interrupted and the snapshot is gone: the VM is stopped.");
+                return;
+            }
+            _reporter.Warning($"The restore of live snapshot '{name}' of VM '{_paths.Name}' was interrupted: resuming the VM from its saved memory now.");
+            // The disk may have been written by a guest resumed and then killed: start again from the layer.
+            Step("overlay");
+            await SnapshotFiles.CreateOverlayAsync(_files.DiskTemp, _files.Image(name), QcowHeader.Read(_files.Image(name)).VirtualSize, ct).ConfigureAwait(false);
+            Step("swap");
+            Native.Rename(_files.DiskTemp, _paths.Disk);
+            VmController.GuestChanged(_paths);
+            Step("resume");
+            int port = journal.PreviousState?.SshPort ?? 0;
+            try
+            {
+                await controller.StartAsync(_paths, new StartOptions
+                {
+                    CallerHoldsLock = true,
+                    NoWait = true,
+                    IncomingStatePath = _files.State(name),
+                    SshPort = port > 0 ? port : (int?)null,
+                }, _reporter, ct).ConfigureAwait(false);
+            }
+            catch (DfVmException e)
+            {
+                // Nothing more recovery can do (e.g. the port is taken now): the disk is at the snapshot.
+                _reporter.Warning($"VM '{_paths.Name}' could not resume from snapshot '{name}' ({e.Message}). Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {name} tries again.");
             }
         }
 

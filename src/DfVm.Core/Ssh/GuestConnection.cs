@@ -227,16 +227,16 @@ namespace DfVm.Core.Ssh
                 }
                 catch (Exception e) when (e is SshConnectionException || e is ObjectDisposedException || e is SocketException || e is SshException)
                 {
-                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}': {e.Message}", e);
+                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}': {e.Message}", e) { RemotePid = remotePid };
                 }
                 await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
 
                 if (!client.IsConnected && command.ExitStatus == null)
                 {
-                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}'.");
+                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost while running '{shCommand}'.") { RemotePid = remotePid };
                 }
                 int exit = command.ExitStatus ?? (command.ExitSignal != null ? 128 + SignalNumber(command.ExitSignal) : -1);
-                return new GuestCommandOutcome(exit, watch.Elapsed);
+                return new GuestCommandOutcome(exit, watch.Elapsed) { LinesCut = stdout.Result + stderr.Result };
             }
         }
 
@@ -283,6 +283,12 @@ namespace DfVm.Core.Ssh
             }
         }
 
+        /// <summary>
+        /// Ends, on this connection, what a command begun on a connection since lost left running (its
+        /// sshd was killed: without a terminal nothing tells the shell and its children to stop).
+        /// </summary>
+        public Task KillOrphanedTreeAsync(int pid) => KillRemoteTreeAsync(pid);
+
         private async Task KillRemoteTreeAsync(int pid)
         {
             if (pid <= 0 || _client == null || !_client.IsConnected) return;
@@ -319,20 +325,8 @@ namespace DfVm.Core.Ssh
             }
         }
 
-        private static Task PumpLines(Stream stream, Action<string> onLine)
-        {
-            return Task.Run(async () =>
-            {
-                using (var reader = new StreamReader(stream, new UTF8Encoding(false), false, 65536, leaveOpen: true))
-                {
-                    string line;
-                    while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) != null)
-                    {
-                        onLine?.Invoke(line);
-                    }
-                }
-            });
-        }
+        private static Task<int> PumpLines(Stream stream, Action<string> onLine) =>
+            Task.Run(() => OutputLimits.PumpBoundedLinesAsync(stream, onLine));
 
         public void Dispose()
         {

@@ -37,11 +37,16 @@ namespace DfVm.Core.Ssh
 
         public int ExitCode { get; }
         public TimeSpan Duration { get; }
+        /// <summary>Lines longer than <see cref="OutputLimits.MaxLineChars"/> that were cut (stdout and stderr).</summary>
+        public int LinesCut { get; set; }
     }
 
     public class GuestConnectionLostException : DfVmException
     {
         public GuestConnectionLostException(string message, Exception inner = null)
             : base(ErrorIds.GuestConnectionLost, DfVmErrorKind.ConnectionError, message, null, inner) { }
+
+        /// <summary>The guest pid of the command's shell when the connection was lost while it ran (0: unknown).</summary>
+        public int RemotePid { get; set; }
     }
 }

@@ -29,5 +29,8 @@ namespace DfVm.Core.Testing
 
         /// <summary>The SSH login user; doas is used only when it is not root.</summary>
         public string SshUser { get; set; } = "root";
+
+        /// <summary>The VM the suite runs in (named in errors).</summary>
+        public string VmName { get; set; }
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core.Instances;
 using DfVm.Core.Ssh;
 
 namespace DfVm.Core.Testing
@@ -75,8 +76,17 @@ namespace DfVm.Core.Testing
                 }
             }
 
+            string diskFull = null;
+
+            void NoteDiskFull(string line)
+            {
+                // go's own build and tool errors (stderr; build-output events in newer go -json) saying the guest is out of space.
+                if (diskFull == null && HostDiskWatch.GuestSaidDiskFull(line)) diskFull = line;
+            }
+
             void OnStdout(string line)
             {
+                if (line.IndexOf("\"build-output\"", StringComparison.Ordinal) >= 0) NoteDiskFull(line);
                 lock (gate)
                 {
                     if (!stopped)
@@ -94,6 +104,7 @@ namespace DfVm.Core.Testing
                     return;
                 }
 
+                NoteDiskFull(line);
                 if (elevatedPid == 0 && line.StartsWith(SuiteCommandLine.ElevatedPidMarker, StringComparison.Ordinal))
                 {
                     int.TryParse(line.Substring(SuiteCommandLine.ElevatedPidMarker.Length).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out elevatedPid);
@@ -149,6 +160,13 @@ namespace DfVm.Core.Testing
             {
                 Deliver(parser.Complete(outcome.ExitCode));
                 stopped = true;
+            }
+
+            if (diskFull != null && outcome.ExitCode != 0)
+            {
+                // The rows say what failed; the error says why: not the code, the guest's disk.
+                var full = HostDiskWatch.GuestFull(request.VmName ?? "?", diskFull);
+                throw new GuestTestException(full.ErrorId, full.Kind, full.Message, request.VmName);
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Management.Automation;
-using System.Text;
+using DfVm.Core.Instances;
+using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -39,19 +40,21 @@ namespace DfVm.PowerShell.Commands
                     var result = Run(async (pump, ct) =>
                     {
                         var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
-                        var output = new StringBuilder();
-                        var error = new StringBuilder();
-                        var outcome = await connection.RunAsync(command, null,
-                            line => { lock (output) output.Append(line).Append('\n'); pump.Verbose(line); },
-                            line => { lock (error) error.Append(line).Append('\n'); pump.Verbose(line); },
-                            ct).ConfigureAwait(false);
+                        var output = new CappedText();
+                        var error = new CappedText();
+                        var outcome = await new HostDiskWatch(paths, pump).RunAsync(token => connection.RunAsync(command, null,
+                            line => { output.AppendLine(line); pump.Verbose(line); },
+                            line => { error.AppendLine(line); pump.Verbose(line); },
+                            token), ct).ConfigureAwait(false);
+                        string bounded = CappedText.Describe(name, outcome.LinesCut, output, error);
+                        if (bounded != null) pump.Warning(bounded);
                         return new DfVmCommandResult
                         {
                             VmName = name,
                             Command = command,
                             ExitCode = outcome.ExitCode,
-                            Output = output.ToString().TrimEnd('\n'),
-                            Error = error.ToString().TrimEnd('\n'),
+                            Output = output.ToString(),
+                            Error = error.ToString(),
                             Duration = outcome.Duration,
                         };
                     });

@@ -130,6 +130,7 @@ namespace DfVm.PowerShell.Commands
                             Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null,
                             Elevate = Elevate,
                             SshUser = connection.Endpoint.User,
+                            VmName = name,
                         };
                         IGuestShell shell = await ShellForBuildAsync(connection, paths, guestPath, request, pump, ct).ConfigureAwait(false);
                         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -142,14 +143,14 @@ namespace DfVm.PowerShell.Commands
                         var progress = new OperationProgress { ActivityId = ProgressActivityId, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
                         {
-                            await new GuestTestRunner().RunAsync(
+                            await new HostDiskWatch(paths, pump).RunAsync(token => new GuestTestRunner().RunAsync(
                                 shell, request, onRow,
                                 new ProgressToPump(p =>
                                 {
                                     progress.Status = p.ToString();
                                     pump.Progress(progress);
                                 }),
-                                ct).ConfigureAwait(false);
+                                token), ct).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -195,8 +196,8 @@ namespace DfVm.PowerShell.Commands
         /// </summary>
         private async Task SyncBeforeRun(Pump pump, VmController controller, VmPaths paths, string guestProjectPath, CancellationToken ct)
         {
-            var outcome = await ProjectSync.RunAsync(controller, paths, _project.Config, _project.Root, guestProjectPath,
-                false, false, false, null, pump, ct).ConfigureAwait(false);
+            var outcome = await new HostDiskWatch(paths, pump).RunAsync(token => ProjectSync.RunAsync(controller, paths, _project.Config, _project.Root, guestProjectPath,
+                false, false, false, null, pump, token), ct).ConfigureAwait(false);
             var r = outcome.Result;
             pump.Verbose($"Synced {r.Source} to {paths.Name}:{r.Destination}: {r.FilesSent} file(s) sent, {r.FilesDeleted} deleted, {r.BytesSent} bytes in {r.Duration.TotalSeconds:0.0} s.");
         }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DfVm.Core.Instances;
 
 namespace DfVm.PowerShell.Commands
 {
@@ -48,8 +49,8 @@ namespace DfVm.PowerShell.Commands
                 string destination = Destination ?? ProjectSync.DefaultDestination(Project.Config, source);
                 bool apply = ShouldProcess($"{name}:{destination}", $"Sync {source}", out bool whatIf);
                 if (!apply && !whatIf) return; // declined at the -Confirm prompt
-                var outcome = Run((pump, ct) => ProjectSync.RunAsync(Controller, paths, Project.Config, source, destination,
-                    Full, Verify, !apply, Exclude, pump, ct));
+                var outcome = Run((pump, ct) => new HostDiskWatch(paths, pump).RunAsync(token => ProjectSync.RunAsync(Controller, paths, Project.Config, source, destination,
+                    Full, Verify, !apply, Exclude, pump, token), ct));
                 if (whatIf)
                 {
                     // -WhatIf: say what would be sent and deleted, send nothing.

@@ -93,8 +93,9 @@ namespace DfVm.Core.Tests.Images
                         if (colon > 0) headers[lines[i].Substring(0, colon).Trim()] = lines[i].Substring(colon + 1).Trim();
                     }
                     headers.TryGetValue("Range", out var range);
-                    Requests.Enqueue(new SeenRequest(method, path, range));
-                    await RespondAsync(stream, method, path, range).ConfigureAwait(false);
+                    headers.TryGetValue("If-Range", out var ifRange);
+                    Requests.Enqueue(new SeenRequest(method, path, range, ifRange));
+                    await RespondAsync(stream, method, path, range, ifRange).ConfigureAwait(false);
                 }
                 catch (IOException)
                 {
@@ -105,7 +106,13 @@ namespace DfVm.Core.Tests.Images
             }
         }
 
-        private async Task RespondAsync(NetworkStream stream, string method, string path, string range)
+        /// <summary>A strong ETag that changes with the file's content.</summary>
+        public static string ETagOf(byte[] content)
+        {
+            using (var md5 = System.Security.Cryptography.MD5.Create()) return "\"" + BitConverter.ToString(md5.ComputeHash(content)).Replace("-", "").ToLowerInvariant() + "\"";
+        }
+
+        private async Task RespondAsync(NetworkStream stream, string method, string path, string range, string ifRange)
         {
             var name = path.Substring(path.LastIndexOf('/') + 1);
             if (!path.StartsWith("/iso-images/", StringComparison.Ordinal) || !_files.TryGetValue(name, out var content))
@@ -117,6 +124,10 @@ namespace DfVm.Core.Tests.Images
             long start = 0;
             var status = "200 OK";
             var headers = new Dictionary<string, string>();
+            string etag = ETagOf(content);
+            headers["ETag"] = etag;
+            // If-Range: the range only if the file is still the one the client has the start of; else the whole new file.
+            if (ifRange != null && ifRange != etag) range = null;
             if (range != null && !IgnoreRange && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith("-", StringComparison.Ordinal))
             {
                 start = long.Parse(range.Substring(6, range.Length - 7));
@@ -197,16 +208,18 @@ namespace DfVm.Core.Tests.Images
 
     internal sealed class SeenRequest
     {
-        public SeenRequest(string method, string path, string range)
+        public SeenRequest(string method, string path, string range, string ifRange = null)
         {
             Method = method;
             Path = path;
             Range = range;
+            IfRange = ifRange;
         }
 
         public string Method { get; }
         public string Path { get; }
         public string Range { get; }
+        public string IfRange { get; }
 
         public override string ToString() => $"{Method} {Path} Range={Range}";
     }

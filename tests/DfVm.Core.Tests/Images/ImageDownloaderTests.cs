@@ -8,7 +8,7 @@ using Xunit;
 
 namespace DfVm.Core.Tests.Images
 {
-    public sealed class ImageDownloaderTests : IDisposable
+    public sealed partial class ImageDownloaderTests : IDisposable
     {
         private const string Version = "9.9.1"; // not in the built-in catalogue: only md5.txt vouches for it
         private const string Compressed = "dfly-x86_64-9.9.1_REL.iso.bz2";

@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core.Instances;
@@ -26,20 +25,6 @@ namespace DfVm.Core.Tests.Snapshots
 
         public LinuxGuestLiveSnapshotTests(ITestOutputHelper output) { _out = output; }
 
-        private static async Task<string> GuestDirAsync()
-        {
-            string dir = Environment.GetEnvironmentVariable("DFVM_TEST_GUEST_DIR");
-            if (!string.IsNullOrEmpty(dir)) return dir;
-            string repo = AppContext.BaseDirectory;
-            while (repo != null && !File.Exists(Path.Combine(repo, "DfVm.sln"))) repo = Path.GetDirectoryName(repo);
-            Assert.True(repo != null, "repository root not found");
-            string script = Path.Combine(repo, "tests", "guest", "build-guest.sh");
-            var o = await ProcessRunner.RunAsync("/bin/bash", new[] { script }, TimeSpan.FromMinutes(30), None);
-            Assert.True(o.ExitCode == 0, "build-guest.sh: " + o.StdErr);
-            var lines = o.StdOut.Trim().Split('\n');
-            return lines[lines.Length - 1].Trim();
-        }
-
         private static async Task<string> RunAsync(SnapshotTestVm vm, string command)
         {
             var r = await vm.Controller.InvokeCommandAsync(vm.Paths, command, null, null, None);
@@ -50,32 +35,7 @@ namespace DfVm.Core.Tests.Snapshots
         [Fact]
         public async Task Live_restore_of_the_linux_guest_answers_ssh_with_the_saved_memory_and_a_current_clock()
         {
-            string guestDir = await GuestDirAsync();
-            JsonElement guest;
-            using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(guestDir, "guest.json")))) guest = doc.RootElement.Clone();
-
-            string root = Path.Combine("/tmp", "dfs-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            var store = new VmStore(Path.Combine(root, "vm"));
-            var def = new VmDefinition
-            {
-                Name = "lg",
-                MemoryMB = 512,
-                Cpus = 1,
-                GuestOs = "linux",
-                Accelerator = "tcg",
-                Machine = "q35",
-                NicModel = "virtio-net-pci",
-                DiskInterface = "virtio-blk",
-                BaseImage = guest.GetProperty("disk").GetString(),
-                Boot = new DirectBoot
-                {
-                    Kernel = guest.GetProperty("kernel").GetString(),
-                    Initrd = guest.GetProperty("initrd").GetString(),
-                    Append = guest.GetProperty("append").GetString(),
-                },
-            };
-            var paths = await new VmFactory(store).CreateAsync(def, false, null, None);
-            using (var vm = SnapshotTestVm.Attach(root, store, paths))
+            using (var vm = await SnapshotTestVm.CreateLinuxGuestAsync("lg"))
             {
                 await vm.Controller.StartAsync(vm.Paths, new StartOptions { Timeout = TimeSpan.FromMinutes(5) }, null, None);
                 await RunAsync(vm, "echo saved > /tmp/dfvm-mark");

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core.Instances;
@@ -57,6 +58,53 @@ namespace DfVm.Core.Tests.Snapshots
             };
             var paths = await new VmFactory(store).CreateAsync(def, false, null, CancellationToken.None);
             return new SnapshotTestVm(root, store, paths);
+        }
+
+        /// <summary>
+        /// A VM of the Linux test guest (tests/guest/build-guest.sh, cached; or DFVM_TEST_GUEST_DIR), not started.
+        /// </summary>
+        public static async Task<SnapshotTestVm> CreateLinuxGuestAsync(string name)
+        {
+            string guestDir = await GuestDirAsync();
+            JsonElement guest;
+            using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(guestDir, "guest.json")))) guest = doc.RootElement.Clone();
+
+            string root = Path.Combine("/tmp", "dfs-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            var store = new VmStore(Path.Combine(root, "vm"));
+            var def = new VmDefinition
+            {
+                Name = name,
+                MemoryMB = 512,
+                Cpus = 1,
+                GuestOs = "linux",
+                Accelerator = "tcg",
+                Machine = "q35",
+                NicModel = "virtio-net-pci",
+                DiskInterface = "virtio-blk",
+                BaseImage = guest.GetProperty("disk").GetString(),
+                Boot = new DirectBoot
+                {
+                    Kernel = guest.GetProperty("kernel").GetString(),
+                    Initrd = guest.GetProperty("initrd").GetString(),
+                    Append = guest.GetProperty("append").GetString(),
+                },
+            };
+            var paths = await new VmFactory(store).CreateAsync(def, false, null, CancellationToken.None);
+            return new SnapshotTestVm(root, store, paths);
+        }
+
+        private static async Task<string> GuestDirAsync()
+        {
+            string dir = Environment.GetEnvironmentVariable("DFVM_TEST_GUEST_DIR");
+            if (!string.IsNullOrEmpty(dir)) return dir;
+            string repo = AppContext.BaseDirectory;
+            while (repo != null && !File.Exists(Path.Combine(repo, "DfVm.sln"))) repo = Path.GetDirectoryName(repo);
+            Assert.True(repo != null, "repository root not found");
+            string script = Path.Combine(repo, "tests", "guest", "build-guest.sh");
+            var o = await ProcessRunner.RunAsync("/bin/bash", new[] { script }, TimeSpan.FromMinutes(30), CancellationToken.None);
+            Assert.True(o.ExitCode == 0, "build-guest.sh: " + o.StdErr);
+            var lines = o.StdOut.Trim().Split('\n');
+            return lines[lines.Length - 1].Trim();
         }
 
         public static async Task<ProcessOutcome> RunAsync(string program, params string[] args)

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Instances;
+using DfVm.Core.Tests.Snapshots;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DfVm.Core.Tests.Instances
+{
+    /// <summary>
+    /// Issue 10 item 2: a QEMU whose guest never runs (here started paused with -S, as a QEMU left
+    /// waiting on -incoming looks) writes nothing on the serial console. The start must not wait out its
+    /// whole timeout: it relaunches once with a warning, then fails with GuestSilent and leaves no QEMU.
+    /// </summary>
+    public sealed class SilentGuestTests
+    {
+        private readonly ITestOutputHelper _out;
+
+        public SilentGuestTests(ITestOutputHelper output) { _out = output; }
+
+        private sealed class Recorder : IOperationReporter
+        {
+            private readonly TestReporter _inner;
+            public readonly List<string> Warnings = new List<string>();
+            public Recorder(ITestOutputHelper o) { _inner = new TestReporter(o); }
+            public void Verbose(string message) => _inner.Verbose(message);
+            public void Warning(string message) { lock (Warnings) Warnings.Add(message); _inner.Warning(message); }
+            public void Progress(OperationProgress progress) { }
+        }
+
+        [Fact]
+        public async Task A_guest_silent_on_its_serial_console_is_relaunched_once_then_fails_with_GuestSilent()
+        {
+            using (var vm = await SnapshotTestVm.CreateAsync("quiet"))
+            {
+                var reporter = new Recorder(_out);
+                var options = new StartOptions
+                {
+                    Timeout = TimeSpan.FromSeconds(240),
+                    SilentSerialTimeout = TimeSpan.FromSeconds(4),
+                    SshPort = 0,
+                    ExtraQemuArgs = new[] { "-S" },
+                };
+                var watch = Stopwatch.StartNew();
+                var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Controller.StartAsync(vm.Paths, options, reporter, CancellationToken.None));
+                _out.WriteLine($"failed after {watch.Elapsed.TotalSeconds:0.0} s: {e.Message}");
+
+                Assert.Equal(ErrorIds.GuestSilent, e.ErrorId);
+                Assert.Equal("quiet", e.Target);
+                Assert.Contains("(empty)", e.Message);
+                Assert.Single(reporter.Warnings, w => w.Contains("Relaunching QEMU once"));
+                // Two silences of 4 s plus two launches: nowhere near the 240 s timeout.
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"took {watch.Elapsed}");
+                Assert.Null(vm.Controller.RunningPid(vm.Paths));
+                Assert.False(File.Exists(vm.Paths.PidFile));
+                Assert.Empty(QemuProcessesNaming(vm.Paths.PidFile));
+            }
+        }
+
+        private static IEnumerable<int> QemuProcessesNaming(string pidFile) =>
+            Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n.All(char.IsDigit)).Select(int.Parse)
+                .Where(pid =>
+                {
+                    try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(pidFile); }
+                    catch (IOException) { return false; }
+                    catch (UnauthorizedAccessException) { return false; }
+                });
+    }
+}
