@@ -50,7 +50,7 @@ namespace DfVm.Core.Tests.Install
         /// <summary>
         /// The kernel command line for the loader imitation (tests/guest/initramfs/loader): the
         /// kernel's console on the screen (not the serial line), the loader stage ready after
-        /// <paramref name="ready"/> s, plus its knobs (e.g. "dfvm.loader.redrain=1.5").
+        /// <paramref name="ready"/> s, plus its knobs (e.g. "dfvm.loader.redrain=60").
         /// </summary>
         public static Func<string, string> LoaderAppend(int ready, params string[] knobs) => append =>
         {

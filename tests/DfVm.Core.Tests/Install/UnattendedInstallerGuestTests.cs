@@ -31,7 +31,7 @@ namespace DfVm.Core.Tests.Install
         [Fact]
         public async Task Runs_the_phases_then_boots_pins_provisions_and_snapshots()
         {
-            using (var vm = new TestGuestVm("unatt", TestGuestVm.LoaderAppend(10, "dfvm.loader.redrain=1.5")))
+            using (var vm = new TestGuestVm("unatt", TestGuestVm.LoaderAppend(10, "dfvm.loader.redrain=60")))
             using (var images = new ImageFixture())
             using (var server = new FixtureHttpServer())
             {
