@@ -17,6 +17,8 @@ namespace DfVm.Core
         InvalidData,
         /// <summary>The result of an operation is wrong (a checksum that does not match).</summary>
         InvalidResult,
+        /// <summary>The host cannot do this at all (an operating system DfVm does not drive QEMU on).</summary>
+        NotSupported,
     }
 
     /// <summary>
@@ -66,5 +68,6 @@ namespace DfVm.Core
         public const string SshAuthenticationFailed = nameof(SshAuthenticationFailed);
         public const string GuestConnectionLost = nameof(GuestConnectionLost);
         public const string BaseImageNotFound = nameof(BaseImageNotFound);
+        public const string PlatformNotSupported = nameof(PlatformNotSupported);
     }
 }

@@ -12,6 +12,8 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmTestResult))]
     public sealed class ConvertFromGoTestJsonCommand : DfVmCmdlet
     {
+        protected override bool NeedsVmHost => false;
+
         private GoTestJsonParser _parser;
 
         /// <summary>Lines of go test -json output (a string holding several lines is split).</summary>

@@ -15,6 +15,8 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmTestResult))]
     public sealed class ExportDfVmTestReportCommand : DfVmCmdlet
     {
+        protected override bool NeedsVmHost => false;
+
         private readonly List<DfVmTestResult> _rows = new List<DfVmTestResult>();
 
         /// <summary>The report file to write (replaced if it exists).</summary>

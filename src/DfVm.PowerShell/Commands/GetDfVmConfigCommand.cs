@@ -11,6 +11,8 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmConfig))]
     public sealed class GetDfVmConfigCommand : DfVmCmdlet
     {
+        protected override bool NeedsVmHost => false;
+
         /// <summary>A folder to search up from, or a config file to read.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]

@@ -82,6 +82,7 @@ namespace DfVm.PowerShell.Commands
 
         protected override void BeginProcessing()
         {
+            base.BeginProcessing();
             try
             {
                 _project = Path == null

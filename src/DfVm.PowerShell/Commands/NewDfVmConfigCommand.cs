@@ -14,6 +14,8 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmConfig))]
     public sealed class NewDfVmConfigCommand : DfVmCmdlet
     {
+        protected override bool NeedsVmHost => false;
+
         public const string ConfigExists = nameof(ConfigExists);
         private const string TemplateResource = "DfVm.PowerShell.Resources.DfVm.config.template.psd1";
 

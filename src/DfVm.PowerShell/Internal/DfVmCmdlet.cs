@@ -48,6 +48,16 @@ namespace DfVm.PowerShell
 
         protected override void StopProcessing() => _cancel.Cancel();
 
+        /// <summary>False for the cmdlets that need no VM host (go test output, reports, config files): they work on Windows too.</summary>
+        protected virtual bool NeedsVmHost => true;
+
+        /// <summary>A cmdlet that drives QEMU refuses at once on a host DfVm cannot drive it on (PlatformNotSupported).</summary>
+        protected override void BeginProcessing()
+        {
+            var refusal = NeedsVmHost ? Core.Util.HostPlatform.Refusal(Core.Util.HostPlatform.IsWindows, MyInvocation.MyCommand.Name) : null;
+            if (refusal != null) ThrowTerminatingError(ToErrorRecord(refusal));
+        }
+
         /// <summary>
         /// Runs <paramref name="operation"/> on a worker thread and drains what it reports
         /// (verbose, warnings, progress, objects posted with <see cref="Pump.Post"/>) on this thread

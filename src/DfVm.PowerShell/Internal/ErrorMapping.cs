@@ -39,6 +39,7 @@ namespace DfVm.PowerShell
                 case DfVmErrorKind.ResourceExists: return ErrorCategory.ResourceExists;
                 case DfVmErrorKind.InvalidData: return ErrorCategory.InvalidData;
                 case DfVmErrorKind.InvalidResult: return ErrorCategory.InvalidResult;
+                case DfVmErrorKind.NotSupported: return ErrorCategory.NotImplemented;
                 default: return ErrorCategory.InvalidOperation;
             }
         }
