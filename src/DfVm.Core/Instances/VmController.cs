@@ -304,13 +304,12 @@ namespace DfVm.Core.Instances
             });
             GuestChanged(paths);
             reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");
-            // [snapshots] start: a live restore resumes the saved guest; if that fails, no half-loaded QEMU stays.
+            // A live restore resumes the saved guest; if that fails, no half-loaded QEMU stays.
             if (options.IncomingStatePath != null)
             {
                 try { await Snapshots.IncomingState.LoadAsync(paths, options.IncomingStatePath, reporter, ct).ConfigureAwait(false); }
                 catch { await KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false); CleanStale(paths, reporter); throw; }
             }
-            // [snapshots] end
             return port;
         }
 

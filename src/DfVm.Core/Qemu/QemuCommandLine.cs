@@ -78,7 +78,7 @@ namespace DfVm.Core.Qemu
                 a.AddRange(new[] { "-append", append.Trim() });
             }
 
-            // [snapshots] wait paused for a migration stream (migrate-incoming), then cont.
+            // Wait paused for a migration stream (migrate-incoming), then cont.
             if (incomingDefer) a.AddRange(new[] { "-incoming", "defer", "-S" });
             if (daemonize) a.Add("-daemonize");
             if (def.ExtraQemuArgs != null) a.AddRange(def.ExtraQemuArgs);

@@ -139,16 +139,6 @@ namespace DfVm.Core.Ssh
             }
         }
 
-        public Task ReconnectAsync(TimeSpan timeout, CancellationToken ct)
-        {
-            lock (_gate)
-            {
-                _client?.Dispose();
-                _client = null;
-            }
-            return ConnectAsync(timeout, ct);
-        }
-
         public async Task<GuestCommandOutcome> RunAsync(
             string shCommand,
             Func<Stream, CancellationToken, Task> writeStdin,

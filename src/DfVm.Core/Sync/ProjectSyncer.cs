@@ -26,12 +26,6 @@ namespace DfVm.Core.Sync
             _shell = shell ?? throw new ArgumentNullException(nameof(shell));
         }
 
-        /// <summary>Forgets what the guest holds (after a snapshot restore or a fresh guest): the next sync lists the guest and sends everything.</summary>
-        public static void InvalidateManifest(string manifestPath)
-        {
-            SyncManifest.Delete(manifestPath);
-        }
-
         public async Task<SyncOutcome> SyncAsync(SyncOptions options, IProgress<SyncProgress> progress, CancellationToken ct)
         {
             if (options == null)

@@ -166,15 +166,15 @@ namespace DfVm.Core.Tests.Sync
         }
 
         [Fact]
-        public async Task InvalidateManifestMakesTheNextSyncListAndResend()
+        public async Task A_deleted_manifest_makes_the_next_sync_list_the_guest_and_resend()
         {
             using var box = new SyncSandbox();
             box.Write("a", "a");
             await box.SyncAsync();
             File.WriteAllText(box.Dst("stray"), "guest only");
-            ProjectSyncer.InvalidateManifest(box.Manifest);
+            SyncManifest.Delete(box.Manifest);
             Assert.False(File.Exists(box.Manifest));
-            ProjectSyncer.InvalidateManifest(box.Manifest); // no manifest: no error
+            SyncManifest.Delete(box.Manifest); // no manifest: no error
             SyncOutcome o = await box.SyncAsync();
             Assert.Equal(new[] { "stray" }, o.Deleted);
             Assert.Equal(1, o.Result.FilesSent);
