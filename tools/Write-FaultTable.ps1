@@ -8,7 +8,7 @@ param(
     [string] $OutputPath = (Join-Path $PSScriptRoot '../docs/FAULTS.md')
 )
 $ErrorActionPreference = 'Stop'
-if (-not (Test-Path $RecordPath)) { throw "no fault records at $RecordPath: run the Faults tests first (pwsh ./build.ps1 -Task Test)" }
+if (-not (Test-Path $RecordPath)) { throw "no fault records at ${RecordPath}: run the Faults tests first (pwsh ./build.ps1 -Task Test)" }
 $rows = Get-Content $RecordPath | Where-Object { $_ } | ConvertFrom-Json
 $text = [Text.StringBuilder]::new()
 $null = $text.AppendLine('# Faults tried for real, and what each left behind')

@@ -160,6 +160,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         Stop-QemuHard
         $id = Get-OtherResult $other
         $id | Should -Not -Be 'OK'
+        $id | Should -Not -Match '^System\.' -Because 'an error the user gets has a stable DfVm id, not a bare .NET exception'
         Assert-Recovered -Fault 'QEMU kill -9' -During 'Sync-DfVmProject' -ErrorId $id -Recovery 'Start-DfVm booted it; the next sync sent everything again'
     }
 
@@ -199,13 +200,15 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         Assert-Recovered -Fault 'pwsh kill -9' -During 'Restore-DfVmSnapshot (live)' -Recovery 'Start-DfVm resumed the saved memory from the restore journal'
     }
 
-    It 'QEMU killed in the middle of a live restore: SnapshotFailed, the disk at the snapshot, Start-DfVm boots' {
+    It 'QEMU killed in the middle of a live restore: an error with an id, the disk at the snapshot, Start-DfVm boots' {
         $before = Get-QemuPid
-        $other = Start-OtherPwsh "Restore-DfVmSnapshot warm -Name flt -Force"
+        $other = Start-OtherPwsh "Restore-DfVmSnapshot warm -Name flt -Force -ErrorAction Stop"
         $new = Wait-Until -Seconds 60 -IntervalMs 20 { $p = Get-QemuPid; if ($p -and $p -ne $before) { $p } }
         $new | Should -Not -BeNullOrEmpty
         & kill -9 $new
         $id = Get-OtherResult $other
+        $id | Should -Not -Be 'OK' -Because 'the QEMU the restore launched was killed before the guest could answer'
+        $id | Should -Not -Match '^System\.'
         Assert-Recovered -Fault 'QEMU kill -9' -During 'Restore-DfVmSnapshot (live)' -ErrorId $id -Recovery 'the restore failed whole or finished; Start-DfVm booted the snapshot'
     }
 
@@ -263,6 +266,31 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         Clear-HostDisk
         (Invoke-DfVmCommand -Name flt -Command 'rm -f /root/big; echo resumed' -WarningAction SilentlyContinue).Output | Should -Be 'resumed'
         Assert-Recovered -Fault 'host disk full' -During 'Invoke-DfVmCommand (guest writing)' -ErrorId 'HostDiskFull' -Recovery 'the next command after freeing space let the guest run on (cont)'
+    }
+
+    It 'a full host disk at the sync manifest write: HostDiskFull, and the next sync sends what the manifest could not record' {
+        # 3,000 new files make the manifest grow past the room the old one frees. They land on a tmpfs in the
+        # guest, so the guest writes nothing to its disk: only the manifest needs host space, and none is left.
+        $many = Join-Path $script:project 'many'
+        New-Item -ItemType Directory $many | Out-Null
+        foreach ($i in 1..3000) { [IO.File]::WriteAllText((Join-Path $many "a-file-with-a-rather-long-name-$i.txt"), "$i") }
+        (Invoke-DfVmCommand -Name flt -Command 'mkdir -p /root/fp/many && mount -t tmpfs -o size=64m dfvmmany /root/fp/many').ExitCode | Should -Be 0
+        try {
+            Fill-HostDisk -LeaveBytes 0
+            $err = $null
+            Sync-DfVmProject -Name flt -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        }
+        finally {
+            Clear-HostDisk
+            # The guest loses what the failed sync sent: only a sync that did not record it sends it again.
+            Invoke-DfVmCommand -Name flt -Command 'umount /root/fp/many' | Out-Null
+        }
+        $id = "$($err[0].FullyQualifiedErrorId)"
+        $id | Should -Be 'HostDiskFull,DfVm.PowerShell.Commands.SyncDfVmProjectCommand'
+        $err[0].Exception.Message | Should -Match 'sync-manifest'
+        Assert-Recovered -Fault 'host disk full' -During 'Sync-DfVmProject (manifest write)' -ErrorId $id -Recovery 'the next sync listed the guest and sent what the unsaved manifest would have skipped'
+        Remove-Item $many -Recurse -Force
+        Sync-DfVmProject -Name flt -Confirm:$false | Out-Null
     }
 
     It 'a full host disk during a live checkpoint: SnapshotFailed, the VM runs on, no half snapshot' {

@@ -84,45 +84,26 @@ namespace DfVm.Core.Install
         private async Task<ProvisionOutcome> RunOnceAsync(VmPaths paths, IReadOnlyList<string> projectDirectories, string command, byte[] script,
             Action<string> onLine, IOperationReporter reporter, CancellationToken ct)
         {
-            var connection = await _controller.ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
-            var output = new StringBuilder();
-            var error = new StringBuilder();
             var changes = new List<string>();
             int? changed = null;
-            var outcome = await connection.RunAsync(command,
+            var result = await _controller.InvokeCommandAsync(paths, command,
+                line =>
+                {
+                    var m = ChangedCount.Match(line);
+                    if (m.Success) changed = int.Parse(m.Groups[1].Value);
+                    else if (line.StartsWith(Prefix + "changed ", StringComparison.Ordinal)) lock (changes) changes.Add(line.Substring(Prefix.Length + 8));
+                    onLine?.Invoke(line);
+                },
+                reporter, ct, onLine,
                 async (stdin, token) =>
                 {
                     await stdin.WriteAsync(script, 0, script.Length, token).ConfigureAwait(false);
                     await stdin.FlushAsync(token).ConfigureAwait(false);
-                },
-                line =>
-                {
-                    lock (output)
-                    {
-                        output.Append(line).Append('\n');
-                        var m = ChangedCount.Match(line);
-                        if (m.Success) changed = int.Parse(m.Groups[1].Value);
-                        else if (line.StartsWith(Prefix + "changed ", StringComparison.Ordinal)) changes.Add(line.Substring(Prefix.Length + 8));
-                    }
-                    onLine?.Invoke(line);
-                },
-                line =>
-                {
-                    lock (error) error.Append(line).Append('\n');
-                    onLine?.Invoke(line);
-                },
-                ct).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            result.Command = ScriptName + (projectDirectories != null && projectDirectories.Count > 0 ? " " + string.Join(" ", projectDirectories) : "");
             return new ProvisionOutcome
             {
-                Result = new DfVmCommandResult
-                {
-                    VmName = paths.Name,
-                    Command = ScriptName + (projectDirectories != null && projectDirectories.Count > 0 ? " " + string.Join(" ", projectDirectories) : ""),
-                    ExitCode = outcome.ExitCode,
-                    Output = output.ToString().TrimEnd('\n'),
-                    Error = error.ToString().TrimEnd('\n'),
-                    Duration = outcome.Duration,
-                },
+                Result = result,
                 Changed = changed,
                 Changes = changes,
             };

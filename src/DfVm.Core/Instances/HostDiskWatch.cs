@@ -32,6 +32,9 @@ namespace DfVm.Core.Instances
 
         public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+        /// <summary>How long an operation whose QEMU ended is given to fail by itself before it is ended.</summary>
+        public TimeSpan QemuGoneGrace { get; set; } = TimeSpan.FromSeconds(30);
+
         /// <summary>Runs <paramref name="operation"/>; throws HostDiskFull if QEMU stops the guest on a disk error meanwhile.</summary>
         public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct)
         {
@@ -40,6 +43,20 @@ namespace DfVm.Core.Instances
                 var work = operation(cts.Token);
                 var watch = PollAsync(cts.Token);
                 var first = await Task.WhenAny(work, watch).ConfigureAwait(false);
+                if (first != work && !watch.IsCanceled && !watch.IsFaulted && watch.Result == null)
+                {
+                    // QEMU ended under the operation: its SSH connection goes with it, so the operation fails by
+                    // itself with the error that says so (a lost connection). Cancelling it here would turn that
+                    // into a bare OperationCanceledException; only an operation that does not notice is ended.
+                    if (await Task.WhenAny(work, Task.Delay(QemuGoneGrace, ct)).ConfigureAwait(false) != work)
+                    {
+                        cts.Cancel();
+                        await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+                        if (work.IsFaulted) _ = work.Exception;
+                        ct.ThrowIfCancellationRequested();
+                        throw new GuestConnectionLostException($"VM '{_paths.Name}' stopped while the operation ran: its QEMU process ended. Start it again with Start-DfVm -Name {_paths.Name}.");
+                    }
+                }
                 if (first == work || watch.IsCanceled || watch.IsFaulted || watch.Result == null)
                 {
                     cts.Cancel();

@@ -613,7 +613,14 @@ namespace DfVm.Core.Instances
             return await GuestConnectionPool.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
         }
 
-        public async Task<DfVmCommandResult> InvokeCommandAsync(VmPaths paths, string command, Action<string> onOutputLine, IOperationReporter reporter, CancellationToken ct)
+        /// <summary>
+        /// The one way a guest command is run and captured (Invoke-DfVmCommand, Build-DfVmProject, provisioning,
+        /// the guest clock): each line goes to the callbacks as it comes, the result keeps bounded stdout and
+        /// stderr, a full host disk is HostDiskFull instead of a hang, and a command whose connection was lost
+        /// has its orphaned processes ended. <paramref name="stdin"/> (may be null) feeds the command.
+        /// </summary>
+        public async Task<DfVmCommandResult> InvokeCommandAsync(VmPaths paths, string command, Action<string> onOutputLine, IOperationReporter reporter, CancellationToken ct,
+            Action<string> onErrorLine = null, Func<System.IO.Stream, CancellationToken, Task> stdin = null)
         {
             var connection = await ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
             // Bounded: a command printing gigabytes streams on, but the result keeps only the first part.
@@ -622,9 +629,9 @@ namespace DfVm.Core.Instances
             GuestCommandOutcome outcome;
             try
             {
-                outcome = await new HostDiskWatch(paths, reporter).RunAsync(token => connection.RunAsync(command, null,
+                outcome = await new HostDiskWatch(paths, reporter).RunAsync(token => connection.RunAsync(command, stdin,
                     line => { output.AppendLine(line); onOutputLine?.Invoke(line); },
-                    line => error.AppendLine(line),
+                    line => { error.AppendLine(line); onErrorLine?.Invoke(line); },
                     token), ct).ConfigureAwait(false);
             }
             catch (GuestConnectionLostException lost) when (lost.RemotePid > 0)

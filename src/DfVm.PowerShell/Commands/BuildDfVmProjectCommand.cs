@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using DfVm.Core.Instances;
-using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -37,27 +36,8 @@ namespace DfVm.PowerShell.Commands
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
-                    var result = Run(async (pump, ct) =>
-                    {
-                        var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
-                        var output = new CappedText();
-                        var error = new CappedText();
-                        var outcome = await new HostDiskWatch(paths, pump).RunAsync(token => connection.RunAsync(command, null,
-                            line => { output.AppendLine(line); pump.Verbose(line); },
-                            line => { error.AppendLine(line); pump.Verbose(line); },
-                            token), ct).ConfigureAwait(false);
-                        string bounded = CappedText.Describe(name, outcome.LinesCut, output, error);
-                        if (bounded != null) pump.Warning(bounded);
-                        return new DfVmCommandResult
-                        {
-                            VmName = name,
-                            Command = command,
-                            ExitCode = outcome.ExitCode,
-                            Output = output.ToString(),
-                            Error = error.ToString(),
-                            Duration = outcome.Duration,
-                        };
-                    });
+                    // Both streams to -Verbose as they come (a compiler's errors are on stderr).
+                    var result = Run((pump, ct) => Controller.InvokeCommandAsync(paths, command, pump.Verbose, pump, ct, pump.Verbose));
                     WriteObject(result);
                 });
             }
