@@ -2,6 +2,7 @@
 Describe 'Snapshots on the test guest' -Tag Integration {
     BeforeAll {
         . $PSScriptRoot/TestHelpers.ps1
+        . $PSScriptRoot/FaultHelpers.ps1
         $script:project = New-TestProject -VmName snap
         Push-Location $script:project
         New-TestGuestVm -Name snap | Out-Null
@@ -119,6 +120,10 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         $vm = Start-DfVm -Name snap -WarningAction SilentlyContinue
         $vm.Ready | Should -BeTrue
         Guest 'echo alive' | Should -Be 'alive'
+        $left = @(Get-StrayHostProcess -VmDirectory $script:vmDir | Where-Object { $_ -notmatch "^$($vm.ProcessId) " })
+        Add-FaultRecord -Fault "$Victim kill -9, $Delay ms in" -During 'Checkpoint-DfVm (live)' -LeftBehind $left `
+            -Recovery 'Start-DfVm finished or undid the checkpoint from its journal; the guest answered'
+        $left | Should -BeNullOrEmpty
         $names = (Get-DfVmSnapshot -Name snap).Name
         if ($names -contains $name) { Remove-DfVmSnapshot $name -Name snap -Merge -Force -ErrorAction SilentlyContinue }
     }

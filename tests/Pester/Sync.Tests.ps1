@@ -5,6 +5,7 @@ BeforeDiscovery { }
 Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
     BeforeAll {
         . $PSScriptRoot/TestHelpers.ps1
+        . $PSScriptRoot/FaultHelpers.ps1
         function Get-TreeListingScript {
             # POSIX sh that lists the current folder, one line per entry, the same with GNU and busybox tools:
             #   d|mode|mtime||path    l|mode|mtime|target|path    f|mode|mtime|size|path    h|sha256|path
@@ -316,6 +317,7 @@ exit 1
             $err.ErrorRecord.FullyQualifiedErrorId | Should -Match '^(GuestConnectionLost|SyncFailed),DfVm.PowerShell.Commands.SyncDfVmProjectCommand$'
             $err.Message | Should -Match 'connection|tar|stream'
             $script:cutError = $err.Message
+            $script:cutId = $err.ErrorRecord.FullyQualifiedErrorId
         }
         finally { $ps.Dispose() }
         # The guest holds a partial tree now: the blob is not the host's (bsdtar may leave it at its
@@ -333,5 +335,10 @@ exit 1
         $g = Assert-InSync
         $g['big/blob.bin'] | Should -BeLike "f|644|*|$(200MB)|*"
         @($g.Keys | Where-Object { $_ -like 'many/*/*' }).Count | Should -Be 10000
+        $vmDir = Join-Path $script:project 'vm/sync'
+        $left = @(Get-StrayHostProcess -VmDirectory $vmDir | Where-Object { $_ -notmatch "^$((Get-DfVm sync).ProcessId) " }) + @(Test-QemuImagesClean -VmDirectory $vmDir)
+        Add-FaultRecord -Fault 'guest sshd kill -9 (the session above the tar)' -During 'Sync-DfVmProject (200 MB file streaming)' -ErrorId $script:cutId `
+            -LeftBehind $left -Recovery 'the next sync sent the 200 MB file and the 10,000 files after it whole; the listing matched'
+        $left | Should -BeNullOrEmpty
     }
 }
