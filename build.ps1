@@ -31,8 +31,8 @@ $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'DfVm'
 $ResultsDir = Join-Path $Out 'test-results'
 $PesterVersion = '5.7.1'
-# QEMU, the guest's packages and every program a test runs: one list, shared with .ci/run.
-$GuestPackages = @(Get-Content (Join-Path $PSScriptRoot 'tools/debian-packages.txt') | Where-Object { $_ -and -not $_.StartsWith('#') })
+# QEMU, the guest's packages and every program a test runs: the one list is .ci/run's DEBIAN_PACKAGES line.
+$GuestPackages = @(((Select-String -Path (Join-Path $PSScriptRoot '.ci/run') -Pattern '^DEBIAN_PACKAGES="([^"]*)"').Matches[0].Groups[1].Value -split ' ') | Where-Object { $_ })
 
 # The engine's dependencies, loaded into their own load context from dependencies/ (STYLE.md #11).
 # System.* assemblies are not shipped: the runtime pwsh runs on provides newer ones.
