@@ -172,6 +172,8 @@ Describe 'Path, lock and name faults on the test guest' -Tag Faults, Integration
             (Get-DfVm -Name faults).State | Should -Be 'Stopped'
         }
         finally { Pop-Location }
+        # Stopped means QEMU let go of the VM (its pid-file lock); the process itself may need a moment to exit.
+        Wait-Until -Seconds 15 -IntervalMs 100 { @(Get-VmQemu faults).Count -eq 0 } | Out-Null
         Get-VmQemu faults | Should -BeNullOrEmpty
         Test-Path (Join-Path $script:vmRoot 'faults/qemu.pid') | Should -BeFalse
     }
@@ -199,6 +201,8 @@ Describe 'Path, lock and name faults on the test guest' -Tag Faults, Integration
         $r | Should -Be 'OK'
         $s | Should -BeIn @('OK', 'VmNotFound,DfVm.PowerShell.Commands.StartDfVmCommand')
         Test-Path (Join-Path $script:vmRoot 'victim') | Should -BeFalse
+        # Stopped means QEMU let go of the VM (its pid-file lock); the process itself may need a moment to exit.
+        Wait-Until -Seconds 15 -IntervalMs 100 { @(Get-VmQemu victim).Count -eq 0 } | Out-Null
         Get-VmQemu victim | Should -BeNullOrEmpty
         $left = Get-LeftBehind
         Add-FaultRecord -Fault 'Start-DfVm and Remove-DfVm in two pwsh processes at once' -During 'Remove-DfVm' -ErrorId ($s -replace ',.*', '' -replace '^OK$', '') -LeftBehind $left -Recovery 'none needed: the remove holds the VM lock until the folder is gone'
