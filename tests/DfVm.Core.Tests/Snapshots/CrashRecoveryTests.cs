@@ -100,16 +100,23 @@ namespace DfVm.Core.Tests.Snapshots
         {
             using (var vm = await SnapshotTestVm.CreateAsync())
             {
-                await vm.WriteAsync(0x11, "0", "256M");
+                await vm.WriteAsync(0x11, "0", "1G");
                 await vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None);
                 await vm.WriteAsync(0x22, "0", "1M");
                 await vm.Manager.CheckpointAsync(vm.Paths, "s2", null, CancellationToken.None);
                 await vm.WriteAsync(0x33, "1M", "1M");
 
-                // Removing s1 copies its 256 MiB into s2: cancelling kills that qemu-img rebase mid-copy.
-                using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400)))
+                // Removing s1 copies its 1 GiB into s2: cancelling kills that qemu-img rebase mid-copy. The cancel
+                // comes once the rebase process is seen running (a fixed delay let a fast merge finish first).
+                using (var cts = new CancellationTokenSource())
                 {
-                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => vm.Manager.RemoveAsync(vm.Paths, "s1", true, new TestReporter(_out), cts.Token));
+                    var remove = vm.Manager.RemoveAsync(vm.Paths, "s1", true, new TestReporter(_out), cts.Token);
+                    var deadline = DateTime.UtcNow.AddSeconds(60);
+                    while (!remove.IsCompleted && !RebaseRunning(vm.Files.Image("s2")) && DateTime.UtcNow < deadline) await Task.Delay(10);
+                    Assert.False(remove.IsCompleted, "the merge ended before its qemu-img rebase was seen running");
+                    await Task.Delay(100);
+                    cts.Cancel();
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => remove);
                 }
                 vm.AssertConsistent();
                 Assert.False(File.Exists(vm.Files.Metadata("s1")));
@@ -205,6 +212,22 @@ namespace DfVm.Core.Tests.Snapshots
                 await vm.AssertReadsAsync(0x11, "0", "1M");
                 await vm.AssertImagesCleanAsync();
             }
+        }
+
+        /// <summary>True while a qemu-img rebase of <paramref name="image"/> runs (read from /proc: a test of this Linux host).</summary>
+        private static bool RebaseRunning(string image)
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                try
+                {
+                    string cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                    if (cmd.Contains("qemu-img") && cmd.Contains("rebase") && cmd.Contains(Path.GetFileName(image))) return true;
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+            return false;
         }
     }
 }
