@@ -37,12 +37,13 @@ namespace DfVm.PowerShell
         public void OnImport()
         {
             RegisterResolver();
-            ModuleSetup.OnImport();
         }
 
         public void OnRemove(PSModuleInfo psModuleInfo)
         {
             // The resolver stays: the engine assembly stays loaded for the life of the process anyway.
+            // The warm SSH connections go with the module.
+            Engines.CloseAll();
         }
 
         private static Assembly ResolveFromDependencies(AssemblyLoadContext defaultContext, AssemblyName name)

@@ -70,9 +70,9 @@ namespace DfVm.Core.GoExec
         /// <summary>Asks the guest once: `uname -s; uname -m`.</summary>
         public static async Task<Tuple<string, string>> AskGuestAsync(IGuestShell shell, CancellationToken ct)
         {
-            var lines = new List<string>();
-            var outcome = await shell.RunAsync("uname -s; uname -m", null, l => { lock (lines) lines.Add(l); }, null, ct).ConfigureAwait(false);
-            if (outcome.ExitCode != 0 || lines.Count < 2)
+            var outcome = await shell.CaptureAsync("uname -s; uname -m", null, null, null, ct).ConfigureAwait(false);
+            var lines = outcome.Output.Lines();
+            if (outcome.ExitCode != 0 || lines.Length < 2)
             {
                 throw new IOException("uname failed in the guest.");
             }

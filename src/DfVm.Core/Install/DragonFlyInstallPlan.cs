@@ -67,6 +67,17 @@ namespace DfVm.Core.Install
         /// <summary>The QEMU arguments that boot the first CD-ROM for this start only (later reboots use the disk).</summary>
         public static IReadOnlyList<string> BootCdOnce { get; } = new[] { "-boot", "once=d" };
 
+        /// <summary>DragonFly's phases (<see cref="Build"/>), as the installer's plan.</summary>
+        public static IInstallPlan Phases { get; } = new DragonFlyPlan();
+
+        private sealed class DragonFlyPlan : IInstallPlan
+        {
+            public bool BootsInstallerIso => true;
+
+            public IReadOnlyList<PlannedPhase> Build(string isoPath, string authorizedKey, VmPaths paths, VmDefinition def, UnattendedInstallOptions options) =>
+                DragonFlyInstallPlan.Build(isoPath, authorizedKey, paths, def, options);
+        }
+
         public static IReadOnlyList<PlannedPhase> Build(string isoPath, string authorizedKey, VmPaths paths, VmDefinition def,
             UnattendedInstallOptions options)
         {

@@ -46,12 +46,15 @@ namespace DfVm.Core.Install
         internal const int VncDirectoryMode = 0x1C0; // 0700
         /// <summary>rw for the owner only: the VNC socket.</summary>
         internal const int VncSocketMode = 0x180; // 0600
-        private readonly VmController _controller;
+        private readonly DfVmEngine _engine;
 
-        public InteractiveInstaller(VmController controller)
+        /// <summary>Made by <see cref="DfVmEngine.InteractiveInstaller"/>.</summary>
+        public InteractiveInstaller(DfVmEngine engine)
         {
-            _controller = controller ?? throw new ArgumentNullException(nameof(controller));
+            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         }
+
+        private VmController _controller => _engine.Controller;
 
         /// <summary>How long to wait for the live CD's loader menu on the serial line.</summary>
         public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -91,7 +94,7 @@ namespace DfVm.Core.Install
                 Check(paths);
                 publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name).Trim();
                 new HostKeyPin(paths.KnownHosts, def.Name).Forget(); // the new system makes new host keys
-                VmController.GuestChanged(paths);
+                _engine.GuestChanged(paths);
 
                 var args = new List<string>(DragonFlyInstallPlan.BootCdOnce);
                 if (console == InstallConsole.Vnc)

@@ -17,7 +17,7 @@ namespace DfVm.Core.Install
     /// fails with <see cref="InstallErrorIds.PhaseFailed"/> on its failed marker, a kernel panic,
     /// or QEMU exiting without the done marker; with <see cref="InstallErrorIds.PhaseTimeout"/>
     /// when it runs too long or the console stays silent too long. Errors carry the last 20
-    /// serial lines. Only this VM's own QEMU is ever ended (<see cref="VmController.KillAsync"/>).
+    /// serial lines. Only this VM's own QEMU is ever ended (<see cref="QemuProcess.KillAsync"/>).
     /// </summary>
     public sealed class PfiPhaseRunner
     {
@@ -153,7 +153,7 @@ namespace DfVm.Core.Install
             while (true)
             {
                 Consume(follower.ReadNewLines());
-                if (!VmController.IsOurQemu(pid, paths))
+                if (!QemuProcess.IsOurQemu(pid, paths))
                 {
                     Consume(follower.ReadNewLines()); // what QEMU wrote before it went
                     break;

@@ -21,37 +21,32 @@ namespace DfVm.Core.Install
     /// </summary>
     public sealed class UnattendedInstaller
     {
-        private readonly VmStore _store;
-        private readonly VmController _controller;
+        private readonly DfVmEngine _engine;
+        private readonly IInstallPlan _plan;
         private readonly Func<ImageRequest, IProgress<DownloadProgress>, CancellationToken, Task<DfVmImage>> _saveImage;
+        private readonly Func<VmPaths, string, IOperationReporter, CancellationToken, Task> _checkpoint;
 
+        /// <param name="engine">The VM store's engine (<see cref="DfVmEngine.UnattendedInstaller"/> makes the default one).</param>
+        /// <param name="plan">Which phases to run: DragonFly's (<see cref="DragonFlyInstallPlan.Phases"/>) when null.
+        /// Tests give phases of their own to run every step but the DragonFly boot on the Linux test guest.</param>
         /// <param name="saveImage">Fetches the ISO (default: a new <see cref="ImageDownloader"/>).</param>
-        public UnattendedInstaller(VmStore store, Func<ImageRequest, IProgress<DownloadProgress>, CancellationToken, Task<DfVmImage>> saveImage = null)
+        /// <param name="checkpoint">Takes the 'clean' snapshot of the running VM (default: the engine's <see cref="Snapshots.SnapshotManager"/>).</param>
+        public UnattendedInstaller(DfVmEngine engine, IInstallPlan plan = null,
+            Func<ImageRequest, IProgress<DownloadProgress>, CancellationToken, Task<DfVmImage>> saveImage = null,
+            Func<VmPaths, string, IOperationReporter, CancellationToken, Task> checkpoint = null)
         {
-            _store = store ?? throw new ArgumentNullException(nameof(store));
-            _controller = new VmController(store);
+            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+            _plan = plan ?? DragonFlyInstallPlan.Phases;
             _saveImage = saveImage ?? DownloadAsync;
-            Runner = new PfiPhaseRunner(_controller);
+            _checkpoint = checkpoint ?? ((paths, name, reporter, ct) => engine.Snapshots.CheckpointAsync(paths, name, reporter, ct));
+            Runner = new PfiPhaseRunner(engine.Controller);
         }
 
-        /// <summary>
-        /// HOOK for the lead: takes a live snapshot of a running VM, e.g.
-        /// <c>(paths, name, reporter, ct) =&gt; new SnapshotManager(store).CheckpointAsync(paths, name, reporter, ct)</c>.
-        /// Null (the snapshot layer is not in this build): the install ends with a warning instead.
-        /// </summary>
-        public static Func<VmStore, VmPaths, string, IOperationReporter, CancellationToken, Task> CheckpointHook { get; set; }
-
-        /// <summary>This installer's snapshot step (defaults to <see cref="CheckpointHook"/>).</summary>
-        public Func<VmStore, VmPaths, string, IOperationReporter, CancellationToken, Task> Checkpoint { get; set; } = CheckpointHook;
+        private VmStore _store => _engine.Store;
+        private VmController _controller => _engine.Controller;
 
         /// <summary>The phase runner (its grace periods can be tuned).</summary>
         public PfiPhaseRunner Runner { get; }
-
-        /// <summary>
-        /// Which phases to run: DragonFly's by default. Tests put phases of their own here to run
-        /// every step but the DragonFly boot itself on the Linux test guest.
-        /// </summary>
-        internal Func<string, string, VmPaths, VmDefinition, UnattendedInstallOptions, IReadOnlyList<PlannedPhase>> TestPlan { get; set; }
 
         public async Task<UnattendedInstallResult> InstallAsync(VmPaths paths, UnattendedInstallOptions options, IOperationReporter reporter,
             IProgress<DownloadProgress> downloadProgress, CancellationToken ct)
@@ -97,10 +92,10 @@ namespace DfVm.Core.Install
                 File.Delete(paths.Disk); // Start recreates it (empty, or a fresh overlay of the base image)
             }
             new HostKeyPin(paths.KnownHosts, def.Name).Forget();
-            VmController.GuestChanged(paths);
+            _engine.GuestChanged(paths);
 
             // 3. The phases.
-            var planned = (TestPlan ?? DragonFlyInstallPlan.Build)(image.Path, publicKey, paths, def, options);
+            var planned = _plan.Build(image.Path, publicKey, paths, def, options);
             var results = new List<PhaseResult>();
             var warnings = new List<string>();
             Runner.CallerHoldsLock = true;
@@ -124,7 +119,7 @@ namespace DfVm.Core.Install
             await _controller.StartAsync(paths, new StartOptions { Timeout = options.StartTimeout, CallerHoldsLock = true }, reporter, ct).ConfigureAwait(false);
 
             // 5. Provisioning over SSH.
-            var provision = await new ProvisionRunner(_controller)
+            var provision = await _engine.Provisioner
                 .RunAsync(paths, options.ProjectDirectories, line => reporter.Verbose("[provision] " + line), reporter, ct).ConfigureAwait(false);
             if (!provision.Result.Succeeded) throw ProvisionRunner.Failure(provision);
 
@@ -149,16 +144,9 @@ namespace DfVm.Core.Install
             string snapshot = null;
             if (!string.IsNullOrEmpty(options.SnapshotName))
             {
-                if (Checkpoint != null)
-                {
-                    await Checkpoint(_store, paths, options.SnapshotName, reporter, ct).ConfigureAwait(false);
-                    snapshot = options.SnapshotName;
-                    reporter.Verbose($"Took snapshot '{snapshot}' of VM '{def.Name}'.");
-                }
-                else
-                {
-                    reporter.Warning($"No snapshot was taken: this build has no snapshot layer wired in. Run Checkpoint-DfVm -Name {def.Name} -SnapshotName {options.SnapshotName}.");
-                }
+                await _checkpoint(paths, options.SnapshotName, reporter, ct).ConfigureAwait(false);
+                snapshot = options.SnapshotName;
+                reporter.Verbose($"Took snapshot '{snapshot}' of VM '{def.Name}'.");
             }
 
             return new UnattendedInstallResult
@@ -186,12 +174,12 @@ namespace DfVm.Core.Install
                 throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' is running. Stop it (Stop-DfVm -Name {def.Name}) before installing onto its disk.", def.Name);
             }
-            if (def.Boot != null && !string.IsNullOrEmpty(def.Boot.Kernel) && TestPlan == null)
+            if (def.Boot != null && !string.IsNullOrEmpty(def.Boot.Kernel) && _plan.BootsInstallerIso)
             {
                 throw new DfVmException(InstallErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' boots a kernel directly ({def.Boot.Kernel}); DragonFly installs onto a VM made by New-DfVm without -Kernel.", def.Name);
             }
-            int snapshots = VmController.SnapshotCounter?.Invoke(paths) ?? 0;
+            int snapshots = Snapshots.SnapshotStore.Count(paths);
             if (snapshots > 0)
             {
                 throw new DfVmException(InstallErrorIds.InstallWouldOrphanSnapshots, DfVmErrorKind.InvalidOperation,

@@ -21,11 +21,14 @@ namespace DfVm.Core.Instances
         /// <summary>Free space needed before a guest stopped on a full disk is let run again.</summary>
         public const long ResumeFreeBytes = 64L << 20;
 
+        private readonly DfVmEngine _engine;
         private readonly VmPaths _paths;
         private readonly IOperationReporter _reporter;
 
-        public HostDiskWatch(VmPaths paths, IOperationReporter reporter)
+        /// <summary>Made by <see cref="DfVmEngine.DiskWatch"/>.</summary>
+        internal HostDiskWatch(DfVmEngine engine, VmPaths paths, IOperationReporter reporter)
         {
+            _engine = engine;
             _paths = paths;
             _reporter = reporter ?? NullReporter.Instance;
         }
@@ -81,7 +84,7 @@ namespace DfVm.Core.Instances
                 // The guest is stopped: the operation's remote side cannot answer; give it a moment to unwind.
                 await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(20))).ConfigureAwait(false);
                 if (work.IsFaulted) _ = work.Exception; // observed: HostDiskFull is the error that explains it
-                GuestConnectionPool.Drop(_paths.PrivateKey);
+                _engine.Connections.Drop(_paths.PrivateKey); // the connection hangs on the stopped guest
                 throw await FullAsync(device, CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -121,7 +124,7 @@ namespace DfVm.Core.Instances
             while (true)
             {
                 await Task.Delay(PollInterval, ct).ConfigureAwait(false);
-                if (!VmController.IsOurQemu(ReadPid(), _paths)) return null;
+                if (_engine.Qemu.RunningPid(_paths) == null) return null;
                 try
                 {
                     using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(2), ct, null).ConfigureAwait(false))
@@ -134,12 +137,6 @@ namespace DfVm.Core.Instances
                     // Another client holds QMP for a moment, or QEMU is going: ask again next time.
                 }
             }
-        }
-
-        private int ReadPid()
-        {
-            try { return int.TryParse(System.IO.File.ReadAllText(_paths.PidFile).Trim(), out int pid) ? pid : 0; }
-            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException) { return 0; }
         }
 
         private static async Task<string> NoSpaceDeviceAsync(QmpClient qmp, CancellationToken ct)

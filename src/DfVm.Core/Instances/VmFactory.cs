@@ -15,14 +15,15 @@ namespace DfVm.Core.Instances
     /// </summary>
     public sealed class VmFactory
     {
-        private readonly VmStore _store;
-        private readonly VmController _controller;
+        private readonly DfVmEngine _engine;
 
-        public VmFactory(VmStore store)
+        /// <summary>Made by <see cref="DfVmEngine"/>.</summary>
+        public VmFactory(DfVmEngine engine)
         {
-            _store = store;
-            _controller = new VmController(store);
+            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         }
+
+        private VmStore _store => _engine.Store;
 
         /// <summary>How long New-DfVm -Force and Remove-DfVm wait for another command on the VM (a sync, a restore) to finish.</summary>
         public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
@@ -124,8 +125,8 @@ namespace DfVm.Core.Instances
 
         private async Task RemoveLockedAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
         {
-            await _controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
-            GuestConnectionPool.Drop(paths.PrivateKey);
+            await _engine.Qemu.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+            _engine.GuestChanged(paths);
             // Rename first so a crash half-way leaves no VM that looks whole.
             string trash = Path.Combine(_store.Root, TrashPrefix + paths.Name + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.Move(paths.Directory, trash);

@@ -27,26 +27,38 @@ namespace DfVm.Core.Snapshots
     /// puts a fresh empty overlay in its place, so it costs the same at any disk size. A running VM is
     /// paused for the moment it takes to switch QEMU to the new overlay (blockdev-snapshot) and to save
     /// its memory next to the layer; it then runs on in the same QEMU. Each operation holds the VM lock,
-    /// writes snapshots/.journal.json first and removes it last; <see cref="SnapshotStore.Recover"/> finishes
+    /// writes snapshots/.journal.json first and removes it last; <see cref="RecoverAsync"/> finishes
     /// what a crash interrupted.
     /// </summary>
     public sealed class SnapshotManager
     {
         private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
         private static readonly TimeSpan SaveTimeout = TimeSpan.FromMinutes(5);
-        private readonly VmStore _store;
-        private readonly VmController _controller;
+        private readonly DfVmEngine _engine;
+        private readonly ISnapshotStepProbe _steps;
 
-        public SnapshotManager(VmStore store)
+        /// <summary>Made by <see cref="DfVmEngine"/>; <paramref name="steps"/> is the fault tests' seam (null: none).</summary>
+        public SnapshotManager(DfVmEngine engine, ISnapshotStepProbe steps = null)
         {
-            _store = store;
-            _controller = new VmController(store);
+            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+            _steps = steps;
         }
 
-        /// <summary>Test hook: called with each step's name before it runs.</summary>
-        internal Action<string> BeforeStep { get; set; }
+        private VmStore _store => _engine.Store;
+        private VmController _controller => _engine.Controller;
 
-        private void Step(string name) => BeforeStep?.Invoke(name);
+        private void Step(string name)
+        {
+            if (_steps != null && !_steps.Before(name)) throw new SnapshotAbandonedException(name);
+        }
+
+        /// <summary>
+        /// Finishes or undoes a checkpoint/restore/remove that was interrupted (process or QEMU killed),
+        /// and removes stray temporary files. Call it while holding the VM lock, before starting QEMU.
+        /// Cheap when there is nothing to do (one stat).
+        /// </summary>
+        public Task RecoverAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct) =>
+            new SnapshotRecovery(_engine, paths, reporter, Step).RunAsync(ct);
 
         // ---------- checkpoint ----------
 
@@ -61,7 +73,7 @@ namespace DfVm.Core.Snapshots
             if (name != null) SnapshotNames.Validate(name, paths.Name);
             using (VmLock.Acquire(paths, LockWait, ct))
             {
-                await SnapshotStore.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                await RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
                 var def = _store.LoadDefinition(paths);
                 name = name ?? UniqueDefaultName(files, paths.Name);
                 if (File.Exists(files.Metadata(name)) || File.Exists(files.Image(name)) || File.Exists(files.State(name)))
@@ -96,7 +108,7 @@ namespace DfVm.Core.Snapshots
                         await CheckpointStoppedAsync(files, record, ct).ConfigureAwait(false);
                     }
                 }
-                catch (Exception e) when (!(e is SimulatedCrashException))
+                catch (Exception e) when (!(e is SnapshotAbandonedException))
                 {
                     await RecoverAfterFailureAsync(paths, reporter, e).ConfigureAwait(false);
                     if (e is OperationCanceledException || !File.Exists(files.Metadata(name))) throw Wrap(e, paths, $"Snapshot '{name}' of VM '{paths.Name}' failed");
@@ -258,7 +270,7 @@ namespace DfVm.Core.Snapshots
             var files = new SnapshotPaths(paths);
             using (VmLock.Acquire(paths, LockWait, ct))
             {
-                await SnapshotStore.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                await RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
                 var snapshot = SnapshotStore.Get(paths, name);
                 var record = SnapshotStore.ReadRecord(files, name);
                 var def = _store.LoadDefinition(paths);
@@ -290,7 +302,7 @@ namespace DfVm.Core.Snapshots
                 await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, files.Image(name), QcowHeader.Read(files.Image(name)).VirtualSize, ct).ConfigureAwait(false);
                 Step("swap");
                 Native.Rename(files.DiskTemp, paths.Disk);
-                VmController.GuestChanged(paths);
+                _engine.GuestChanged(paths);
                 if (journal != null)
                 {
                     Step("mark-restored");
@@ -313,7 +325,7 @@ namespace DfVm.Core.Snapshots
                 {
                     await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
                 }
-                catch (Exception e) when (journal != null && !(e is SimulatedCrashException) && !(e is OperationCanceledException))
+                catch (Exception e) when (journal != null && !(e is SnapshotAbandonedException) && !(e is OperationCanceledException))
                 {
                     // The resume failed for good (the message says so): nothing is owed any more.
                     SnapshotFiles.DeleteIfExists(files.Journal);
@@ -347,7 +359,7 @@ namespace DfVm.Core.Snapshots
             var files = new SnapshotPaths(paths);
             using (VmLock.Acquire(paths, LockWait, ct))
             {
-                await SnapshotStore.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                await RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
                 SnapshotStore.Get(paths, name);
                 var graph = SnapshotGraph.Read(files);
                 var children = graph.ChildrenOf(name).ToList();
@@ -373,11 +385,11 @@ namespace DfVm.Core.Snapshots
                 {
                     Step("journal");
                     SnapshotFiles.WriteJournal(files, journal);
-                    await SnapshotRecovery.FinishRemoveAsync(files, journal, ct, BeforeStep).ConfigureAwait(false);
+                    await SnapshotRecovery.FinishRemoveAsync(files, journal, ct, Step).ConfigureAwait(false);
                     Step("journal-delete");
                     File.Delete(files.Journal);
                 }
-                catch (Exception e) when (!(e is SimulatedCrashException))
+                catch (Exception e) when (!(e is SnapshotAbandonedException))
                 {
                     await RecoverAfterFailureAsync(paths, reporter, e).ConfigureAwait(false);
                     if (e is OperationCanceledException || File.Exists(files.Metadata(name))) throw Wrap(e, paths, $"Removing snapshot '{name}' of VM '{paths.Name}' failed");
@@ -388,11 +400,12 @@ namespace DfVm.Core.Snapshots
 
         // ---------- shared ----------
 
-        private static async Task RecoverAfterFailureAsync(VmPaths paths, IOperationReporter reporter, Exception cause)
+        private async Task RecoverAfterFailureAsync(VmPaths paths, IOperationReporter reporter, Exception cause)
         {
             try
             {
-                await SnapshotStore.RecoverAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false);
+                // Not probed: the failure being cleaned up after is the one under test.
+                await new SnapshotRecovery(_engine, paths, reporter, null).RunAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e)
             {

@@ -23,19 +23,21 @@ namespace DfVm.Core.Snapshots
     /// </summary>
     internal sealed class SnapshotRecovery
     {
+        private readonly DfVmEngine _engine;
         private readonly VmPaths _paths;
         private readonly SnapshotPaths _files;
         private readonly IOperationReporter _reporter;
+        private readonly Action<string> _step;
 
-        public SnapshotRecovery(VmPaths paths, IOperationReporter reporter)
+        /// <param name="step">Called before each step with its name (the manager's probe; "recover:" is prepended).</param>
+        public SnapshotRecovery(DfVmEngine engine, VmPaths paths, IOperationReporter reporter, Action<string> step)
         {
+            _engine = engine;
             _paths = paths;
             _files = new SnapshotPaths(paths);
             _reporter = reporter ?? NullReporter.Instance;
+            _step = step;
         }
-
-        /// <summary>Test hook: called with a step name before each step (a test throws to stand for a crash).</summary>
-        internal Action<string> BeforeStep { get; set; }
 
         public async Task RunAsync(CancellationToken ct)
         {
@@ -62,18 +64,18 @@ namespace DfVm.Core.Snapshots
             else if (journal.Operation == SnapshotJournal.Remove)
             {
                 _reporter.Warning($"Finishing the removal of snapshot '{journal.Snapshot}' of VM '{_paths.Name}', which was interrupted.");
-                await FinishRemoveAsync(_files, journal, ct, BeforeStep).ConfigureAwait(false);
+                await FinishRemoveAsync(_files, journal, ct, Step).ConfigureAwait(false);
             }
             Step("journal-delete");
             File.Delete(_files.Journal);
             SnapshotFiles.RemoveStrays(_files, _reporter);
         }
 
-        private void Step(string name) => BeforeStep?.Invoke("recover:" + name);
+        private void Step(string name) => _step?.Invoke("recover:" + name);
 
         private async Task RecoverCheckpointAsync(SnapshotJournal journal, CancellationToken ct)
         {
-            var controller = new VmController(new VmStore(Path.GetDirectoryName(_paths.Directory)));
+            var controller = _engine.Controller;
             if (journal.PreviousState != null && controller.RunningPid(_paths) != null)
             {
                 // A live checkpoint renames nothing while QEMU runs: a QEMU alive now is either the old one
@@ -137,7 +139,7 @@ namespace DfVm.Core.Snapshots
                 _reporter.Warning($"The restore of snapshot '{name}' of VM '{_paths.Name}' was interrupted before it changed the disk: the disk is as it was.");
                 return;
             }
-            var controller = new VmController(new VmStore(Path.GetDirectoryName(_paths.Directory)));
+            var controller = _engine.Controller;
             if (controller.RunningPid(_paths) != null)
             {
                 string status = null;
@@ -168,7 +170,7 @@ namespace DfVm.Core.Snapshots
             await SnapshotFiles.CreateOverlayAsync(_files.DiskTemp, _files.Image(name), QcowHeader.Read(_files.Image(name)).VirtualSize, ct).ConfigureAwait(false);
             Step("swap");
             Native.Rename(_files.DiskTemp, _paths.Disk);
-            VmController.GuestChanged(_paths);
+            _engine.GuestChanged(_paths);
             Step("resume");
             int port = journal.PreviousState?.SshPort ?? 0;
             try

@@ -10,27 +10,11 @@ using DfVm.Core.Util;
 namespace DfVm.Core.Snapshots
 {
     /// <summary>
-    /// The read side of snapshots (list, get, count, who depends on whom) and the two calls the
-    /// rest of the module wires: <see cref="Register"/> at module import, <see cref="Recover"/>
-    /// under the VM lock before each start.
+    /// The read side of snapshots (list, get, count, who depends on whom): pure reads of the files
+    /// under vm/&lt;name&gt;/snapshots/. Changes go through <see cref="SnapshotManager"/>.
     /// </summary>
     public static class SnapshotStore
     {
-        /// <summary>Lets Get-DfVm count snapshots (sets <see cref="VmController.SnapshotCounter"/>).</summary>
-        public static void Register() => VmController.SnapshotCounter = Count;
-
-        /// <summary>
-        /// Finishes or undoes a checkpoint/restore/remove that was interrupted (process or QEMU killed),
-        /// and removes stray temporary files. Call it while holding the VM lock, before starting QEMU.
-        /// Cheap when there is nothing to do (one stat).
-        /// </summary>
-        public static void Recover(VmPaths paths, IOperationReporter reporter = null) =>
-            RecoverAsync(paths, reporter, CancellationToken.None).GetAwaiter().GetResult();
-
-        /// <inheritdoc cref="Recover"/>
-        public static Task RecoverAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct) =>
-            new SnapshotRecovery(paths, reporter).RunAsync(ct);
-
         public static int Count(VmPaths paths)
         {
             if (!Directory.Exists(paths.Snapshots)) return 0;

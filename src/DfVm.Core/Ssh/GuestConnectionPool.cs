@@ -6,22 +6,24 @@ using System.Threading.Tasks;
 namespace DfVm.Core.Ssh
 {
     /// <summary>
-    /// One warm, authenticated connection per VM for the life of the process (the pwsh session),
-    /// so the second and later cmdlets pay no handshake. A connection found dropped is replaced by
-    /// a new one (the one reconnect). Dropped on stop, restore and removal.
+    /// One warm, authenticated connection per VM, so the second and later commands pay no
+    /// handshake. Owned by the <see cref="DfVmEngine"/> of a VM store (the PowerShell layer keeps
+    /// one engine per store for the session). A connection found dropped is replaced by a new one
+    /// (the one reconnect). Forgotten through <see cref="DfVmEngine.GuestChanged"/>.
     /// </summary>
-    public static class GuestConnectionPool
+    public sealed class GuestConnectionPool : IDisposable
     {
-        private static readonly ConcurrentDictionary<string, GuestConnection> Connections =
+        private readonly ConcurrentDictionary<string, GuestConnection> _connections =
             new ConcurrentDictionary<string, GuestConnection>(StringComparer.Ordinal);
-        private static readonly SemaphoreSlim Gate = new SemaphoreSlim(1, 1);
+        private readonly SemaphoreSlim _gate = new SemaphoreSlim(1, 1);
 
-        public static async Task<GuestConnection> GetAsync(GuestEndpoint endpoint, TimeSpan timeout, CancellationToken ct, Action<string> log = null)
+        /// <summary>The VM's warm connection, or a new one when there is none or it dropped.</summary>
+        public async Task<GuestConnection> GetAsync(GuestEndpoint endpoint, TimeSpan timeout, CancellationToken ct, Action<string> log = null)
         {
-            await Gate.WaitAsync(ct).ConfigureAwait(false);
+            await _gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                if (Connections.TryGetValue(endpoint.PrivateKeyPath, out var existing))
+                if (_connections.TryGetValue(endpoint.PrivateKeyPath, out var existing))
                 {
                     if (existing.IsConnected && existing.Endpoint.Key == endpoint.Key)
                     {
@@ -29,23 +31,28 @@ namespace DfVm.Core.Ssh
                         existing.UseLog(log);
                         return existing;
                     }
-                    Connections.TryRemove(endpoint.PrivateKeyPath, out _);
+                    _connections.TryRemove(endpoint.PrivateKeyPath, out _);
                     existing.Dispose();
                 }
                 var connection = await GuestConnection.OpenAsync(endpoint, timeout, ct, log).ConfigureAwait(false);
-                Connections[endpoint.PrivateKeyPath] = connection;
+                _connections[endpoint.PrivateKeyPath] = connection;
                 return connection;
             }
             finally
             {
-                Gate.Release();
+                _gate.Release();
             }
         }
 
-        /// <summary>Forgets (and closes) the VM's warm connection: the guest changed under it.</summary>
-        public static void Drop(string privateKeyPath)
+        /// <summary>Forgets (and closes) the warm connection made with this private key.</summary>
+        internal void Drop(string privateKeyPath)
         {
-            if (Connections.TryRemove(privateKeyPath, out var connection)) connection.Dispose();
+            if (_connections.TryRemove(privateKeyPath, out var connection)) connection.Dispose();
+        }
+
+        public void Dispose()
+        {
+            foreach (var key in _connections.Keys) Drop(key);
         }
     }
 }

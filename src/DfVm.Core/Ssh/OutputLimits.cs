@@ -96,6 +96,18 @@ namespace DfVm.Core.Ssh
             }
         }
 
+        /// <summary>Every line kept, in order, each as it was appended (empty lines too).</summary>
+        public string[] Lines()
+        {
+            lock (_text)
+            {
+                if (_text.Length == 0) return new string[0];
+                var lines = _text.ToString().Split('\n');
+                Array.Resize(ref lines, lines.Length - 1); // each line ended with '\n'
+                return lines;
+            }
+        }
+
         /// <summary>The lines joined with "\n" (no trailing newline), then a marker when something was dropped.</summary>
         public override string ToString()
         {

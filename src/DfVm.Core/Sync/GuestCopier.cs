@@ -149,9 +149,9 @@ namespace DfVm.Core.Sync
                 Add(entries, info, info.Name);
             }
             var sender = new TarSender(entries, new ProgressThrottle(progress));
-            var errors = new List<string>();
-            var outcome = await _shell.RunAsync("mkdir -p " + Quote(guestFolder) + " && tar -xpf - -C " + Quote(guestFolder),
-                sender.WriteAsync, null, line => { lock (errors) errors.Add(line); }, ct).ConfigureAwait(false);
+            var outcome = await _shell.CaptureAsync("mkdir -p " + Quote(guestFolder) + " && tar -xpf - -C " + Quote(guestFolder),
+                sender.WriteAsync, null, null, ct).ConfigureAwait(false);
+            var errors = outcome.Error.Lines();
             if (outcome.ExitCode != 0 || sender.StreamError != null || sender.Problems.Count > 0)
             {
                 throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidOperation,

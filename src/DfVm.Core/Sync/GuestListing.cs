@@ -7,7 +7,7 @@ namespace DfVm.Core.Sync
     internal static class GuestListing
     {
         /// <summary>
-        /// Path → type from the output of <see cref="GuestCommands.List"/> (hex of NUL-terminated
+        /// Path → type from the output of <see cref="SyncShellCommands.List"/> (hex of NUL-terminated
         /// records). Unknown stands for "other": file, fifo, ... A path that is not a safe relative
         /// path (a line break, "..", an empty part) is left out: nothing is ever planned for it.
         /// Returns null when the listing was cut short (no end record).
@@ -24,7 +24,7 @@ namespace DfVm.Core.Sync
             {
                 return result; // no destination yet
             }
-            if (records[records.Count - 1] != GuestCommands.EndMarker)
+            if (records[records.Count - 1] != SyncShellCommands.EndMarker)
             {
                 return null;
             }
@@ -32,7 +32,7 @@ namespace DfVm.Core.Sync
             for (int i = 0; i < records.Count - 1; i++)
             {
                 string record = records[i];
-                if (record == GuestCommands.SectionMarker)
+                if (record == SyncShellCommands.SectionMarker)
                 {
                     section++;
                     continue;

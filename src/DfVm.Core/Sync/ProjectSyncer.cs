@@ -45,7 +45,7 @@ namespace DfVm.Core.Sync
             }
 
             var throttle = new ProgressThrottle(progress);
-            var runner = new GuestCommandRunner(_shell);
+            var runner = new SyncCommandRunner(_shell);
 
             // 1. Scan (stat only).
             var filter = new ExclusionFilter(options.IncludeGit, options.ExtraExcludes ?? new string[0],
@@ -66,7 +66,7 @@ namespace DfVm.Core.Sync
             if (heldByPath == null)
             {
                 List<string> lines = await runner.RunAsync("Listing the destination",
-                    GuestCommands.List(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
+                    SyncShellCommands.List(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
                 guestListing = GuestListing.ParseList(lines);
                 if (guestListing == null)
                 {
@@ -145,7 +145,7 @@ namespace DfVm.Core.Sync
         }
 
         private static async Task<TarSender> ApplyAsync(SyncPlan plan, SyncManifest held, string destination, string source,
-            string manifestPath, HostTree tree, GuestCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
+            string manifestPath, HostTree tree, SyncCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
         {
             // Write-ahead: until the guest confirms, everything this sync touches is unknown.
             if (held != null)
@@ -160,8 +160,8 @@ namespace DfVm.Core.Sync
             if (plan.Deletes.Count > 0 || plan.ClearIfNotDirectory.Count > 0)
             {
                 throttle.Report("Deleting", 0, plan.Deletes.Count, 0, 0, plan.Deletes.FirstOrDefault(), force: true);
-                await runner.RunAsync("Deleting in the destination", GuestCommands.Delete(destination),
-                    GuestCommandRunner.Bytes(GuestCommands.DeleteInput(plan.Deletes, plan.ClearIfNotDirectory)), ct)
+                await runner.RunAsync("Deleting in the destination", SyncShellCommands.Delete(destination),
+                    SyncCommandRunner.Bytes(SyncShellCommands.DeleteInput(plan.Deletes, plan.ClearIfNotDirectory)), ct)
                     .ConfigureAwait(false);
                 throttle.Report("Deleting", plan.Deletes.Count, plan.Deletes.Count, 0, 0, null, force: true);
             }
@@ -171,7 +171,7 @@ namespace DfVm.Core.Sync
             {
                 try
                 {
-                    await runner.RunAsync("Extracting the tar stream", GuestCommands.Extract(destination), sender.WriteAsync, ct)
+                    await runner.RunAsync("Extracting the tar stream", SyncShellCommands.Extract(destination), sender.WriteAsync, ct)
                         .ConfigureAwait(false);
                 }
                 catch (SyncFailedException ex) when (sender.StreamError != null)
@@ -250,10 +250,10 @@ namespace DfVm.Core.Sync
         }
 
         private static async Task<IReadOnlyList<SyncDrift>> VerifyAsync(HostTree tree, string destination, TarSender sender,
-            GuestCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
+            SyncCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
         {
             List<string> lines = await runner.RunAsync("Hashing the destination",
-                GuestCommands.Hash(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
+                SyncShellCommands.Hash(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
             Dictionary<string, string> guest = GuestListing.ParseHashes(lines);
 
             var drift = new List<SyncDrift>();

@@ -7,8 +7,16 @@ namespace DfVm.Core.Sync
     /// Checks and normalises the guest destination. The sync deletes inside it, so system
     /// directories and "/" are refused.
     /// </summary>
-    internal static class SyncDestination
+    public static class SyncDestination
     {
+        /// <summary>The guest folder a project lives in: config GuestProjectPath, else /root/&lt;project folder name&gt;.</summary>
+        public static string Default(DfVmConfig config, string projectRoot)
+        {
+            if (!string.IsNullOrEmpty(config.GuestProjectPath)) return config.GuestProjectPath;
+            string name = System.IO.Path.GetFileName(Util.HostPath.Real(projectRoot).TrimEnd('/'));
+            return "/root/" + name;
+        }
+
         private static readonly HashSet<string> Refused = new HashSet<string>(StringComparer.Ordinal)
         {
             "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/libexec", "/media", "/mnt",
@@ -19,7 +27,7 @@ namespace DfVm.Core.Sync
 
         private static readonly string[] RefusedTrees = { "/dev/", "/proc/", "/sys/", "/boot/", "/etc/" };
 
-        public static string Normalize(string destination)
+        internal static string Normalize(string destination)
         {
             if (string.IsNullOrWhiteSpace(destination))
             {

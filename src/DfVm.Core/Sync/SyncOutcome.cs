@@ -16,7 +16,7 @@ namespace DfVm.Core.Sync
             WhatIf = whatIf;
             Problems = problems;
             DriftDetails = drift;
-            GuestCommands = guestCommands;
+            SyncShellCommands = guestCommands;
         }
 
         public DfVm.DfVmSyncResult Result { get; }
@@ -32,7 +32,7 @@ namespace DfVm.Core.Sync
         /// <summary>With Verify: each difference found, else empty.</summary>
         public IReadOnlyList<SyncDrift> DriftDetails { get; }
         /// <summary>How many guest commands the sync ran (0 when nothing changed).</summary>
-        public int GuestCommands { get; }
+        public int SyncShellCommands { get; }
     }
 
     public enum SyncDriftKind

@@ -10,9 +10,8 @@ namespace DfVm.Core.Testing
     {
         public static async Task<string> ReadAsync(IGuestShell shell, CancellationToken cancellationToken)
         {
-            var text = new StringBuilder();
-            var outcome = await shell.RunAsync("uname -r", null, line => { lock (text) text.Append(line); }, null, cancellationToken).ConfigureAwait(false);
-            string release = text.ToString().Trim();
+            var outcome = await shell.CaptureAsync("uname -r", null, null, null, cancellationToken).ConfigureAwait(false);
+            string release = string.Concat(outcome.Output.Lines()).Trim();
             return outcome.ExitCode == 0 && release.Length > 0 ? release : null;
         }
     }

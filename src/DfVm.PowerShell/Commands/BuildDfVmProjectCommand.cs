@@ -30,14 +30,14 @@ namespace DfVm.PowerShell.Commands
         {
             var store = Store;
             var config = Project.Config;
-            string command = "cd " + SuiteCommandLine.Quote(ProjectSync.DefaultDestination(config, Project.Root)) + " && " + (Command ?? config.BuildCommand);
+            string command = "cd " + SuiteCommandLine.Quote(Project.GuestProjectPath) + " && " + (Command ?? config.BuildCommand);
             foreach (var name in VmNames(Name, config.VmName))
             {
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
                     // Both streams to -Verbose as they come (a compiler's errors are on stderr).
-                    var result = Run((pump, ct) => Controller.InvokeCommandAsync(paths, command, pump.Verbose, pump, ct, pump.Verbose));
+                    var result = RunOnWorker((pump, ct) => Controller.InvokeCommandAsync(paths, command, pump.Verbose, pump, ct, pump.Verbose));
                     WriteObject(result);
                 });
             }

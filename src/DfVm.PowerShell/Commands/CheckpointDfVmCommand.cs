@@ -34,8 +34,8 @@ namespace DfVm.PowerShell.Commands
                 {
                     var paths = store.Require(name);
                     if (!ShouldProcess(name, SnapshotName == null ? "Take a snapshot" : $"Take snapshot '{SnapshotName}'")) return;
-                    var manager = new SnapshotManager(store);
-                    WriteObject(Run((pump, ct) => manager.CheckpointAsync(paths, SnapshotName, pump, ct)));
+                    var manager = Engine.Snapshots;
+                    WriteObject(RunOnWorker((pump, ct) => manager.CheckpointAsync(paths, SnapshotName, pump, ct)));
                 });
             }
         }

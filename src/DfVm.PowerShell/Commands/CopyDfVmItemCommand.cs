@@ -64,7 +64,7 @@ namespace DfVm.PowerShell.Commands
                         if (!ShouldProcess($"{name}:{source}", $"Copy to {host}")) continue;
                         ForEachItem(source, () =>
                         {
-                            var items = Run((pump, ct) => Transfer(pump, $"Copying {name}:{source} to {host}", async progress =>
+                            var items = RunOnWorker((pump, ct) => Transfer(pump, $"Copying {name}:{source} to {host}", async progress =>
                             {
                                 var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                                 return await new GuestCopier(connection, name).FromGuestAsync(source, host, progress, ct).ConfigureAwait(false);
@@ -94,7 +94,7 @@ namespace DfVm.PowerShell.Commands
                 }
                 if (hostItems.Count == 0) return;
                 if (!ShouldProcess($"{name}:{Destination}", "Copy " + string.Join(", ", hostItems))) return;
-                Run((pump, ct) => Transfer(pump, $"Copying to {name}:{Destination}", async progress =>
+                RunOnWorker((pump, ct) => Transfer(pump, $"Copying to {name}:{Destination}", async progress =>
                 {
                     var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                     await new GuestCopier(connection, name).ToGuestAsync(hostItems, Destination, progress, ct).ConfigureAwait(false);

@@ -36,7 +36,7 @@ namespace DfVm.PowerShell.Commands
                 ThrowTerminating(new DfVmException(TerminalRequired, DfVmErrorKind.InvalidOperation,
                     "Enter-DfVm needs an interactive terminal on standard input. In scripts and CI use Invoke-DfVmCommand.", name), name);
             }
-            var connection = Run((pump, ct) => Controller.ConnectAsync(paths, pump, ct));
+            var connection = RunOnWorker((pump, ct) => Controller.ConnectAsync(paths, pump, ct));
             var stdout = Console.OpenStandardOutput();
             using (RawTerminal.Enter())
             {

@@ -23,7 +23,7 @@ namespace DfVm.PowerShell.Commands
             {
                 ForEachItem(name, () =>
                 {
-                    var vm = Run((pump, ct) => Controller.GetAsync(store.Require(name), ct, pump));
+                    var vm = RunOnWorker((pump, ct) => Controller.GetAsync(store.Require(name), ct, pump));
                     WriteObject(vm);
                 });
             }

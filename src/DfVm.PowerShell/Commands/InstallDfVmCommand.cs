@@ -76,16 +76,16 @@ namespace DfVm.PowerShell.Commands
                             Version = version,
                             Mirror = Mirror,
                             ImagesDirectory = images,
-                            ProjectDirectories = new[] { ProjectSync.DefaultDestination(config, Project.Root) },
+                            ProjectDirectories = new[] { Project.GuestProjectPath },
                             PhaseTimeout = TimeSpan.FromSeconds(Timeout),
                             SilenceTimeout = TimeSpan.FromSeconds(Math.Min(Timeout, 1200)),
                         };
-                        var result = Run(async (pump, ct) =>
+                        var result = RunOnWorker(async (pump, ct) =>
                         {
                             var download = new DownloadProgressWriter(pump);
                             try
                             {
-                                return await new UnattendedInstaller(store).InstallAsync(paths, options, pump, download, ct).ConfigureAwait(false);
+                                return await Engine.UnattendedInstaller().InstallAsync(paths, options, pump, download, ct).ConfigureAwait(false);
                             }
                             finally
                             {
@@ -96,9 +96,9 @@ namespace DfVm.PowerShell.Commands
                     }
                     else
                     {
-                        var interactive = new InteractiveInstaller(Controller);
+                        var interactive = Engine.InteractiveInstaller();
                         interactive.Check(paths);
-                        var session = Run(async (pump, ct) =>
+                        var session = RunOnWorker(async (pump, ct) =>
                         {
                             var download = new DownloadProgressWriter(pump);
                             DfVmImage iso;

@@ -28,7 +28,7 @@ namespace DfVm.PowerShell.Commands
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
-                    var result = Run((pump, ct) => Controller.InvokeCommandAsync(paths, Command, line => pump.Verbose(line), pump, ct));
+                    var result = RunOnWorker((pump, ct) => Controller.InvokeCommandAsync(paths, Command, line => pump.Verbose(line), pump, ct));
                     WriteObject(result);
                 });
             }

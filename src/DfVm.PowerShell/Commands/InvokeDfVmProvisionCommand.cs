@@ -29,14 +29,14 @@ namespace DfVm.PowerShell.Commands
         {
             var store = Store;
             var config = Project.Config;
-            var dirs = ProjectPath ?? new[] { ProjectSync.DefaultDestination(config, Project.Root) };
+            var dirs = ProjectPath ?? new[] { Project.GuestProjectPath };
             foreach (var name in VmNames(Name, config.VmName))
             {
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
                     if (!ShouldProcess(name, "Provision the guest (doas, package repository, " + string.Join(", ", dirs) + ")")) return;
-                    var outcome = Run((pump, ct) => new ProvisionRunner(Controller).RunAsync(paths, dirs, line => pump.Verbose(line), pump, ct));
+                    var outcome = RunOnWorker((pump, ct) => Engine.Provisioner.RunAsync(paths, dirs, line => pump.Verbose(line), pump, ct));
                     WriteObject(outcome.Result);
                     if (!outcome.Result.Succeeded) WriteError(ToErrorRecord(ProvisionRunner.Failure(outcome), name));
                 });

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core;
 using DfVm.Core.GoExec;
 using DfVm.Core.Instances;
 using DfVm.Core.Ssh;
@@ -74,7 +75,7 @@ namespace DfVm.PowerShell.Commands
         /// -Watch: waits for saves under the project; each batch is synced into the guest, then the
         /// packages it affects (and their importers) among those the suite ran run again. Until Ctrl+C.
         /// </summary>
-        private async Task WatchAsync(Pump pump, VmController controller, VmPaths paths, string guestPath, IGuestShell shell,
+        private async Task WatchAsync(Pump pump, DfVmEngine engine, VmPaths paths, string guestPath, IGuestShell shell,
             GuestTestRequest request, HashSet<string> suitePackages, Func<DfVmTestResult, DfVmTestResult> tag, CancellationToken ct)
         {
             string listRoot = shell is HostGoShell ? _project.Root : guestPath;
@@ -92,11 +93,10 @@ namespace DfVm.PowerShell.Commands
 
                     round++;
                     pump.Verbose($"Round {round}: {changed.Count} changed: {string.Join(", ", changed.Take(5))}{(changed.Count > 5 ? ", ..." : "")}");
-                    await SyncBeforeRun(pump, controller, paths, guestPath, ct).ConfigureAwait(false);
-                    var lines = new List<string>();
-                    var listed = await shell.RunAsync("cd " + SuiteCommandLine.Quote(listRoot) + " && " + AffectedPackages.ListCommand,
-                        null, l => { lock (lines) lines.Add(l); }, null, ct).ConfigureAwait(false);
-                    var affected = new AffectedPackages(lines, listRoot).For(changed)
+                    await SyncBeforeRun(pump, engine, paths, guestPath, ct).ConfigureAwait(false);
+                    var listed = await shell.CaptureAsync("cd " + SuiteCommandLine.Quote(listRoot) + " && " + AffectedPackages.ListCommand,
+                        null, null, null, ct, limit: int.MaxValue).ConfigureAwait(false);
+                    var affected = new AffectedPackages(listed.Output.Lines(), listRoot).For(changed)
                         .Where(p => suitePackages.Count == 0 || suitePackages.Contains(p)).ToList();
                     if (affected.Count == 0)
                     {

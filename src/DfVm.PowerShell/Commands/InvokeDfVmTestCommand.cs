@@ -46,7 +46,7 @@ namespace DfVm.PowerShell.Commands
         /// <summary>A go test -run regex; replaces the suite's own -run.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public new string Run { get; set; }
+        public string Run { get; set; }
 
         /// <summary>Package patterns (./internal/worker/...) that replace the suite's.</summary>
         [Parameter]
@@ -98,9 +98,10 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = new VmStore(_project.VmRoot);
-            var controller = new VmController(store);
-            string guestPath = ProjectSync.DefaultDestination(_project.Config, _project.Root);
+            var engine = Engines.For(_project.VmRoot);
+            var store = engine.Store;
+            var controller = engine.Controller;
+            string guestPath = _project.GuestProjectPath;
             foreach (var missing in (Name ?? new string[0]).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !store.Exists(n)))
             {
                 _summary.Started(missing); // a VM that is not there never completes its run
@@ -112,13 +113,13 @@ namespace DfVm.PowerShell.Commands
                 ForEachItem(name, () =>
                 {
                     var paths = store.Require(name);
-                    base.Run(async (pump, ct) => // base: the -Run parameter hides the pump's Run
+                    RunOnWorker(async (pump, ct) =>
                     {
                         var connection = await controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                         string release = await GuestRelease.ReadAsync(connection, ct).ConfigureAwait(false);
                         if (Sync)
                         {
-                            await SyncBeforeRun(pump, controller, paths, guestPath, ct).ConfigureAwait(false);
+                            await SyncBeforeRun(pump, engine, paths, guestPath, ct).ConfigureAwait(false);
                         }
 
                         var request = new GuestTestRequest
@@ -144,7 +145,7 @@ namespace DfVm.PowerShell.Commands
                         var progress = new OperationProgress { ActivityId = ProgressActivityId, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
                         {
-                            await new HostDiskWatch(paths, pump).RunAsync(token => new GuestTestRunner().RunAsync(
+                            await engine.DiskWatch(paths, pump).RunAsync(token => new GuestTestRunner().RunAsync(
                                 shell, request, onRow,
                                 new ProgressToPump(p =>
                                 {
@@ -163,7 +164,7 @@ namespace DfVm.PowerShell.Commands
                         {
                             // A watch ends by Ctrl+C, never in EndProcessing: each round says its own summary.
                             pump.Post(() => WriteSummary(_summary));
-                            await WatchAsync(pump, controller, paths, guestPath, shell, request, seen, row => row.WithVm(name, release), ct).ConfigureAwait(false);
+                            await WatchAsync(pump, engine, paths, guestPath, shell, request, seen, row => row.WithVm(name, release), ct).ConfigureAwait(false);
                         }
                     });
                     _summary.Completed(name);
@@ -195,10 +196,9 @@ namespace DfVm.PowerShell.Commands
         /// -Sync: the project pushed into the guest first, the same way Sync-DfVmProject does it
         /// (incremental, config excludes). Its result goes to the verbose stream: the output is test rows only.
         /// </summary>
-        private async Task SyncBeforeRun(Pump pump, VmController controller, VmPaths paths, string guestProjectPath, CancellationToken ct)
+        private async Task SyncBeforeRun(Pump pump, DfVmEngine engine, VmPaths paths, string guestProjectPath, CancellationToken ct)
         {
-            var outcome = await new HostDiskWatch(paths, pump).RunAsync(token => ProjectSync.RunAsync(controller, paths, _project.Config, _project.Root, guestProjectPath,
-                false, false, false, null, pump, token), ct).ConfigureAwait(false);
+            var outcome = await engine.SyncProjectAsync(paths, _project.SyncOptions(_project.Root, guestProjectPath), pump, ct).ConfigureAwait(false);
             var r = outcome.Result;
             pump.Verbose($"Synced {r.Source} to {paths.Name}:{r.Destination}: {r.FilesSent} file(s) sent, {r.FilesDeleted} deleted, {r.BytesSent} bytes in {r.Duration.TotalSeconds:0.0} s.");
         }

@@ -90,8 +90,8 @@ namespace DfVm.PowerShell.Commands
                         Append = KernelArguments,
                     } : null,
                 };
-                var paths = Run((pump, ct) => new VmFactory(store).CreateAsync(def, exists && Force, pump, ct));
-                WriteObject(Run((pump, ct) => Controller.GetAsync(paths, ct, pump)));
+                var paths = RunOnWorker((pump, ct) => Engine.Factory.CreateAsync(def, exists && Force, pump, ct));
+                WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
             });
         }
     }

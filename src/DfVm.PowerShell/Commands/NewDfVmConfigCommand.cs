@@ -65,7 +65,7 @@ namespace DfVm.PowerShell.Commands
                 string text = Template()
                     .Replace("{{VmName}}", Literal(VmName ?? defaults.VmName))
                     .Replace("{{DragonFlyVersion}}", Literal(DragonFlyVersion ?? defaults.DragonFlyVersion))
-                    .Replace("{{GuestProjectPath}}", Literal(GuestProjectPath ?? ProjectSync.DefaultDestination(defaults, folder)));
+                    .Replace("{{GuestProjectPath}}", Literal(GuestProjectPath ?? DfVm.Core.Sync.SyncDestination.Default(defaults, folder)));
                 AtomicFile.WriteAllText(file, text);
                 WriteObject(ConfigReader.Read(file));
             }

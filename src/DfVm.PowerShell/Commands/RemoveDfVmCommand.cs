@@ -35,7 +35,7 @@ namespace DfVm.PowerShell.Commands
                     string what = $"{paths.Directory} ({files.Length} files, {bytes / 1048576.0:0.#} MiB: " +
                         string.Join(", ", files.Select(f => f.Substring(paths.Directory.Length + 1)).Take(20)) + (files.Length > 20 ? ", ..." : "") + ")";
                     if (!ShouldProcessThenAsk(what, "Stop and delete VM", Force, $"Stop VM '{name}' and delete {paths.Directory} ({files.Length} files, {bytes / 1048576.0:0.#} MiB: its disk, snapshots and keys)?", "Remove VM")) return;
-                    Run((pump, ct) => new Core.Instances.VmFactory(store).RemoveAsync(paths, pump, ct));
+                    RunOnWorker((pump, ct) => Engine.Factory.RemoveAsync(paths, pump, ct));
                 });
             }
         }

@@ -54,8 +54,8 @@ namespace DfVm.PowerShell.Commands
                         ? (Merge ? $" (merged into {string.Join(", ", target.Children)}{(target.Current ? (target.Children.Length > 0 ? ", " : "") + "the current disk" : "")})" : "")
                         : "";
                     if (!ShouldProcessThenAsk($"{vm}/{snapshot}", "Remove snapshot" + detail, Force, $"Delete snapshot '{snapshot}' of VM '{vm}'{detail}?", "Remove snapshot")) return;
-                    var manager = new SnapshotManager(store);
-                    Run((pump, ct) => manager.RemoveAsync(paths, target.Name, Merge, pump, ct));
+                    var manager = Engine.Snapshots;
+                    RunOnWorker((pump, ct) => manager.RemoveAsync(paths, target.Name, Merge, pump, ct));
                 });
             }
         }

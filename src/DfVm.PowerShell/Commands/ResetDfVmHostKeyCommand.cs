@@ -32,7 +32,7 @@ namespace DfVm.PowerShell.Commands
                     if (!ShouldProcessThenAsk(paths.KnownHosts, "Forget the pinned SSH host key (the next connection trusts the key the guest presents)", Force,
                         $"Forget the pinned SSH host key of VM '{name}'? The next connection trusts whatever key the guest presents.", "Reset host key")) return;
                     new HostKeyPin(paths.KnownHosts, name).Forget();
-                    GuestConnectionPool.Drop(paths.PrivateKey);
+                    Engine.GuestChanged(paths);
                 });
             }
         }

@@ -41,9 +41,9 @@ namespace DfVm.PowerShell.Commands
                     var paths = store.Require(name);
                     bool running = Controller.RunningPid(paths) != null;
                     if (!ShouldProcess(name, running ? (Force ? "Restart VM (quit QEMU at once, then boot)" : "Restart VM (ACPI shutdown, then boot)") : "Start VM (it is stopped)")) return;
-                    if (running) Run((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
+                    if (running) RunOnWorker((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
                     var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
-                    WriteObject(Run((pump, ct) => Controller.StartAsync(paths, options, pump, ct)));
+                    WriteObject(RunOnWorker((pump, ct) => Controller.StartAsync(paths, options, pump, ct)));
                 });
             }
         }

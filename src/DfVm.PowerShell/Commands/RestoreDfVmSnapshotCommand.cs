@@ -70,9 +70,9 @@ namespace DfVm.PowerShell.Commands
                 string query = running ? $"VM '{vm}' is running: restoring '{snapshot}' ends its guest and loses its state. Restore?" : null;
                 if (!ShouldProcessThenAsk(vm, action, Force, query, "Restore over a running VM")) return;
                 var options = new RestoreOptions { Start = Start, NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
-                var manager = new SnapshotManager(store);
-                Run((pump, ct) => manager.RestoreAsync(paths, target.Name, options, pump, ct));
-                if (PassThru || Start) WriteObject(Run((pump, ct) => Controller.GetAsync(paths, ct, pump)));
+                var manager = Engine.Snapshots;
+                RunOnWorker((pump, ct) => manager.RestoreAsync(paths, target.Name, options, pump, ct));
+                if (PassThru || Start) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
             });
         }
     }

@@ -47,7 +47,7 @@ namespace DfVm.PowerShell.Commands
             ForEachItem(version, () =>
             {
                 var request = new ImageRequest { Version = version, Kind = Kind, Mirror = Mirror, ImagesDirectory = images, Force = Force };
-                var image = Run(async (pump, ct) =>
+                var image = RunOnWorker(async (pump, ct) =>
                 {
                     var progress = new DownloadProgressWriter(pump);
                     try

@@ -79,7 +79,7 @@ namespace DfVm.PowerShell.Commands
                             WriteWarning($"VM '{name}' is running: {string.Join(", ", changes)} take effect at its next start (Restart-DfVm).");
                         }
                     }
-                    if (PassThru) WriteObject(Run((pump, ct) => Controller.GetAsync(paths, ct, pump)));
+                    if (PassThru) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
                 });
             }
         }

@@ -41,7 +41,7 @@ namespace DfVm.PowerShell.Commands
                     var paths = store.Require(name);
                     if (!ShouldProcess(name, "Start VM")) return;
                     var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout), SshPort = SshPort };
-                    var vm = Run((pump, ct) => Controller.StartAsync(paths, options, pump, ct));
+                    var vm = RunOnWorker((pump, ct) => Controller.StartAsync(paths, options, pump, ct));
                     WriteObject(vm);
                 });
             }

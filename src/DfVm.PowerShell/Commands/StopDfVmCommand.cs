@@ -38,8 +38,8 @@ namespace DfVm.PowerShell.Commands
                 {
                     var paths = store.Require(name);
                     if (!ShouldProcess(name, Force ? "Stop VM (quit QEMU at once)" : "Stop VM (ACPI shutdown)")) return;
-                    Run((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
-                    if (PassThru) WriteObject(Run((pump, ct) => Controller.GetAsync(paths, ct, pump)));
+                    RunOnWorker((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
+                    if (PassThru) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
                 });
             }
         }

@@ -46,11 +46,11 @@ namespace DfVm.PowerShell.Commands
             {
                 var paths = Store.Require(name);
                 string source = Path != null ? GetUnresolvedProviderPathFromPSPath(Path) : Project.Root;
-                string destination = Destination ?? ProjectSync.DefaultDestination(Project.Config, source);
+                string destination = Destination ?? Core.Sync.SyncDestination.Default(Project.Config, source);
                 bool apply = ShouldProcess($"{name}:{destination}", $"Sync {source}", out bool whatIf);
                 if (!apply && !whatIf) return; // declined at the -Confirm prompt
-                var outcome = Run((pump, ct) => new HostDiskWatch(paths, pump).RunAsync(token => ProjectSync.RunAsync(Controller, paths, Project.Config, source, destination,
-                    Full, Verify, !apply, Exclude, pump, token), ct));
+                var outcome = RunOnWorker((pump, ct) => Engine.SyncProjectAsync(paths,
+                    Project.SyncOptions(source, destination, Full, Verify, whatIf: !apply, Exclude), pump, ct));
                 if (whatIf)
                 {
                     // -WhatIf: say what would be sent and deleted, send nothing.

@@ -45,7 +45,7 @@ namespace DfVm.PowerShell.Commands
                 {
                     var paths = store.Require(name);
                     var limit = TimeSpan.FromSeconds(Timeout);
-                    var vm = Run(async (pump, ct) =>
+                    var vm = RunOnWorker(async (pump, ct) =>
                     {
                         var watch = Stopwatch.StartNew();
                         while (true)

@@ -19,7 +19,7 @@ namespace DfVm.PowerShell
                 var project = CompletionContext.Project();
                 if (project == null) return Enumerable.Empty<CompletionResult>();
                 string vm = (fakeBoundParameters?["Name"] as string) ?? (fakeBoundParameters?["Name"] as string[])?.FirstOrDefault() ?? project.Config.VmName;
-                var store = new VmStore(project.VmRoot);
+                var store = Engines.For(project.VmRoot).Store;
                 if (!store.Exists(vm)) return Enumerable.Empty<CompletionResult>();
                 var pattern = new WildcardPattern((wordToComplete ?? "").Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
                 return SnapshotStore.List(store.PathsFor(vm))

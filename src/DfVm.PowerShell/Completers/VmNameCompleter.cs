@@ -16,7 +16,7 @@ namespace DfVm.PowerShell
             var project = CompletionContext.Project();
             if (project == null) return Enumerable.Empty<CompletionResult>();
             var pattern = new WildcardPattern((wordToComplete ?? "").Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
-            return new VmStore(project.VmRoot).List()
+            return Engines.For(project.VmRoot).Store.List()
                 .Where(n => pattern.IsMatch(n))
                 .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, "VM " + n));
         }

@@ -42,9 +42,12 @@ namespace DfVm.PowerShell
             }
         }
 
-        internal VmStore Store => new VmStore(Project.VmRoot);
+        /// <summary>The engine of the project's VM store: one per store for the session (<see cref="Engines"/>).</summary>
+        internal DfVmEngine Engine => Engines.For(Project.VmRoot);
 
-        internal VmController Controller => new VmController(Store);
+        internal VmStore Store => Engine.Store;
+
+        internal VmController Controller => Engine.Controller;
 
         protected override void StopProcessing() => _cancel.Cancel();
 
@@ -63,7 +66,7 @@ namespace DfVm.PowerShell
         /// (verbose, warnings, progress, objects posted with <see cref="Pump.Post"/>) on this thread
         /// until it ends. Its exception, if any, is rethrown here.
         /// </summary>
-        internal T Run<T>(Func<Pump, CancellationToken, Task<T>> operation)
+        internal T RunOnWorker<T>(Func<Pump, CancellationToken, Task<T>> operation)
         {
             var pump = new Pump(this);
             var task = Task.Run(() => operation(pump, _cancel.Token));
@@ -89,8 +92,8 @@ namespace DfVm.PowerShell
             }
         }
 
-        internal void Run(Func<Pump, CancellationToken, Task> operation) =>
-            Run<bool>(async (p, ct) => { await operation(p, ct).ConfigureAwait(false); return true; });
+        internal void RunOnWorker(Func<Pump, CancellationToken, Task> operation) =>
+            RunOnWorker<bool>(async (p, ct) => { await operation(p, ct).ConfigureAwait(false); return true; });
 
         /// <summary>An ErrorRecord for a core failure: stable id, fitting category, the VM as target.</summary>
         protected ErrorRecord ToErrorRecord(Exception e, object target = null) => ErrorMapping.ToErrorRecord(e, target);
@@ -137,7 +140,7 @@ namespace DfVm.PowerShell
         internal IReadOnlyList<string> VmNames(string[] names, string fallback)
         {
             if (names == null || names.Length == 0) return new[] { fallback };
-            return VmNameResolver.Expand(new VmStore(Project.VmRoot), names, e => WriteError(ToErrorRecord(e)));
+            return VmNameResolver.Expand(Store, names, e => WriteError(ToErrorRecord(e)));
         }
 
         protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));

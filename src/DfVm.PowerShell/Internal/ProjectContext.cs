@@ -1,5 +1,7 @@
 using System.IO;
+using System.Linq;
 using DfVm.Core;
+using DfVm.Core.Sync;
 using DfVm.Core.Util;
 
 namespace DfVm.PowerShell
@@ -20,6 +22,22 @@ namespace DfVm.PowerShell
         public DfVmConfig Config { get; }
         public string Root => Config.ProjectRoot;
         public string VmRoot => HostPath.Real(Config.VmDirectory ?? Path.Combine(Root, "vm"));
+
+        /// <summary>Where the project lives in the guest (<see cref="SyncDestination.Default"/>).</summary>
+        public string GuestProjectPath => SyncDestination.Default(Config, Root);
+
+        /// <summary>A sync of <paramref name="source"/> with the project's settings (its excludes, .git or not) plus <paramref name="extraExcludes"/>.</summary>
+        public SyncOptions SyncOptions(string source, string destination, bool full = false, bool verify = false, bool whatIf = false, string[] extraExcludes = null) =>
+            new SyncOptions
+            {
+                SourcePath = source,
+                Destination = destination,
+                Full = full,
+                Verify = verify,
+                WhatIf = whatIf,
+                IncludeGit = Config.SyncIncludeGit,
+                ExtraExcludes = (Config.SyncExclude ?? new string[0]).Concat(extraExcludes ?? new string[0]).ToList(),
+            };
 
         public static ProjectContext Discover(string startDirectory)
         {

@@ -25,8 +25,7 @@ namespace DfVm.Core.Tests.Install
         {
             Root = Path.Combine(Path.GetTempPath(), "dfvm-install-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.CreateDirectory(Root);
-            Store = new VmStore(Path.Combine(Root, "vm"));
-            Controller = new VmController(Store);
+            Engine = new DfVmEngine(Path.Combine(Root, "vm"));
             var g = Guest.Value;
             var def = new VmDefinition
             {
@@ -44,7 +43,7 @@ namespace DfVm.Core.Tests.Install
                     Append = (append ?? (a => a))(g.GetProperty("append").GetString()),
                 },
             };
-            Paths = new VmFactory(Store).CreateAsync(def, false, null, CancellationToken.None).GetAwaiter().GetResult();
+            Paths = Engine.Factory.CreateAsync(def, false, null, CancellationToken.None).GetAwaiter().GetResult();
         }
 
         /// <summary>
@@ -60,8 +59,9 @@ namespace DfVm.Core.Tests.Install
         };
 
         public string Root { get; }
-        public VmStore Store { get; }
-        public VmController Controller { get; }
+        public DfVmEngine Engine { get; }
+        public VmStore Store => Engine.Store;
+        public VmController Controller => Engine.Controller;
         public VmPaths Paths { get; }
         public string ImagesDirectory => Path.Combine(Store.Root, "images");
 
@@ -83,6 +83,7 @@ namespace DfVm.Core.Tests.Install
         {
             try { Controller.KillAsync(Paths, null, CancellationToken.None).GetAwaiter().GetResult(); }
             catch (Exception) { /* best effort: the folder goes anyway */ }
+            Engine.Dispose();
             try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
 

@@ -39,10 +39,8 @@ namespace DfVm.Core.Tests.Install
                 server.Serve("md5.txt", Encoding.ASCII.GetBytes($"MD5 (dfly-x86_64-9.9.2_REL.iso.bz2) = {images.CompressedMd5}\n"));
                 File.WriteAllText(vm.Paths.KnownHosts, "dfvm-unatt ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n");
 
-                var installer = new UnattendedInstaller(vm.Store);
-                installer.Runner.ShutdownGrace = TimeSpan.FromSeconds(5);
                 string seenKey = null;
-                installer.TestPlan = (iso, key, paths, def, options) =>
+                var plan = new TestPlan((iso, key, paths, def, options) =>
                 {
                     // The install holds the VM's lock: another DfVm command (a sync, a restore) is refused meanwhile.
                     var busy = Assert.Throws<DfVmException>(() => VmLock.Acquire(paths, TimeSpan.Zero, CancellationToken.None));
@@ -53,14 +51,15 @@ namespace DfVm.Core.Tests.Install
                         "echo one >/root/phase-one && mkdir -p /boot && printf 'console=\"comconsole\"\\nautoboot_delay=\"1\"\\n' >/boot/loader.conf");
                     one.Boot.ConsoleDialog = DragonFlyInstallPlan.LoaderDialog(TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(3));
                     return new[] { one, Phase("two", iso, key, paths, "test -f /root/phase-one && echo two >/root/phase-two", hangAfterDone: true) };
-                };
+                });
                 var checkpoints = new List<(string name, int? pid)>();
-                installer.Checkpoint = (store, paths, name, reporter, ct) =>
+                var installer = new UnattendedInstaller(vm.Engine, plan, checkpoint: (paths, name, reporter, ct) =>
                 {
                     using (VmLock.Acquire(paths, TimeSpan.Zero, ct)) { } // given back for the snapshot, which takes it itself
-                    checkpoints.Add((name, new VmController(store).RunningPid(paths)));
+                    checkpoints.Add((name, vm.Controller.RunningPid(paths)));
                     return Task.CompletedTask;
-                };
+                });
+                installer.Runner.ShutdownGrace = TimeSpan.FromSeconds(5);
                 var reporter = new RecordingReporter();
 
                 var result = await installer.InstallAsync(vm.Paths, new UnattendedInstallOptions
@@ -121,7 +120,7 @@ namespace DfVm.Core.Tests.Install
                 Assert.False(Directory.Exists(DragonFlyInstallPlan.DiscDirectory(vm.Paths)), "the phase discs are removed after success");
 
                 // Provisioning again changes nothing.
-                var again = await new ProvisionRunner(vm.Controller).RunAsync(vm.Paths, new[] { "/root/installed-project" }, null, null, CancellationToken.None);
+                var again = await vm.Engine.Provisioner.RunAsync(vm.Paths, new[] { "/root/installed-project" }, null, null, CancellationToken.None);
                 Assert.Equal(0, again.Changed);
                 Assert.Empty(again.Changes);
             }
@@ -133,7 +132,7 @@ namespace DfVm.Core.Tests.Install
             using (var vm = new TestGuestVm("direct"))
             {
                 long before = new FileInfo(vm.Paths.Disk).Length;
-                var e = await Assert.ThrowsAsync<DfVmException>(() => new UnattendedInstaller(vm.Store, (r, p, ct) => throw new InvalidOperationException("must not fetch"))
+                var e = await Assert.ThrowsAsync<DfVmException>(() => new UnattendedInstaller(vm.Engine, saveImage: (r, p, ct) => throw new InvalidOperationException("must not fetch"))
                     .InstallAsync(vm.Paths, new UnattendedInstallOptions { ImagesDirectory = vm.ImagesDirectory }, null, null, CancellationToken.None));
                 Assert.Equal(InstallErrorIds.NotDragonFlyVm, e.ErrorId);
                 Assert.True(File.Exists(vm.Paths.Disk));
@@ -165,6 +164,16 @@ namespace DfVm.Core.Tests.Install
                     SilenceTimeout = TimeSpan.FromSeconds(60),
                 },
             };
+        }
+
+        /// <summary>Phases of the test's own, given to the installer in place of DragonFly's.</summary>
+        private sealed class TestPlan : IInstallPlan
+        {
+            private readonly Func<string, string, VmPaths, VmDefinition, UnattendedInstallOptions, IReadOnlyList<PlannedPhase>> _build;
+            public TestPlan(Func<string, string, VmPaths, VmDefinition, UnattendedInstallOptions, IReadOnlyList<PlannedPhase>> build) { _build = build; }
+            public bool BootsInstallerIso => false;
+            public IReadOnlyList<PlannedPhase> Build(string isoPath, string authorizedKey, VmPaths paths, VmDefinition def, UnattendedInstallOptions options) =>
+                _build(isoPath, authorizedKey, paths, def, options);
         }
     }
 }

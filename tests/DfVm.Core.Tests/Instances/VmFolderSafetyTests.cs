@@ -37,7 +37,7 @@ namespace DfVm.Core.Tests.Instances
             Directory.CreateDirectory(foreign);
             File.WriteAllText(Path.Combine(foreign, "data.bin"), "precious");
 
-            var e = await Assert.ThrowsAsync<DfVmException>(() => new VmFactory(store).CreateAsync(Def("notmine"), true, null, CancellationToken.None));
+            var e = await Assert.ThrowsAsync<DfVmException>(() => new DfVmEngine(store.Root).Factory.CreateAsync(Def("notmine"), true, null, CancellationToken.None));
             Assert.Equal(ErrorIds.VmExists, e.ErrorId);
             Assert.Equal("precious", File.ReadAllText(Path.Combine(foreign, "data.bin")));
             Assert.False(File.Exists(Path.Combine(foreign, "lock")));
@@ -52,7 +52,7 @@ namespace DfVm.Core.Tests.Instances
             Directory.CreateDirectory(images);
             File.WriteAllText(Path.Combine(images, "dfly-x86_64-6.4.2_REL.iso"), "iso");
 
-            var e = await Assert.ThrowsAsync<DfVmException>(() => new VmFactory(store).CreateAsync(Def("images"), true, null, CancellationToken.None));
+            var e = await Assert.ThrowsAsync<DfVmException>(() => new DfVmEngine(store.Root).Factory.CreateAsync(Def("images"), true, null, CancellationToken.None));
             Assert.Equal(ErrorIds.ReservedVmName, e.ErrorId);
             Assert.True(File.Exists(Path.Combine(images, "dfly-x86_64-6.4.2_REL.iso")));
         }
@@ -61,7 +61,7 @@ namespace DfVm.Core.Tests.Instances
         public async Task A_remove_killed_half_way_is_finished_by_the_next_one_and_nothing_else_is_touched()
         {
             var store = new VmStore(Path.Combine(_root, "real", "vm"));
-            var factory = new VmFactory(store);
+            var factory = new DfVmEngine(store.Root).Factory;
             var a = await factory.CreateAsync(Def("a"), false, null, CancellationToken.None);
             var b = await factory.CreateAsync(Def("b"), false, null, CancellationToken.None);
             // What a Remove-DfVm killed after its rename leaves: a trash folder (read-only snapshot folder inside).
@@ -83,7 +83,7 @@ namespace DfVm.Core.Tests.Instances
         {
             var store = new VmStore(Path.Combine(_link, "vm"));
             Assert.Equal(Path.Combine(_root, "real", "vm"), store.Root); // the real path
-            var real = await new VmFactory(store).CreateAsync(Def("q"), false, null, CancellationToken.None);
+            var real = await new DfVmEngine(store.Root).Factory.CreateAsync(Def("q"), false, null, CancellationToken.None);
             // QEMU started through the real path; DfVm now looks through the link.
             var viaLink = new VmPaths(Path.Combine(_link, "vm"), "q");
             Assert.NotEqual(real.PidFile, viaLink.PidFile);
@@ -96,10 +96,10 @@ namespace DfVm.Core.Tests.Instances
             Assert.True(o.ExitCode == 0, o.StdErr);
             _qemuPid = int.Parse(File.ReadAllText(real.PidFile).Trim());
 
-            var controller = new VmController(new VmStore(Path.Combine(_link, "vm")));
-            Assert.True(VmController.IsOurQemu(_qemuPid, viaLink));
+            var controller = new DfVmEngine(Path.Combine(_link, "vm")).Controller;
+            Assert.True(QemuProcess.IsOurQemu(_qemuPid, viaLink));
             Assert.Equal(_qemuPid, controller.RunningPid(viaLink));
-            Assert.False(VmController.IsOurQemu(Environment.ProcessId, viaLink)); // a live process that is not the lock holder
+            Assert.False(QemuProcess.IsOurQemu(Environment.ProcessId, viaLink)); // a live process that is not the lock holder
             controller.CleanStale(viaLink, null);
             Assert.True(File.Exists(real.PidFile));
             Assert.True(File.Exists(real.QmpSocket));
@@ -115,7 +115,7 @@ namespace DfVm.Core.Tests.Instances
             File.Move(moved, real.PidFile); // the same inode: QEMU's lock comes back with it
 
             await controller.KillAsync(viaLink, null, CancellationToken.None);
-            Assert.False(VmController.IsOurQemu(_qemuPid, viaLink));
+            Assert.False(QemuProcess.IsOurQemu(_qemuPid, viaLink));
             Assert.Null(controller.RunningPid(viaLink));
             Assert.False(Native.IsInUseByOther(real.Disk));
             controller.CleanStale(viaLink, null);
@@ -132,8 +132,8 @@ namespace DfVm.Core.Tests.Instances
             File.WriteAllText(pidFile, Environment.ProcessId + "\n"); // a live pid, but nobody holds the lock
             Assert.False(Native.IsLockedByOther(pidFile));
             Assert.False(Native.IsLockedByOther(Path.Combine(_root, "missing.pid")));
-            Assert.Null(new VmController(new VmStore(_root)).RunningPid(dead));
-            Assert.False(VmController.IsOurQemu(Environment.ProcessId, dead));
+            Assert.Null(new DfVmEngine(_root).Controller.RunningPid(dead));
+            Assert.False(QemuProcess.IsOurQemu(Environment.ProcessId, dead));
         }
 
         public void Dispose()

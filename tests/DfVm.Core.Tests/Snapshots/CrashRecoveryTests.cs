@@ -34,17 +34,17 @@ namespace DfVm.Core.Tests.Snapshots
         private static async Task CrashThenRecoverAsync(SnapshotTestVm vm, Func<Task> operation, Action<Action<string>> setHook, string crashAt, string recoveryCrashAt, List<string> recoverySteps)
         {
             setHook(s => { if (s == crashAt) throw new SimulatedCrashException(s); });
-            await Assert.ThrowsAsync<SimulatedCrashException>(operation);
+            await Assert.ThrowsAsync<SnapshotAbandonedException>(operation);
             setHook(null);
-            var recovery = new SnapshotRecovery(vm.Paths, null);
-            recovery.BeforeStep = s =>
+            vm.Steps.OnStep = s =>
             {
                 recoverySteps?.Add(s);
                 if (s == recoveryCrashAt) throw new SimulatedCrashException(s);
             };
-            try { await recovery.RunAsync(CancellationToken.None); }
-            catch (SimulatedCrashException) { }
-            SnapshotStore.Recover(vm.Paths);
+            try { await vm.Manager.RecoverAsync(vm.Paths, null, CancellationToken.None); }
+            catch (SnapshotAbandonedException) { }
+            vm.Steps.OnStep = null;
+            await vm.Manager.RecoverAsync(vm.Paths, null, CancellationToken.None);
         }
 
         [Fact]
@@ -54,7 +54,7 @@ namespace DfVm.Core.Tests.Snapshots
             using (var probe = await SnapshotTestVm.CreateAsync())
             {
                 steps = new List<string>();
-                probe.Manager.BeforeStep = steps.Add;
+                probe.Steps.OnStep = steps.Add;
                 await probe.Manager.CheckpointAsync(probe.Paths, "s1", null, CancellationToken.None);
             }
             _out.WriteLine("checkpoint steps: " + string.Join(", ", steps));
@@ -75,7 +75,7 @@ namespace DfVm.Core.Tests.Snapshots
                         await vm.WriteAsync(0x22, "1M", "1M");
 
                         await CrashThenRecoverAsync(vm, () => vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None),
-                            h => vm.Manager.BeforeStep = h, step, recoveryCrash, recoverySteps);
+                            h => vm.Steps.OnStep = h, step, recoveryCrash, recoverySteps);
 
                         vm.AssertConsistent();
                         await vm.AssertReadsAsync(0x11, "0", "1M");
@@ -150,14 +150,14 @@ namespace DfVm.Core.Tests.Snapshots
                         if (pass == 0)
                         {
                             steps = new List<string>();
-                            vm.Manager.BeforeStep = steps.Add;
+                            vm.Steps.OnStep = steps.Add;
                             await vm.Manager.RemoveAsync(vm.Paths, "s2", true, null, CancellationToken.None);
                             _out.WriteLine("remove steps: " + string.Join(", ", steps));
                         }
                         else
                         {
                             await CrashThenRecoverAsync(vm, () => vm.Manager.RemoveAsync(vm.Paths, "s2", true, null, CancellationToken.None),
-                                h => vm.Manager.BeforeStep = h, step, "recover:rebase:s3", null);
+                                h => vm.Steps.OnStep = h, step, "recover:rebase:s3", null);
                         }
 
                         vm.AssertConsistent();
@@ -188,7 +188,7 @@ namespace DfVm.Core.Tests.Snapshots
                     await vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None);
                     await vm.WriteAsync(0x22, "0", "1M");
                     await CrashThenRecoverAsync(vm, () => vm.Manager.RestoreAsync(vm.Paths, "s1", null, null, CancellationToken.None),
-                        h => vm.Manager.BeforeStep = h, step, null, null);
+                        h => vm.Steps.OnStep = h, step, null, null);
                     vm.AssertConsistent();
                     await vm.AssertReadsAsync(0x22, "0", "1M"); // the swap is the last step: before it, the previous state
                     await vm.AssertImagesCleanAsync();
@@ -199,13 +199,13 @@ namespace DfVm.Core.Tests.Snapshots
             {
                 // A real failure (not a crash) in the middle of a checkpoint is finished or undone at once.
                 await vm.WriteAsync(0x11, "0", "1M");
-                vm.Manager.BeforeStep = s => { if (s == "rename-disk") throw new IOException("disk full (test)"); };
+                vm.Steps.OnStep = s => { if (s == "rename-disk") throw new IOException("disk full (test)"); };
                 var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None));
                 Assert.Equal(SnapshotErrorIds.SnapshotFailed, e.ErrorId);
                 vm.AssertConsistent();
                 Assert.Equal(0, SnapshotStore.Count(vm.Paths));
 
-                vm.Manager.BeforeStep = s => { if (s == "commit") throw new IOException("disk full (test)"); };
+                vm.Steps.OnStep = s => { if (s == "commit") throw new IOException("disk full (test)"); };
                 var snap = await vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None);
                 Assert.Equal("s1", snap.Name);
                 vm.AssertConsistent();

@@ -40,9 +40,9 @@ namespace DfVm.Core.Tests.Snapshots
                 await RunAsync(vm, "echo changed > /tmp/dfvm-mark");
 
                 // Cut short after the old QEMU was ended and the disk swapped, before the saved memory was loaded.
-                vm.Manager.BeforeStep = s => { if (s == "start") throw new SimulatedCrashException(s); };
-                await Assert.ThrowsAsync<SimulatedCrashException>(() => vm.Manager.RestoreAsync(vm.Paths, "warm", null, new TestReporter(_out), None));
-                vm.Manager.BeforeStep = null;
+                vm.Steps.OnStep = s => { if (s == "start") throw new SimulatedCrashException(s); };
+                await Assert.ThrowsAsync<SnapshotAbandonedException>(() => vm.Manager.RestoreAsync(vm.Paths, "warm", null, new TestReporter(_out), None));
+                vm.Steps.OnStep = null;
                 Assert.Null(vm.Controller.RunningPid(vm.Paths));
                 Assert.True(File.Exists(vm.Files.Journal), "a live restore writes a journal");
 
@@ -71,12 +71,12 @@ namespace DfVm.Core.Tests.Snapshots
                 SnapshotFiles.Commit(vm.Files, record);
                 await vm.WriteAsync(0x22, "0", "1M");
 
-                vm.Manager.BeforeStep = s => { if (s == "swap") throw new SimulatedCrashException(s); };
-                await Assert.ThrowsAsync<SimulatedCrashException>(() => vm.Manager.RestoreAsync(vm.Paths, "s1", null, null, None));
-                vm.Manager.BeforeStep = null;
+                vm.Steps.OnStep = s => { if (s == "swap") throw new SimulatedCrashException(s); };
+                await Assert.ThrowsAsync<SnapshotAbandonedException>(() => vm.Manager.RestoreAsync(vm.Paths, "s1", null, null, None));
+                vm.Steps.OnStep = null;
                 Assert.True(File.Exists(vm.Files.Journal));
 
-                SnapshotStore.Recover(vm.Paths);
+                await vm.Manager.RecoverAsync(vm.Paths, null, CancellationToken.None);
                 vm.AssertConsistent();
                 Assert.Null(vm.Controller.RunningPid(vm.Paths));
                 await vm.AssertReadsAsync(0x22, "0", "1M");

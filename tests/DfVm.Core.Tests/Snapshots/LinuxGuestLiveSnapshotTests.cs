@@ -52,7 +52,7 @@ namespace DfVm.Core.Tests.Snapshots
                 await vm.Manager.RestoreAsync(vm.Paths, "warm", new RestoreOptions { NoWait = true }, new TestReporter(_out), None);
                 double resumed = watch.Elapsed.TotalSeconds;
                 int port = vm.Store.LoadState(vm.Paths).SshPort;
-                while (!await VmController.BannerAsync(port, None, 10000)) Assert.True(watch.Elapsed.TotalSeconds < 30, "no SSH banner");
+                while (!await GuestReadiness.BannerAsync(port, None, 10000)) Assert.True(watch.Elapsed.TotalSeconds < 30, "no SSH banner");
                 double banner = watch.Elapsed.TotalSeconds;
                 Assert.Equal("saved", await RunAsync(vm, "cat /tmp/dfvm-mark"));
                 long lag = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - long.Parse(await RunAsync(vm, "date -u +%s"));

@@ -163,7 +163,7 @@ namespace DfVm.Core.Tests.Snapshots
             List<string> steps = new List<string>();
             using (var vm = await StartedVmAsync())
             {
-                vm.Manager.BeforeStep = steps.Add;
+                vm.Steps.OnStep = steps.Add;
                 await vm.Manager.CheckpointAsync(vm.Paths, "s1", null, None);
                 await StopAndCheckAsync(vm);
             }
@@ -177,15 +177,15 @@ namespace DfVm.Core.Tests.Snapshots
                     using (var vm = await StartedVmAsync())
                     {
                         int pid = vm.Controller.RunningPid(vm.Paths).Value;
-                        vm.Manager.BeforeStep = s =>
+                        vm.Steps.OnStep = s =>
                         {
                             if (s != step) return;
                             if (killQemu) vm.KillQemu();
                             throw new SimulatedCrashException(s);
                         };
-                        await Assert.ThrowsAsync<SimulatedCrashException>(() => vm.Manager.CheckpointAsync(vm.Paths, "s1", null, None));
-                        vm.Manager.BeforeStep = null;
-                        SnapshotStore.Recover(vm.Paths);
+                        await Assert.ThrowsAsync<SnapshotAbandonedException>(() => vm.Manager.CheckpointAsync(vm.Paths, "s1", null, None));
+                        vm.Steps.OnStep = null;
+                        await vm.Manager.RecoverAsync(vm.Paths, null, CancellationToken.None);
 
                         bool taken = File.Exists(vm.Files.Metadata("s1"));
                         int? now = vm.Controller.RunningPid(vm.Paths);
@@ -236,10 +236,10 @@ namespace DfVm.Core.Tests.Snapshots
                 {
                     await vm.Manager.CheckpointAsync(vm.Paths, "s1", null, None);
                     await SetMarkAsync(vm, 0x11);
-                    vm.Manager.BeforeStep = s => { if (s == step) throw new SimulatedCrashException(s); };
-                    await Assert.ThrowsAsync<SimulatedCrashException>(() => vm.Manager.RestoreAsync(vm.Paths, "s1", new RestoreOptions { NoWait = true }, null, None));
-                    vm.Manager.BeforeStep = null;
-                    SnapshotStore.Recover(vm.Paths);
+                    vm.Steps.OnStep = s => { if (s == step) throw new SimulatedCrashException(s); };
+                    await Assert.ThrowsAsync<SnapshotAbandonedException>(() => vm.Manager.RestoreAsync(vm.Paths, "s1", new RestoreOptions { NoWait = true }, null, None));
+                    vm.Steps.OnStep = null;
+                    await vm.Manager.RecoverAsync(vm.Paths, null, CancellationToken.None);
                     vm.AssertConsistent();
                     bool running = vm.Controller.RunningPid(vm.Paths) != null;
                     _out.WriteLine($"crash before {step}: VM {(running ? "still running" : "stopped")}, disk on '{SnapshotStore.List(vm.Paths).Single(s => s.Current).Name}'");

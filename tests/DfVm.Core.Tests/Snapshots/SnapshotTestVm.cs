@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core;
 using DfVm.Core.Instances;
 using DfVm.Core.Qemu;
 using DfVm.Core.Snapshots;
@@ -22,29 +23,39 @@ namespace DfVm.Core.Tests.Snapshots
     {
         public const string QemuIo = "/usr/bin/qemu-io";
 
-        private SnapshotTestVm(string root, VmStore store, VmPaths paths)
+        private SnapshotTestVm(string root, DfVmEngine engine, StepProbe steps, VmPaths paths)
         {
             Root = root;
-            Store = store;
+            Engine = engine;
+            Steps = steps;
             Paths = paths;
             Files = new SnapshotPaths(paths);
-            Manager = new SnapshotManager(store);
-            Controller = new VmController(store);
+            Manager = engine.Snapshots;
+            Controller = engine.Controller;
         }
 
         public string Root { get; }
-        public VmStore Store { get; }
+        public DfVmEngine Engine { get; }
+        /// <summary>The engine's snapshot step probe: a test sets <see cref="StepProbe.OnStep"/> to watch steps or crash before one.</summary>
+        public StepProbe Steps { get; }
+        public VmStore Store => Engine.Store;
         public VmPaths Paths { get; }
         public SnapshotPaths Files { get; }
         public SnapshotManager Manager { get; }
         public VmController Controller { get; }
 
-        public static SnapshotTestVm Attach(string root, VmStore store, VmPaths paths) => new SnapshotTestVm(root, store, paths);
+        /// <summary>An engine with a step probe on a new store under <paramref name="root"/>, and the VM made in it.</summary>
+        private static async Task<SnapshotTestVm> MakeAsync(string root, VmDefinition def)
+        {
+            var steps = new StepProbe();
+            var engine = new DfVmEngine(Path.Combine(root, "vm"), new EngineSeams { SnapshotSteps = steps });
+            var paths = await engine.Factory.CreateAsync(def, false, null, CancellationToken.None).ConfigureAwait(false);
+            return new SnapshotTestVm(root, engine, steps, paths);
+        }
 
         public static async Task<SnapshotTestVm> CreateAsync(string name = "t", int memoryMB = 256)
         {
             string root = Path.Combine("/tmp", "dfs-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            var store = new VmStore(Path.Combine(root, "vm"));
             var def = new VmDefinition
             {
                 Name = name,
@@ -56,8 +67,7 @@ namespace DfVm.Core.Tests.Snapshots
                 DiskInterface = "virtio-blk",
                 GuestOs = "linux",
             };
-            var paths = await new VmFactory(store).CreateAsync(def, false, null, CancellationToken.None);
-            return new SnapshotTestVm(root, store, paths);
+            return await MakeAsync(root, def);
         }
 
         /// <summary>
@@ -70,7 +80,6 @@ namespace DfVm.Core.Tests.Snapshots
             using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(guestDir, "guest.json")))) guest = doc.RootElement.Clone();
 
             string root = Path.Combine("/tmp", "dfs-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            var store = new VmStore(Path.Combine(root, "vm"));
             var def = new VmDefinition
             {
                 Name = name,
@@ -89,8 +98,7 @@ namespace DfVm.Core.Tests.Snapshots
                     Append = guest.GetProperty("append").GetString(),
                 },
             };
-            var paths = await new VmFactory(store).CreateAsync(def, false, null, CancellationToken.None);
-            return new SnapshotTestVm(root, store, paths);
+            return await MakeAsync(root, def);
         }
 
         private static async Task<string> GuestDirAsync()
@@ -180,12 +188,13 @@ namespace DfVm.Core.Tests.Snapshots
             if (pid == null) return;
             Native.Kill(pid.Value, Native.SIGKILL);
             var watch = Stopwatch.StartNew();
-            while (VmController.IsOurQemu(pid.Value, Paths) && watch.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
+            while (QemuProcess.IsOurQemu(pid.Value, Paths) && watch.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
         }
 
         public void Dispose()
         {
             try { KillQemu(); } catch (Exception) { }
+            Engine.Dispose();
             try
             {
                 foreach (var d in Directory.GetDirectories(Root, "*", SearchOption.AllDirectories)) Native.Chmod(d, 0x1C0);

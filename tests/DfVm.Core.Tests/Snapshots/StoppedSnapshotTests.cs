@@ -106,7 +106,6 @@ namespace DfVm.Core.Tests.Snapshots
                 Assert.True(list[1].Current);
                 Assert.Equal("dfly", list[1].VmName);
                 Assert.Equal(2, SnapshotStore.Count(vm.Paths));
-                SnapshotStore.Register();
                 Assert.Equal(2, (await vm.Controller.GetAsync(vm.Paths, CancellationToken.None)).Snapshots);
             }
         }

@@ -66,7 +66,7 @@ namespace DfVm.Core.Tests.Sync
             Assert.Contains("f01.bin", repair.Sent);
 
             SyncOutcome quiet = await box.SyncAsync();
-            Assert.Equal(0, quiet.GuestCommands);
+            Assert.Equal(0, quiet.SyncShellCommands);
         }
 
         [Fact]
@@ -195,7 +195,7 @@ namespace DfVm.Core.Tests.Sync
             SyncOutcome o = await box.SyncAsync();
             Assert.True(File.Exists(outside));
             Assert.Empty(o.Deleted);
-            Assert.Equal(2, o.GuestCommands); // treated as no manifest: list, then send
+            Assert.Equal(2, o.SyncShellCommands); // treated as no manifest: list, then send
             box.AssertInSync();
         }
 

@@ -85,7 +85,7 @@ namespace DfVm.Core.Tests.Sync
             Assert.Contains(reports, r => r.p.Phase == "Sending" && r.p.ItemsDone == r.p.ItemsTotal);
 
             SyncOutcome none = await box.SyncAsync();
-            Assert.Equal(0, none.GuestCommands);
+            Assert.Equal(0, none.SyncShellCommands);
 
             File.AppendAllText(box.Src("pkg042/file007.go"), "// edit\n");
             SyncOutcome one = await box.SyncAsync();
@@ -125,7 +125,7 @@ namespace DfVm.Core.Tests.Sync
                 clock.Restart();
                 SyncOutcome o = await box.SyncAsync();
                 resyncTimes.Add(clock.Elapsed.TotalMilliseconds);
-                Assert.Equal(0, o.GuestCommands);
+                Assert.Equal(0, o.SyncShellCommands);
                 Assert.Equal(before, box.Shell.Commands.Count);
                 Assert.Equal(0, o.Result.BytesSent);
 

@@ -80,7 +80,7 @@ namespace DfVm.Core.Tests.Sync
             // 1. First sync: no manifest, so list the guest, then one tar stream.
             SyncOutcome first = await box.SyncAsync();
             box.AssertInSync(Excluded);
-            Assert.Equal(2, first.GuestCommands);
+            Assert.Equal(2, first.SyncShellCommands);
             Assert.True(File.Exists(box.Manifest));
             Assert.False(File.Exists(Path.Combine(box.Guest, "pwned")));
             Assert.False(File.Exists(Path.Combine(box.Root, "pwned")));
@@ -92,7 +92,7 @@ namespace DfVm.Core.Tests.Sync
 
             // 2. Nothing changed: no guest command at all.
             SyncOutcome same = await box.SyncAsync();
-            Assert.Equal(0, same.GuestCommands);
+            Assert.Equal(0, same.SyncShellCommands);
             Assert.Equal(0, same.Result.FilesSent);
             Assert.Empty(same.Sent);
             Assert.Empty(same.Deleted);
@@ -102,7 +102,7 @@ namespace DfVm.Core.Tests.Sync
             SyncOutcome touched = await box.SyncAsync();
             Assert.Equal(1, touched.Result.FilesSent);
             Assert.Equal(new[] { "with space.txt" }, touched.Sent);
-            Assert.Equal(1, touched.GuestCommands);
+            Assert.Equal(1, touched.SyncShellCommands);
             box.AssertInSync(Excluded);
 
             // 4. Edits, deletions (names that look like options or hold unicode), a new dir.
@@ -115,7 +115,7 @@ namespace DfVm.Core.Tests.Sync
             Assert.Contains("-rf", edits.Deleted);
             Assert.Contains("nested", edits.Deleted);
             Assert.DoesNotContain("nested/empty", edits.Deleted); // rm -rf of the parent covers it
-            Assert.Equal(2, edits.GuestCommands);
+            Assert.Equal(2, edits.SyncShellCommands);
             box.AssertInSync(Excluded);
             Assert.True(File.Exists(box.Dst("--help")));
 
@@ -150,7 +150,7 @@ namespace DfVm.Core.Tests.Sync
 
             // 8. And still nothing to do afterwards; the guest hashes agree with the host's.
             SyncOutcome again = await box.SyncAsync(o => o.Verify = true);
-            Assert.Equal(1, again.GuestCommands);
+            Assert.Equal(1, again.SyncShellCommands);
             Assert.True(again.Result.Verified, string.Join(", ", again.Result.Drift));
 
             // 9. A full sync lists these names back from the guest and finds nothing to delete.
@@ -220,7 +220,7 @@ namespace DfVm.Core.Tests.Sync
 
             // Full ignores a manifest that claims everything is in place.
             File.WriteAllText(box.Dst("d/f"), "tampered");
-            Assert.Equal(0, (await box.SyncAsync()).GuestCommands);
+            Assert.Equal(0, (await box.SyncAsync()).SyncShellCommands);
             await box.SyncAsync(x => x.Full = true);
             box.AssertInSync();
         }

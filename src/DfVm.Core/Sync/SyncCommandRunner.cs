@@ -1,19 +1,21 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core.Ssh;
 
 namespace DfVm.Core.Sync
 {
-    /// <summary>Runs one sync command in the guest, collecting its output; counts the commands run.</summary>
-    internal sealed class GuestCommandRunner
+    /// <summary>
+    /// Runs the sync's commands in the guest (<see cref="SyncShellCommands"/>) through the one capture
+    /// (<see cref="GuestCapture"/>), unbounded: a listing is never cut. Counts the commands run.
+    /// </summary>
+    internal sealed class SyncCommandRunner
     {
         private readonly IGuestShell _shell;
 
-        public GuestCommandRunner(IGuestShell shell)
+        public SyncCommandRunner(IGuestShell shell)
         {
             _shell = shell;
         }
@@ -27,20 +29,9 @@ namespace DfVm.Core.Sync
         public async Task<List<string>> RunAsync(string what, string command, Func<Stream, CancellationToken, Task> stdin,
             CancellationToken ct)
         {
-            var stdout = new List<string>();
-            var stderr = new StringBuilder();
             CommandsRun++;
-            GuestCommandOutcome outcome = await _shell.RunAsync(
-                command,
-                stdin,
-                line => { lock (stdout) { stdout.Add(line); } },
-                line => { lock (stderr) { stderr.AppendLine(line); } },
-                ct).ConfigureAwait(false);
-            string err;
-            lock (stderr)
-            {
-                err = stderr.ToString().TrimEnd();
-            }
+            var outcome = await _shell.CaptureAsync(command, stdin, null, null, ct, limit: int.MaxValue).ConfigureAwait(false);
+            string err = outcome.Error.ToString().TrimEnd();
             LastStderr = err.Length == 0 ? new string[0] : err.Split('\n');
             if (outcome.ExitCode != 0)
             {
@@ -48,10 +39,7 @@ namespace DfVm.Core.Sync
                     what + " failed in the guest (exit " + outcome.ExitCode + ")" + (err.Length > 0 ? ": " + err : "."),
                     outcome.ExitCode, err);
             }
-            lock (stdout)
-            {
-                return new List<string>(stdout);
-            }
+            return new List<string>(outcome.Output.Lines());
         }
 
         /// <summary>Writes fixed bytes as the command's stdin.</summary>

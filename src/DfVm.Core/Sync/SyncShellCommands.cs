@@ -8,7 +8,7 @@ namespace DfVm.Core.Sync
     /// unquoted: the destination is single-quoted; entry names travel in the tar stream or on
     /// stdin, one per line, prefixed with "./" (so a leading '-' is harmless).
     /// </summary>
-    internal static class GuestCommands
+    internal static class SyncShellCommands
     {
         /// <summary>Single-quotes a string for POSIX sh ('it'\''s').</summary>
         public static string Quote(string s)

@@ -1,0 +1,138 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Install;
+using DfVm.Core.Instances;
+using DfVm.Core.Snapshots;
+using DfVm.Core.Ssh;
+using DfVm.Core.Sync;
+
+namespace DfVm.Core
+{
+    /// <summary>
+    /// What a test or the PowerShell layer may swap in when it makes an engine (the seams). Null: production.
+    /// </summary>
+    public sealed class EngineSeams
+    {
+        /// <summary>Told before each journaled step of a snapshot operation and of its recovery (fault tests).</summary>
+        public ISnapshotStepProbe SnapshotSteps { get; set; }
+    }
+
+    /// <summary>
+    /// The composition root of one VM store (a project's vm/ folder): it makes and owns every part
+    /// that acts on the store's VMs and hands each the others through its constructor. The
+    /// PowerShell layer keeps one engine per store for the session, so the warm SSH connections in
+    /// <see cref="Connections"/> outlive a single cmdlet. DfVm.Core holds no mutable static state.
+    /// </summary>
+    public sealed class DfVmEngine : IDisposable
+    {
+        /// <summary>
+        /// How long a sync waits for another command on the VM (another sync, a restore, a start)
+        /// before failing with VmLocked: long enough for a large first sync or a cold boot.
+        /// </summary>
+        private static readonly TimeSpan SyncLockWait = TimeSpan.FromMinutes(5);
+
+        public DfVmEngine(string vmRoot, EngineSeams seams = null)
+        {
+            Store = new VmStore(vmRoot);
+            Connections = new GuestConnectionPool();
+            Qemu = new QemuProcess(this);
+            Readiness = new GuestReadiness(this);
+            Controller = new VmController(this);
+            Snapshots = new SnapshotManager(this, seams?.SnapshotSteps);
+            Factory = new VmFactory(this);
+            Provisioner = new ProvisionRunner(Controller);
+        }
+
+        /// <summary>The VM definitions and run-time state on disk (vm/&lt;name&gt;/instance.json, state.json).</summary>
+        public VmStore Store { get; }
+
+        /// <summary>One warm SSH connection per VM.</summary>
+        public GuestConnectionPool Connections { get; }
+
+        /// <summary>The QEMU processes: pid, launch, power-down, kill, cleanup.</summary>
+        public QemuProcess Qemu { get; }
+
+        /// <summary>Whether a booting guest is up (SSH login, panic, silence).</summary>
+        public GuestReadiness Readiness { get; }
+
+        /// <summary>Start, stop, status, connect, run a command: the facade most callers use.</summary>
+        public VmController Controller { get; }
+
+        /// <summary>Checkpoint, restore, remove and crash recovery of snapshots.</summary>
+        public SnapshotManager Snapshots { get; }
+
+        /// <summary>Creates and removes VM folders.</summary>
+        public VmFactory Factory { get; }
+
+        /// <summary>Runs the guest's provisioning script.</summary>
+        public ProvisionRunner Provisioner { get; }
+
+        /// <summary>A DragonFly install with nobody at the keyboard (fetches the ISO, runs the PFI phases, ends with 'clean').</summary>
+        public UnattendedInstaller UnattendedInstaller() => new UnattendedInstaller(this);
+
+        /// <summary>A DragonFly install by hand over VNC.</summary>
+        public InteractiveInstaller InteractiveInstaller() => new InteractiveInstaller(this);
+
+        /// <summary>Watches QEMU for a full host disk while <paramref name="paths"/>' VM runs an operation.</summary>
+        public HostDiskWatch DiskWatch(VmPaths paths, IOperationReporter reporter) => new HostDiskWatch(this, paths, reporter);
+
+        /// <summary>
+        /// The one invalidation: the guest changed under the host's view of it (a boot, a stop, a restore,
+        /// a reinstall, a new host key). Its warm connection is closed and its sync manifest forgotten, so
+        /// the next command connects afresh and the next sync lists the guest again.
+        /// </summary>
+        public void GuestChanged(VmPaths paths)
+        {
+            Connections.Drop(paths.PrivateKey);
+            if (File.Exists(paths.SyncManifest)) File.Delete(paths.SyncManifest);
+        }
+
+        /// <summary>
+        /// Syncs a host folder into the running VM (<see cref="ProjectSyncer"/> over the VM's warm connection).
+        /// The VM lock covers the whole scan-send-save, so a second sync, or a restore swapping the guest
+        /// underneath, waits and the manifest never lists what the guest does not hold; a full host disk is
+        /// HostDiskFull, not a hang. <see cref="SyncOptions.ManifestPath"/> and <see cref="SyncOptions.VmDirectory"/>
+        /// are this VM's.
+        /// </summary>
+        public Task<SyncOutcome> SyncProjectAsync(VmPaths paths, SyncOptions options, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            options.ManifestPath = paths.SyncManifest;
+            options.VmDirectory = Store.Root;
+            return DiskWatch(paths, reporter).RunAsync(async token =>
+            {
+                using (VmLock.Acquire(paths, SyncLockWait, reporter, token))
+                {
+                    var connection = await Controller.ConnectAsync(paths, reporter, token).ConfigureAwait(false);
+                    var progress = new OperationProgress { ActivityId = 43, Activity = $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}" };
+                    try
+                    {
+                        return await new ProjectSyncer(connection).SyncAsync(options, new ProgressSink(p =>
+                        {
+                            progress.Status = $"{p.Phase}: {p.ItemsDone}/{p.ItemsTotal} files, {p.BytesDone / 1048576.0:0.0}/{p.BytesTotal / 1048576.0:0.0} MiB {p.CurrentPath}";
+                            progress.PercentComplete = p.PercentComplete;
+                            reporter.Progress(progress);
+                        }), token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        progress.Completed = true;
+                        reporter.Progress(progress);
+                    }
+                }
+            }, ct);
+        }
+
+        /// <summary>Closes the warm connections.</summary>
+        public void Dispose() => Connections.Dispose();
+
+        private sealed class ProgressSink : IProgress<SyncProgress>
+        {
+            private readonly Action<SyncProgress> _report;
+            public ProgressSink(Action<SyncProgress> report) { _report = report; }
+            public void Report(SyncProgress value) => _report(value);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Qemu;
+using DfVm.Core.Ssh;
+using DfVm.Core.Util;
+
+namespace DfVm.Core.Instances
+{
+    /// <summary>
+    /// When a booting guest is ready: a real SSH login (a TCP accept means nothing under user
+    /// networking), a kernel panic seen on the serial log, or a guest that stays silent.
+    /// </summary>
+    public sealed class GuestReadiness
+    {
+        private readonly DfVmEngine _engine;
+
+        public GuestReadiness(DfVmEngine engine)
+        {
+            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        }
+
+        /// <summary>
+        /// Waits until a real SSH login succeeds (a TCP accept means nothing under user
+        /// networking). Returns false only when the silence watchdog fired: not one byte on the
+        /// serial console and no SSH banner for <paramref name="silentSerialSeconds"/> (0: not watched).
+        /// </summary>
+        public async Task<bool> WaitReadyAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, int silentSerialSeconds, IOperationReporter reporter, CancellationToken ct)
+        {
+            var watch = Stopwatch.StartNew();
+            var endpoint = Endpoint(def, paths, port);
+            long lastSerial = SerialLog.Length(paths.SerialLog);
+            var lastSerialChange = Stopwatch.StartNew();
+            string lastProblem = "no SSH banner yet";
+            bool bannerSeen = false;
+            var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
+            try
+            {
+                while (true)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (_engine.Qemu.RunningPid(paths) == null)
+                    {
+                        throw new DfVmException(ErrorIds.QemuStartFailed, DfVmErrorKind.InvalidOperation,
+                            $"QEMU of VM '{def.Name}' exited while the guest was booting. Last serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
+                    }
+                    if (watch.Elapsed > timeout)
+                    {
+                        throw new DfVmException(ErrorIds.GuestNotReady, DfVmErrorKind.Timeout,
+                            $"VM '{def.Name}' did not accept an SSH login within {timeout.TotalSeconds:0} s ({lastProblem}). Last 20 serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
+                    }
+
+                    long serial = SerialLog.Length(paths.SerialLog);
+                    if (serial != lastSerial)
+                    {
+                        lastSerial = serial;
+                        lastSerialChange.Restart();
+                        string tail = SerialLog.Tail(paths.SerialLog, 40);
+                        if (tail.Contains("Kernel panic") || tail.Contains("panic: ") || tail.Contains("Fatal trap"))
+                        {
+                            // No point waiting out the timeout: the guest's kernel has stopped.
+                            throw new DfVmException(ErrorIds.GuestNotReady, DfVmErrorKind.InvalidOperation,
+                                $"The guest kernel of VM '{def.Name}' panicked while booting; QEMU is left running for inspection (Stop-DfVm -Force ends it). Last 20 serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
+                        }
+                    }
+                    if (silentSerialSeconds > 0 && lastSerial == 0 && !bannerSeen && lastSerialChange.Elapsed.TotalSeconds > silentSerialSeconds)
+                    {
+                        return false;
+                    }
+
+                    progress.Status = $"waiting for SSH on 127.0.0.1:{port} ({watch.Elapsed.TotalSeconds:0} s)";
+                    reporter.Progress(progress);
+
+                    // A short read timeout: until the guest's sshd listens, user networking accepts the
+                    // connection and then says nothing, so a long wait here only delays the next try.
+                    if (await BannerAsync(port, ct, readTimeoutMs: 700).ConfigureAwait(false))
+                    {
+                        bannerSeen = true;
+                        try
+                        {
+                            _engine.Connections.Drop(paths.PrivateKey);
+                            await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(10), ct, reporter.Verbose).ConfigureAwait(false);
+                            var state = _engine.Store.LoadState(paths);
+                            if (state != null) { state.Ready = true; _engine.Store.SaveState(paths, state); }
+                            reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
+                            return true;
+                        }
+                        catch (HostKeyMismatchException) { throw; }
+                        catch (DfVmException e) { lastProblem = e.Message; }
+                        catch (IOException e) { lastProblem = e.Message; }
+                    }
+                    await Task.Delay(100, ct).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                progress.Completed = true;
+                reporter.Progress(progress);
+            }
+        }
+
+        /// <summary>Connects and reads one line: true when it starts with "SSH-".</summary>
+        public static async Task<bool> BannerAsync(int port, CancellationToken ct, int readTimeoutMs = 2500)
+        {
+            using (var client = new TcpClient())
+            {
+                try
+                {
+                    var connect = client.ConnectAsync("127.0.0.1", port);
+                    if (await Task.WhenAny(connect, Task.Delay(1000, ct)).ConfigureAwait(false) != connect) return false;
+                    await connect.ConfigureAwait(false);
+                    var stream = client.GetStream();
+                    var buffer = new byte[256];
+                    var read = stream.ReadAsync(buffer, 0, buffer.Length, ct);
+                    if (await Task.WhenAny(read, Task.Delay(readTimeoutMs, ct)).ConfigureAwait(false) != read) return false;
+                    int n = await read.ConfigureAwait(false);
+                    return n >= 4 && Encoding.ASCII.GetString(buffer, 0, n).StartsWith("SSH-", StringComparison.Ordinal);
+                }
+                catch (Exception e) when (e is SocketException || e is IOException || e is ObjectDisposedException)
+                {
+                    return false;
+                }
+            }
+        }
+
+        public static GuestEndpoint Endpoint(VmDefinition def, VmPaths paths, int port) => new GuestEndpoint
+        {
+            VmName = def.Name,
+            Port = port,
+            User = def.SshUser ?? "root",
+            PrivateKeyPath = paths.PrivateKey,
+            KnownHostsPath = paths.KnownHosts,
+        };
+    }
+}

@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+using DfVm.Core.Qemu;
+
+namespace DfVm.Core.Instances
+{
+    public sealed class StartOptions
+    {
+        public bool NoWait { get; set; }
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(180);
+        /// <summary>Overrides the definition's port for this start (0 = choose a free one).</summary>
+        public int? SshPort { get; set; }
+        public IReadOnlyList<AttachedMedia> Media { get; set; }
+        /// <summary>Launch with -incoming defer -S, load this migration stream, then cont (no boot).</summary>
+        public string IncomingStatePath { get; set; }
+        /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
+        public bool CallerHoldsLock { get; set; }
+
+        /// <summary>
+        /// Under TCG, a boot whose guest writes nothing on the serial console and offers no SSH banner
+        /// for this long is taken for a guest that never ran (relaunched once, then GuestSilent).
+        /// </summary>
+        public TimeSpan SilentSerialTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+        /// <summary>
+        /// Appended to QEMU's argv for this start only, e.g. <c>-boot order=d</c> to boot the
+        /// installer CD, or <c>-vga std -vnc 127.0.0.1:1</c> for an interactive install.
+        /// </summary>
+        public IReadOnlyList<string> ExtraQemuArgs { get; set; }
+    }
+}
