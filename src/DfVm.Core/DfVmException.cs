@@ -69,5 +69,6 @@ namespace DfVm.Core
         public const string GuestConnectionLost = nameof(GuestConnectionLost);
         public const string BaseImageNotFound = nameof(BaseImageNotFound);
         public const string PlatformNotSupported = nameof(PlatformNotSupported);
+        public const string LiveSnapshotWouldNotLoad = nameof(LiveSnapshotWouldNotLoad);
     }
 }

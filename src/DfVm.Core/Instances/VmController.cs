@@ -117,7 +117,8 @@ namespace DfVm.Core.Instances
         public async Task<DfVmInstance> StartAsync(VmPaths paths, StartOptions options, IOperationReporter reporter, CancellationToken ct)
         {
             reporter = reporter ?? NullReporter.Instance;
-            using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
+            // A second start while another boots the VM waits for it (up to its own timeout), then finds it running.
+            using (options.CallerHoldsLock ? null : VmLock.Acquire(paths, options.Timeout, reporter, ct))
             {
                 // A checkpoint or restore cut short (killed process) is finished or undone first,
                 // so the disk below is never a half state. A caller holding the lock (a snapshot
