@@ -1,15 +1,10 @@
 using System;
-using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using System.Net.Sockets;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core.Qemu;
 using DfVm.Core.Ssh;
-using DfVm.Core.Util;
 
 namespace DfVm.Core.Instances
 {
