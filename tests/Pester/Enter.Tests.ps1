@@ -109,6 +109,19 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
         ($out -join "`n") | Should -Match 'TerminalRequired,DfVm.PowerShell.Commands.EnterDfVmCommand'
     }
 
+    It 'Remove-Module closes the session''s warm connections' {
+        $port = (Get-DfVm enter).SshPort
+        # A pwsh of its own: it imports, connects, counts its sockets to the VM, removes the module, counts again.
+        $text = "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; " +
+            "`$null = Invoke-DfVmCommand -Name enter -Command 'echo up'; " +
+            "`$before = @(& ss -Htanp 'dport = :$port' | Where-Object { `$_ -match ""pid=`$PID,"" -and `$_ -match '^ESTAB' }).Count; " +
+            "Remove-Module DfVm; " +
+            "`$after = @(& ss -Htanp 'dport = :$port' | Where-Object { `$_ -match ""pid=`$PID,"" -and `$_ -match '^ESTAB' }).Count; " +
+            "`"`$before `$after`""
+        $out = & pwsh -NoProfile -NonInteractive -EncodedCommand ([Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($text)))
+        $out | Select-Object -Last 1 | Should -Be '1 0'
+    }
+
     It 'Stop-DfVm drops the warm connection' {
         $port = (Get-DfVm enter).SshPort
         (Invoke-DfVmCommand -Name enter -Command 'echo up').Output | Should -Be 'up'
