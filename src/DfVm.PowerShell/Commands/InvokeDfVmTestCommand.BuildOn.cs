@@ -11,65 +11,10 @@ using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
 {
-    /// <summary>Invoke-DfVmTest's -BuildOn Host (go test on this machine, test binaries run in the VM) and -Watch.</summary>
+    /// <summary>Invoke-DfVmTest's -Watch (the -BuildOn choice is <see cref="BuildPlace"/>).</summary>
     public sealed partial class InvokeDfVmTestCommand
     {
         private static readonly TimeSpan WatchQuiet = TimeSpan.FromMilliseconds(300);
-
-        /// <summary>
-        /// The shell the suite's go test runs in: the guest connection (BuildOn Guest), or this
-        /// machine with the exec wrapper (BuildOn Host) when Go is here, every part runs go test,
-        /// and no package needs cgo; else a warning says why and the build stays in the guest.
-        /// For a host build the request is adjusted: the cd guard checks the host project, no doas
-        /// around go (the wrapper elevates each test binary).
-        /// </summary>
-        private async Task<IGuestShell> ShellForBuildAsync(GuestConnection connection, VmPaths paths, string guestPath,
-            GuestTestRequest request, Pump pump, CancellationToken ct)
-        {
-            string where = BuildOn ?? _project.Config.BuildOn ?? "Guest";
-            if (!string.Equals(where, "Host", StringComparison.OrdinalIgnoreCase))
-            {
-                return connection;
-            }
-
-            string go = HostGoTarget.FindGo(Environment.GetEnvironmentVariable("PATH"));
-            if (go == null)
-            {
-                pump.Warning("BuildOn Host: no 'go' on this machine's PATH, so the tests are built in the guest (install Go here for host builds).");
-                return connection;
-            }
-
-            var parts = SuiteResolver.Resolve(request.Suites, request.Suite);
-            var noGoTest = parts.FirstOrDefault(p => !HostGoShell.HasGoTest(p.Command));
-            if (noGoTest != null)
-            {
-                pump.Warning($"BuildOn Host: suite '{noGoTest.Name}' runs no 'go test' ({noGoTest.Command}), so the tests are built in the guest.");
-                return connection;
-            }
-
-            var target = await HostGoTarget.AskGuestAsync(connection, ct).ConfigureAwait(false);
-            var cgo = await HostGoTarget.CgoPackagesAsync(go, _project.Root, target.Item1, target.Item2, ct).ConfigureAwait(false);
-            if (cgo.Count > 0)
-            {
-                pump.Warning($"BuildOn Host: {string.Join(", ", cgo)} need{(cgo.Count == 1 ? "s" : "")} cgo, which a CGO_ENABLED=0 build for {target.Item1}/{target.Item2} cannot compile, so the tests are built in the guest.");
-                return connection;
-            }
-
-            pump.Verbose($"BuildOn Host: go test runs here ({go}, GOOS={target.Item1} GOARCH={target.Item2} CGO_ENABLED=0); each test binary runs as root in VM '{paths.Name}' at {guestPath}.");
-            request.GuestProjectPath = _project.Root;
-            request.SshUser = "root";
-            var environment = new Dictionary<string, string>
-            {
-                ["GOOS"] = target.Item1,
-                ["GOARCH"] = target.Item2,
-                ["CGO_ENABLED"] = "0",
-                ["DFVM_PROJECT"] = _project.Root,
-                ["DFVM_VM"] = paths.Name,
-                ["DFVM_VM_DIR"] = paths.Directory,
-                ["DFVM_GUEST_PATH"] = guestPath,
-            };
-            return new HostGoShell(InstallDfVmGoExecCommand.WrapperSource(), environment);
-        }
 
         /// <summary>
         /// -Watch: waits for saves under the project; each batch is synced into the guest, then the

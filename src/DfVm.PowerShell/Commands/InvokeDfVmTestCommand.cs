@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core;
+using DfVm.Core.GoExec;
 using DfVm.Core.Instances;
 using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
@@ -134,7 +135,8 @@ namespace DfVm.PowerShell.Commands
                             SshUser = connection.Endpoint.User,
                             VmName = name,
                         };
-                        IGuestShell shell = await ShellForBuildAsync(connection, paths, guestPath, request, pump, ct).ConfigureAwait(false);
+                        IGuestShell shell = await BuildPlace.ChooseAsync(BuildOn ?? _project.Config.BuildOn, connection, paths, _project.Root, guestPath,
+                            request, InstallDfVmGoExecCommand.WrapperSource(), pump, ct).ConfigureAwait(false);
                         var seen = new HashSet<string>(StringComparer.Ordinal);
                         Action<DfVmTestResult> onRow = row =>
                         {
