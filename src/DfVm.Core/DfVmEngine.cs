@@ -109,7 +109,7 @@ namespace DfVm.Core
                     var progress = new OperationProgress { ActivityId = 43, Activity = $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}" };
                     try
                     {
-                        return await new ProjectSyncer(connection).SyncAsync(options, new ProgressSink(p =>
+                        return await new ProjectSyncer(connection).SyncAsync(options, new Util.InlineProgress<SyncProgress>(p =>
                         {
                             progress.Status = $"{p.Phase}: {p.ItemsDone}/{p.ItemsTotal} files, {p.BytesDone / 1048576.0:0.0}/{p.BytesTotal / 1048576.0:0.0} MiB {p.CurrentPath}";
                             progress.PercentComplete = p.PercentComplete;
@@ -127,12 +127,5 @@ namespace DfVm.Core
 
         /// <summary>Closes the warm connections.</summary>
         public void Dispose() => Connections.Dispose();
-
-        private sealed class ProgressSink : IProgress<SyncProgress>
-        {
-            private readonly Action<SyncProgress> _report;
-            public ProgressSink(Action<SyncProgress> report) { _report = report; }
-            public void Report(SyncProgress value) => _report(value);
-        }
     }
 }

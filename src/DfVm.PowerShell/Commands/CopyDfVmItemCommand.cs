@@ -109,7 +109,7 @@ namespace DfVm.PowerShell.Commands
             var record = new Core.OperationProgress { ActivityId = 44, Activity = activity, Status = "starting" };
             try
             {
-                return await work(new ProgressSink(p =>
+                return await work(new Core.Util.InlineProgress<SyncProgress>(p =>
                 {
                     record.Status = $"{p.Phase}: {p.BytesDone / 1048576.0:0.0} MiB{(p.BytesTotal > 0 ? $" of {p.BytesTotal / 1048576.0:0.0} MiB" : "")} {p.CurrentPath}";
                     record.PercentComplete = p.PercentComplete;
@@ -121,13 +121,6 @@ namespace DfVm.PowerShell.Commands
                 record.Completed = true;
                 pump.Progress(record);
             }
-        }
-
-        private sealed class ProgressSink : IProgress<SyncProgress>
-        {
-            private readonly Action<SyncProgress> _report;
-            public ProgressSink(Action<SyncProgress> report) { _report = report; }
-            public void Report(SyncProgress value) => _report(value);
         }
     }
 }

@@ -149,7 +149,7 @@ namespace DfVm.PowerShell.Commands
                         {
                             await engine.DiskWatch(paths, pump).RunAsync(token => new GuestTestRunner().RunAsync(
                                 shell, request, onRow,
-                                new ProgressToPump(p =>
+                                new Core.Util.InlineProgress<TestRunProgress>(p =>
                                 {
                                     progress.Status = p.ToString();
                                     pump.Progress(progress);
@@ -203,16 +203,6 @@ namespace DfVm.PowerShell.Commands
             var outcome = await engine.SyncProjectAsync(paths, _project.SyncOptions(_project.Root, guestProjectPath), pump, ct).ConfigureAwait(false);
             var r = outcome.Result;
             pump.Verbose($"Synced {r.Source} to {paths.Name}:{r.Destination}: {r.FilesSent} file(s) sent, {r.FilesDeleted} deleted, {r.BytesSent} bytes in {r.Duration.TotalSeconds:0.0} s.");
-        }
-
-        /// <summary>Hands progress straight to the pump (Progress&lt;T&gt; would post to the thread pool and reorder reports).</summary>
-        private sealed class ProgressToPump : IProgress<TestRunProgress>
-        {
-            private readonly Action<TestRunProgress> _report;
-
-            public ProgressToPump(Action<TestRunProgress> report) { _report = report; }
-
-            public void Report(TestRunProgress value) => _report(value);
         }
     }
 }
