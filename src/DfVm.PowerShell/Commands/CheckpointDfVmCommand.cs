@@ -27,17 +27,12 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    if (!ShouldProcess(name, SnapshotName == null ? "Take a snapshot" : $"Take snapshot '{SnapshotName}'")) return;
-                    var manager = Engine.Snapshots;
-                    WriteObject(RunOnWorker((pump, ct) => manager.CheckpointAsync(paths, SnapshotName, pump, ct)));
-                });
-            }
+                if (!ShouldProcess(name, SnapshotName == null ? "Take a snapshot" : $"Take snapshot '{SnapshotName}'")) return;
+                var manager = Engine.Snapshots;
+                WriteObject(RunOnWorker((pump, ct) => manager.CheckpointAsync(paths, SnapshotName, pump, ct)));
+            });
         }
     }
 }

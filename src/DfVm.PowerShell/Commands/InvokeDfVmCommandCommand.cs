@@ -22,16 +22,11 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    var result = RunOnWorker((pump, ct) => Controller.InvokeCommandAsync(paths, Command, line => pump.Verbose(line), pump, ct));
-                    WriteObject(result);
-                });
-            }
+                var result = RunOnWorker((pump, ct) => Controller.InvokeCommandAsync(paths, Command, line => pump.Verbose(line), pump, ct));
+                WriteObject(result);
+            });
         }
     }
 }

@@ -7,37 +7,23 @@ namespace DfVm.PowerShell.Commands
     /// <summary>Stops the VM and deletes vm/&lt;name&gt;/ (disk, snapshots, keys, logs). Nothing outside it.</summary>
     [Cmdlet(VerbsCommon.Remove, "DfVm", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(void))]
-    public sealed class RemoveDfVmCommand : DfVmCmdlet
+    public sealed class RemoveDfVmCommand : VmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(Position = 0, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         /// <summary>Do not ask the extra question (-WhatIf still only reports).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    var files = Directory.GetFiles(paths.Directory, "*", SearchOption.AllDirectories);
-                    long bytes = files.Sum(f => new FileInfo(f).Length);
-                    string what = $"{paths.Directory} ({files.Length} files, {bytes / 1048576.0:0.#} MiB: " +
-                        string.Join(", ", files.Select(f => f.Substring(paths.Directory.Length + 1)).Take(20)) + (files.Length > 20 ? ", ..." : "") + ")";
-                    if (!ShouldProcessThenAsk(what, "Stop and delete VM", Force, $"Stop VM '{name}' and delete {paths.Directory} ({files.Length} files, {bytes / 1048576.0:0.#} MiB: its disk, snapshots and keys)?", "Remove VM")) return;
-                    RunOnWorker((pump, ct) => Engine.Factory.RemoveAsync(paths, pump, ct));
-                });
-            }
+                var files = Directory.GetFiles(paths.Directory, "*", SearchOption.AllDirectories);
+                long bytes = files.Sum(f => new FileInfo(f).Length);
+                string what = $"{paths.Directory} ({files.Length} files, {bytes / 1048576.0:0.#} MiB: " +
+                    string.Join(", ", files.Select(f => f.Substring(paths.Directory.Length + 1)).Take(20)) + (files.Length > 20 ? ", ..." : "") + ")";
+                if (!ShouldProcessThenAsk(what, "Stop and delete VM", Force, $"Stop VM '{name}' and delete {paths.Directory} ({files.Length} files, {bytes / 1048576.0:0.#} MiB: its disk, snapshots and keys)?", "Remove VM")) return;
+                RunOnWorker((pump, ct) => Engine.Factory.RemoveAsync(paths, pump, ct));
+            });
         }
     }
 }

@@ -23,18 +23,13 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    if (!ShouldProcessThenAsk(paths.KnownHosts, "Forget the pinned SSH host key (the next connection trusts the key the guest presents)", Force,
-                        $"Forget the pinned SSH host key of VM '{name}'? The next connection trusts whatever key the guest presents.", "Reset host key")) return;
-                    new HostKeyPin(paths.KnownHosts, name).Forget();
-                    Engine.GuestChanged(paths);
-                });
-            }
+                if (!ShouldProcessThenAsk(paths.KnownHosts, "Forget the pinned SSH host key (the next connection trusts the key the guest presents)", Force,
+                    $"Forget the pinned SSH host key of VM '{name}'? The next connection trusts whatever key the guest presents.", "Reset host key")) return;
+                new HostKeyPin(paths.KnownHosts, name).Forget();
+                Engine.GuestChanged(paths);
+            });
         }
     }
 }

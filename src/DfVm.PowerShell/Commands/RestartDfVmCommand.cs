@@ -7,17 +7,8 @@ namespace DfVm.PowerShell.Commands
     /// <summary>Stops a VM (ACPI shutdown, or at once with -Force) and boots it again; waits for SSH unless -NoWait.</summary>
     [Cmdlet(VerbsLifecycle.Restart, "DfVm", SupportsShouldProcess = true)]
     [OutputType(typeof(DfVmInstance))]
-    public sealed class RestartDfVmCommand : DfVmCmdlet
+    public sealed class RestartDfVmCommand : VmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(Position = 0, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         /// <summary>Quit QEMU at once instead of an ACPI shutdown.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -33,19 +24,14 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    bool running = Controller.RunningPid(paths) != null;
-                    if (!ShouldProcess(name, running ? (Force ? "Restart VM (quit QEMU at once, then boot)" : "Restart VM (ACPI shutdown, then boot)") : "Start VM (it is stopped)")) return;
-                    if (running) RunOnWorker((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
-                    var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
-                    WriteObject(RunOnWorker((pump, ct) => Controller.StartAsync(paths, options, pump, ct)));
-                });
-            }
+                bool running = Controller.RunningPid(paths) != null;
+                if (!ShouldProcess(name, running ? (Force ? "Restart VM (quit QEMU at once, then boot)" : "Restart VM (ACPI shutdown, then boot)") : "Start VM (it is stopped)")) return;
+                if (running) RunOnWorker((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
+                var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
+                WriteObject(RunOnWorker((pump, ct) => Controller.StartAsync(paths, options, pump, ct)));
+            });
         }
     }
 }

@@ -10,17 +10,8 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "DfVm", SupportsShouldProcess = true)]
     [OutputType(typeof(DfVmInstance))]
-    public sealed class SetDfVmCommand : DfVmCmdlet
+    public sealed class SetDfVmCommand : VmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(Position = 0, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         [Parameter]
         [ValidateRange(128, 1048576)]
         public int? MemoryMB { get; set; }
@@ -42,23 +33,19 @@ namespace DfVm.PowerShell.Commands
         {
             var store = Store;
             var settings = new VmSettings { MemoryMB = MemoryMB, Cpus = Cpus, SshPort = SshPort };
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
+                var changes = settings.Describe(paths, store.LoadDefinition(paths));
+                if (changes.Count > 0 && ShouldProcess(name, "Set " + string.Join(", ", changes)))
                 {
-                    var paths = store.Require(name);
-                    var changes = settings.Describe(paths, store.LoadDefinition(paths));
-                    if (changes.Count > 0 && ShouldProcess(name, "Set " + string.Join(", ", changes)))
+                    changes = settings.Apply(store, paths, CancellationToken);
+                    if (changes.Count > 0 && Controller.RunningPid(paths) != null)
                     {
-                        changes = settings.Apply(store, paths, CancellationToken);
-                        if (changes.Count > 0 && Controller.RunningPid(paths) != null)
-                        {
-                            WriteWarning($"VM '{name}' is running: {string.Join(", ", changes)} take effect at its next start (Restart-DfVm).");
-                        }
+                        WriteWarning($"VM '{name}' is running: {string.Join(", ", changes)} take effect at its next start (Restart-DfVm).");
                     }
-                    if (PassThru) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
-                });
-            }
+                }
+                if (PassThru) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
+            });
         }
     }
 }

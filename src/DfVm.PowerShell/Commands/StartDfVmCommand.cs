@@ -7,17 +7,8 @@ namespace DfVm.PowerShell.Commands
     /// <summary>Boots a VM and, unless -NoWait, waits until a real SSH login succeeds.</summary>
     [Cmdlet(VerbsLifecycle.Start, "DfVm", SupportsShouldProcess = true)]
     [OutputType(typeof(DfVmInstance))]
-    public sealed class StartDfVmCommand : DfVmCmdlet
+    public sealed class StartDfVmCommand : VmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(Position = 0, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         [Parameter]
         public SwitchParameter NoWait { get; set; }
 
@@ -33,18 +24,13 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    if (!ShouldProcess(name, "Start VM")) return;
-                    var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout), SshPort = SshPort };
-                    var vm = RunOnWorker((pump, ct) => Controller.StartAsync(paths, options, pump, ct));
-                    WriteObject(vm);
-                });
-            }
+                if (!ShouldProcess(name, "Start VM")) return;
+                var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout), SshPort = SshPort };
+                var vm = RunOnWorker((pump, ct) => Controller.StartAsync(paths, options, pump, ct));
+                WriteObject(vm);
+            });
         }
     }
 }

@@ -6,17 +6,8 @@ namespace DfVm.PowerShell.Commands
     /// <summary>Presses the ACPI power button until the guest shuts down (or -Timeout), then quits QEMU. -Force quits at once.</summary>
     [Cmdlet(VerbsLifecycle.Stop, "DfVm", SupportsShouldProcess = true)]
     [OutputType(typeof(DfVmInstance))]
-    public sealed class StopDfVmCommand : DfVmCmdlet
+    public sealed class StopDfVmCommand : VmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(Position = 0, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         /// <summary>Quit QEMU at once (like pulling the plug).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -31,17 +22,12 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    if (!ShouldProcess(name, Force ? "Stop VM (quit QEMU at once)" : "Stop VM (ACPI shutdown)")) return;
-                    RunOnWorker((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
-                    if (PassThru) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
-                });
-            }
+                if (!ShouldProcess(name, Force ? "Stop VM (quit QEMU at once)" : "Stop VM (ACPI shutdown)")) return;
+                RunOnWorker((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
+                if (PassThru) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));
+            });
         }
     }
 }

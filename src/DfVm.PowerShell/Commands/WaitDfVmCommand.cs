@@ -12,18 +12,9 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "DfVm")]
     [OutputType(typeof(DfVmInstance))]
-    public sealed class WaitDfVmCommand : DfVmCmdlet
+    public sealed class WaitDfVmCommand : VmCmdlet
     {
         public const string WaitTimeout = nameof(WaitTimeout);
-
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(Position = 0, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
 
         /// <summary>Ready: until an SSH login succeeds. Stopped: until QEMU has exited.</summary>
         [Parameter]
@@ -39,49 +30,45 @@ namespace DfVm.PowerShell.Commands
         {
             var store = Store;
             bool stopped = string.Equals(For, "Stopped", StringComparison.OrdinalIgnoreCase);
-            foreach (var name in VmNames(Name, Project.Config.VmName))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
+                var limit = TimeSpan.FromSeconds(Timeout);
+                var vm = RunOnWorker(async (pump, ct) =>
                 {
-                    var paths = store.Require(name);
-                    var limit = TimeSpan.FromSeconds(Timeout);
-                    var vm = RunOnWorker(async (pump, ct) =>
+                    var watch = Stopwatch.StartNew();
+                    while (true)
                     {
-                        var watch = Stopwatch.StartNew();
-                        while (true)
+                        var now = await Controller.GetAsync(paths, ct, pump).ConfigureAwait(false);
+                        if (stopped ? now.State == DfVmState.Stopped : now.Ready) return now;
+                        if (!stopped && now.State == DfVmState.Running)
                         {
-                            var now = await Controller.GetAsync(paths, ct, pump).ConfigureAwait(false);
-                            if (stopped ? now.State == DfVmState.Stopped : now.Ready) return now;
-                            if (!stopped && now.State == DfVmState.Running)
+                            // Running but not known ready: the login Start-DfVm waits for, within what is left.
+                            var left = limit - watch.Elapsed;
+                            if (left > TimeSpan.Zero)
                             {
-                                // Running but not known ready: the login Start-DfVm waits for, within what is left.
-                                var left = limit - watch.Elapsed;
-                                if (left > TimeSpan.Zero)
+                                try
                                 {
-                                    try
-                                    {
-                                        var state = store.LoadState(paths);
-                                        await Controller.WaitReadyAsync(store.LoadDefinition(paths), paths, state?.SshPort ?? now.SshPort, left, 0, pump, ct).ConfigureAwait(false);
-                                        return await Controller.GetAsync(paths, ct, pump).ConfigureAwait(false);
-                                    }
-                                    catch (DfVmException e) when (e.ErrorId == ErrorIds.GuestNotReady && e.Kind == DfVmErrorKind.Timeout)
-                                    {
-                                        // out of time: the WaitTimeout below says so
-                                    }
+                                    var state = store.LoadState(paths);
+                                    await Controller.WaitReadyAsync(store.LoadDefinition(paths), paths, state?.SshPort ?? now.SshPort, left, 0, pump, ct).ConfigureAwait(false);
+                                    return await Controller.GetAsync(paths, ct, pump).ConfigureAwait(false);
+                                }
+                                catch (DfVmException e) when (e.ErrorId == ErrorIds.GuestNotReady && e.Kind == DfVmErrorKind.Timeout)
+                                {
+                                    // out of time: the WaitTimeout below says so
                                 }
                             }
-                            if (watch.Elapsed >= limit)
-                            {
-                                throw new DfVmException(WaitTimeout, DfVmErrorKind.Timeout, stopped
-                                    ? $"VM '{name}' was still {now.State} after {Timeout} s. Stop it with Stop-DfVm (-Force quits QEMU at once)."
-                                    : $"VM '{name}' did not accept an SSH login within {Timeout} s (it is {now.State}). Start it with Start-DfVm; the console log is {paths.SerialLog}.", name);
-                            }
-                            await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
                         }
-                    });
-                    WriteObject(vm);
+                        if (watch.Elapsed >= limit)
+                        {
+                            throw new DfVmException(WaitTimeout, DfVmErrorKind.Timeout, stopped
+                                ? $"VM '{name}' was still {now.State} after {Timeout} s. Stop it with Stop-DfVm (-Force quits QEMU at once)."
+                                : $"VM '{name}' did not accept an SSH login within {Timeout} s (it is {now.State}). Start it with Start-DfVm; the console log is {paths.SerialLog}.", name);
+                        }
+                        await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+                    }
                 });
-            }
+                WriteObject(vm);
+            });
         }
     }
 }

@@ -143,6 +143,19 @@ namespace DfVm.PowerShell
             return VmNameResolver.Expand(Store, names, e => WriteError(ToErrorRecord(e)));
         }
 
+        /// <summary>
+        /// Runs <paramref name="action"/> for each VM <paramref name="names"/> names (the config's VM when none),
+        /// each as its own item: a VM that fails is a non-terminating error and the others go on.
+        /// </summary>
+        internal void ForEachVm(string[] names, Action<string, VmPaths> action)
+        {
+            var store = Store;
+            foreach (var name in VmNames(names, Project.Config.VmName))
+            {
+                ForEachItem(name, () => action(name, store.Require(name)));
+            }
+        }
+
         protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));
 
         /// <summary>Queues what worker threads produce; only the pipeline thread writes.</summary>
