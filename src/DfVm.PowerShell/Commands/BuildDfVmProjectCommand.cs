@@ -10,21 +10,12 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet("Build", "DfVmProject")] // an approved verb since PowerShell 6; PowerShellStandard 5.1 has no constant for it
     [OutputType(typeof(DfVmCommandResult))]
-    public sealed class BuildDfVmProjectCommand : DfVmCmdlet
+    public sealed class BuildDfVmProjectCommand : InVmCmdlet
     {
         /// <summary>Run this instead of the config's BuildCommand (for example 'go build ./...').</summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public string Command { get; set; }
-
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
 
         protected override void ProcessRecord()
         {

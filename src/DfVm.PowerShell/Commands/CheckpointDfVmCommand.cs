@@ -9,17 +9,8 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsData.Checkpoint, "DfVm", SupportsShouldProcess = true)]
     [OutputType(typeof(DfVmSnapshot))]
-    public sealed class CheckpointDfVmCommand : DfVmCmdlet
+    public sealed class CheckpointDfVmCommand : InVmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         /// <summary>Default: "&lt;vm&gt;-yyyyMMdd-HHmmss". The first positional value, so that `Checkpoint-DfVm clean` works.</summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]

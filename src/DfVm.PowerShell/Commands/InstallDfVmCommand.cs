@@ -14,19 +14,10 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Install, "DfVm", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = Interactive)]
     [OutputType(typeof(DfVmInstance))]
-    public sealed class InstallDfVmCommand : DfVmCmdlet
+    public sealed class InstallDfVmCommand : InVmCmdlet
     {
         private const string Interactive = "Interactive";
         private const string UnattendedSet = "Unattended";
-
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
 
         [Parameter]
         [ArgumentCompleter(typeof(VersionCompleter))]

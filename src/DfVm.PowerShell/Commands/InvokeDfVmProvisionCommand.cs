@@ -10,17 +10,8 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "DfVmProvision", SupportsShouldProcess = true)]
     [OutputType(typeof(DfVmCommandResult))]
-    public sealed class InvokeDfVmProvisionCommand : DfVmCmdlet
+    public sealed class InvokeDfVmProvisionCommand : InVmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         /// <summary>Guest folders to create (default: the project's guest folder, as Sync-DfVmProject uses).</summary>
         [Parameter]
         public string[] ProjectPath { get; set; }

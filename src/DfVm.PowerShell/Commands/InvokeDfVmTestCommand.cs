@@ -18,7 +18,7 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "DfVmTest")]
     [OutputType(typeof(DfVmTestResult))]
-    public sealed partial class InvokeDfVmTestCommand : DfVmCmdlet
+    public sealed partial class InvokeDfVmTestCommand : InVmCmdlet
     {
         public const string TestsFailed = nameof(TestsFailed);
         private const int ProgressActivityId = 71;
@@ -30,15 +30,6 @@ namespace DfVm.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(SuiteNameCompleter))]
         public string Suite { get; set; }
-
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
 
         /// <summary>Copy the project into the guest before running (Sync-DfVmProject).</summary>
         [Parameter]

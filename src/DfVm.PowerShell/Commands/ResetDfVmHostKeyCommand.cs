@@ -7,17 +7,8 @@ namespace DfVm.PowerShell.Commands
     /// <summary>Forgets the pinned guest host key on purpose (after a reinstall); the next connection pins the new one.</summary>
     [Cmdlet(VerbsCommon.Reset, "DfVmHostKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(void))]
-    public sealed class ResetDfVmHostKeyCommand : DfVmCmdlet
+    public sealed class ResetDfVmHostKeyCommand : InVmCmdlet
     {
-        /// <summary>VMs by name (wildcards allowed; default: the config's VM). Piped strings bind here, and so does any object's VmName, else its Name.</summary>
-        [Parameter(ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; }
-
         [Parameter]
         public SwitchParameter Force { get; set; }
 
