@@ -127,6 +127,8 @@ namespace DfVm.Core.Instances
                 if (_engine.Qemu.RunningPid(_paths) == null) return null;
                 try
                 {
+                    // A connection of its own each time, let go at once: QEMU's monitor takes one client at a
+                    // time, and a checkpoint (or Get-DfVm in another session) must be able to reach it meanwhile.
                     using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(2), ct, null).ConfigureAwait(false))
                     {
                         if (await qmp.QueryStatusAsync(ct).ConfigureAwait(false) == "io-error") return await NoSpaceDeviceAsync(qmp, ct).ConfigureAwait(false);
