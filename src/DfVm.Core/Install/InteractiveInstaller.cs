@@ -54,7 +54,7 @@ namespace DfVm.Core.Install
             _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         }
 
-        private VmController _controller => _engine.Controller;
+        private VmController Controller => _engine.Controller;
 
         /// <summary>How long to wait for the live CD's loader menu on the serial line.</summary>
         public TimeSpan SerialAnswerTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -62,8 +62,8 @@ namespace DfVm.Core.Install
         /// <summary>Throws unless the VM exists, is stopped and boots from its disk (call before fetching the ISO).</summary>
         public VmDefinition Check(VmPaths paths)
         {
-            var def = _controller.Store.LoadDefinition(paths);
-            if (_controller.RunningPid(paths) != null)
+            var def = Controller.Store.LoadDefinition(paths);
+            if (Controller.RunningPid(paths) != null)
             {
                 throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' is running. Stop it (Stop-DfVm -Name {def.Name}) before booting the installer.", def.Name);
@@ -102,7 +102,7 @@ namespace DfVm.Core.Install
                     vnc = PrepareVncSocket(paths);
                     args.AddRange(VncArgs(vnc));
                 }
-                vm = await _controller.StartAsync(paths, new StartOptions
+                vm = await Controller.StartAsync(paths, new StartOptions
                 {
                     NoWait = true,
                     Media = new[] { new AttachedMedia { Path = isoPath, IsCdrom = true } },
@@ -139,7 +139,7 @@ namespace DfVm.Core.Install
 
             return new InteractiveInstallSession
             {
-                Vm = await _controller.GetAsync(paths, ct, reporter).ConfigureAwait(false),
+                Vm = await Controller.GetAsync(paths, ct, reporter).ConfigureAwait(false),
                 Console = console,
                 SerialSocket = socket,
                 VncAddress = vnc,

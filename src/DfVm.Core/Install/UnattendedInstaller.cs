@@ -42,8 +42,8 @@ namespace DfVm.Core.Install
             Runner = new PfiPhaseRunner(engine.Controller);
         }
 
-        private VmStore _store => _engine.Store;
-        private VmController _controller => _engine.Controller;
+        private VmStore Store => _engine.Store;
+        private VmController Controller => _engine.Controller;
 
         /// <summary>The phase runner (its grace periods can be tuned).</summary>
         public PfiPhaseRunner Runner { get; }
@@ -53,7 +53,7 @@ namespace DfVm.Core.Install
         {
             if (options == null) throw new ArgumentNullException(nameof(options));
             reporter = reporter ?? NullReporter.Instance;
-            var def = _store.LoadDefinition(paths);
+            var def = Store.LoadDefinition(paths);
             CheckCanInstall(paths, def);
             // The per-VM lock for the whole run (no sync, restore or second install in between);
             // given back just before the snapshot, which takes it itself.
@@ -116,7 +116,7 @@ namespace DfVm.Core.Install
 
             // 4. First boot of the installed system: the first SSH login pins its host key.
             reporter.Verbose($"Booting the installed system of VM '{def.Name}'.");
-            await _controller.StartAsync(paths, new StartOptions { Timeout = options.StartTimeout, CallerHoldsLock = true }, reporter, ct).ConfigureAwait(false);
+            await Controller.StartAsync(paths, new StartOptions { Timeout = options.StartTimeout, CallerHoldsLock = true }, reporter, ct).ConfigureAwait(false);
 
             // 5. Provisioning over SSH.
             var provision = await _engine.Provisioner
@@ -127,7 +127,7 @@ namespace DfVm.Core.Install
             // after a restore of the snapshot does not compile it again.
             if (options.WarmGoBuildCache)
             {
-                var warm = await _controller.InvokeCommandAsync(paths, GuestCommandLine.Build(WarmGoCommand), line => reporter.Verbose("[warm] " + line), reporter, ct).ConfigureAwait(false);
+                var warm = await Controller.InvokeCommandAsync(paths, GuestCommandLine.Build(WarmGoCommand), line => reporter.Verbose("[warm] " + line), reporter, ct).ConfigureAwait(false);
                 if (warm.ExitCode != 0)
                 {
                     warnings.Add($"Building the guest Go's standard library into its build cache failed (exit {warm.ExitCode}): {warm.Error}. The first guest build after a restore compiles it.");
@@ -151,7 +151,7 @@ namespace DfVm.Core.Install
 
             return new UnattendedInstallResult
             {
-                Vm = await _controller.GetAsync(paths, ct, reporter).ConfigureAwait(false),
+                Vm = await Controller.GetAsync(paths, ct, reporter).ConfigureAwait(false),
                 Image = image,
                 Phases = results,
                 Provision = provision,
@@ -169,7 +169,7 @@ namespace DfVm.Core.Install
         /// <summary>Throws unless the VM is stopped, boots DragonFly from its disk (or runs a test plan) and has no snapshots.</summary>
         internal void CheckCanInstall(VmPaths paths, VmDefinition def)
         {
-            if (_controller.RunningPid(paths) != null)
+            if (Controller.RunningPid(paths) != null)
             {
                 throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' is running. Stop it (Stop-DfVm -Name {def.Name}) before installing onto its disk.", def.Name);

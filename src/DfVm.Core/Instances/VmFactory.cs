@@ -23,7 +23,7 @@ namespace DfVm.Core.Instances
             _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         }
 
-        private VmStore _store => _engine.Store;
+        private VmStore Store => _engine.Store;
 
         /// <summary>How long New-DfVm -Force and Remove-DfVm wait for another command on the VM (a sync, a restore) to finish.</summary>
         public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
@@ -31,9 +31,9 @@ namespace DfVm.Core.Instances
         public async Task<VmPaths> CreateAsync(VmDefinition def, bool replace, IOperationReporter reporter, CancellationToken ct)
         {
             VmStore.ValidateName(def.Name);
-            Directory.CreateDirectory(_store.Root);
+            Directory.CreateDirectory(Store.Root);
             SweepTrash(reporter);
-            var final = new VmPaths(_store.Root, def.Name);
+            var final = new VmPaths(Store.Root, def.Name);
             RefuseForeignFolder(final);
             // Replacing takes the old VM's lock for the whole create: no sync, start or restore
             // runs on it while it is replaced.
@@ -53,7 +53,7 @@ namespace DfVm.Core.Instances
                 }
 
                 string tempName = ".new-" + def.Name + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-                var temp = new VmPaths(_store.Root, tempName);
+                var temp = new VmPaths(Store.Root, tempName);
                 try
                 {
                     Directory.CreateDirectory(temp.Directory);
@@ -68,7 +68,7 @@ namespace DfVm.Core.Instances
                     {
                         await QemuImg.CreateAsync(temp.Disk, def.DiskSizeGB, ct).ConfigureAwait(false);
                     }
-                    _store.SaveDefinition(temp, def);
+                    Store.SaveDefinition(temp, def);
                     reporter?.Verbose($"Prepared VM '{def.Name}' in {temp.Directory}.");
 
                     if (File.Exists(final.Definition))
@@ -128,7 +128,7 @@ namespace DfVm.Core.Instances
             await _engine.Qemu.KillAsync(paths, reporter, ct).ConfigureAwait(false);
             _engine.GuestChanged(paths);
             // Rename first so a crash half-way leaves no VM that looks whole.
-            string trash = Path.Combine(_store.Root, TrashPrefix + paths.Name + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            string trash = Path.Combine(Store.Root, TrashPrefix + paths.Name + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.Move(paths.Directory, trash);
             DeleteTrash(trash);
         }
@@ -144,8 +144,8 @@ namespace DfVm.Core.Instances
         /// </summary>
         private void SweepTrash(IOperationReporter reporter)
         {
-            if (!Directory.Exists(_store.Root)) return;
-            foreach (string dir in Directory.GetDirectories(_store.Root, TrashPrefix + "*"))
+            if (!Directory.Exists(Store.Root)) return;
+            foreach (string dir in Directory.GetDirectories(Store.Root, TrashPrefix + "*"))
             {
                 if (!TrashName.IsMatch(Path.GetFileName(dir))) continue;
                 reporter?.Verbose($"Finishing the removal of {dir} (a Remove-DfVm was interrupted).");

@@ -44,8 +44,8 @@ namespace DfVm.Core.Snapshots
             _steps = steps;
         }
 
-        private VmStore _store => _engine.Store;
-        private VmController _controller => _engine.Controller;
+        private VmStore Store => _engine.Store;
+        private VmController Controller => _engine.Controller;
 
         private void Step(string name)
         {
@@ -74,7 +74,7 @@ namespace DfVm.Core.Snapshots
             using (VmLock.Acquire(paths, LockWait, ct))
             {
                 await RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
-                var def = _store.LoadDefinition(paths);
+                var def = Store.LoadDefinition(paths);
                 name = name ?? UniqueDefaultName(files, paths.Name);
                 if (File.Exists(files.Metadata(name)) || File.Exists(files.Image(name)) || File.Exists(files.State(name)))
                 {
@@ -94,13 +94,13 @@ namespace DfVm.Core.Snapshots
                     Created = DateTime.UtcNow,
                     MemoryMB = def.MemoryMB,
                 };
-                bool running = _controller.RunningPid(paths) != null;
+                bool running = Controller.RunningPid(paths) != null;
                 var watch = Stopwatch.StartNew();
                 try
                 {
                     if (running)
                     {
-                        record.Accelerator = _store.LoadState(paths)?.Accelerator;
+                        record.Accelerator = Store.LoadState(paths)?.Accelerator;
                         await CheckpointRunningAsync(files, record, reporter, ct).ConfigureAwait(false);
                     }
                     else
@@ -164,7 +164,7 @@ namespace DfVm.Core.Snapshots
                     Snapshot = name,
                     Record = record,
                     WasRunning = wasRunning,
-                    PreviousState = _store.LoadState(paths) ?? new VmRuntimeState(),
+                    PreviousState = Store.LoadState(paths) ?? new VmRuntimeState(),
                 };
                 Step("journal");
                 SnapshotFiles.WriteJournal(files, journal);
@@ -178,7 +178,7 @@ namespace DfVm.Core.Snapshots
                 SnapshotFiles.WriteJournal(files, journal);
             }
             Step("quit");
-            await _controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+            await Controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
             ulong size = QcowHeader.Read(paths.Disk).VirtualSize;
             Step("overlay");
             await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, files.Image(name), size, ct).ConfigureAwait(false);
@@ -217,7 +217,7 @@ namespace DfVm.Core.Snapshots
             };
             try
             {
-                await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
+                await Controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is DfVmException || e is IOException)
             {
@@ -232,13 +232,13 @@ namespace DfVm.Core.Snapshots
                     await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
                 }
             }
-            var now = _store.LoadState(paths);
+            var now = Store.LoadState(paths);
             if (now != null && before.BootId != null)
             {
                 now.BootId = before.BootId;
                 now.StartTime = before.StartTime;
                 now.Ready = before.Ready;
-                _store.SaveState(paths, now);
+                Store.SaveState(paths, now);
             }
             if (manifest != null) AtomicFile.WriteAllBytes(paths.SyncManifest, manifest);
         }
@@ -273,7 +273,7 @@ namespace DfVm.Core.Snapshots
                 await RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
                 var snapshot = SnapshotStore.Get(paths, name);
                 var record = SnapshotStore.ReadRecord(files, name);
-                var def = _store.LoadDefinition(paths);
+                var def = Store.LoadDefinition(paths);
                 if (snapshot.Live && record.MemoryMB != 0 && record.MemoryMB != def.MemoryMB)
                 {
                     // Checked before anything is touched: the saved memory only loads into the same machine.
@@ -287,16 +287,16 @@ namespace DfVm.Core.Snapshots
                 SnapshotJournal journal = null;
                 if (snapshot.Live)
                 {
-                    journal = new SnapshotJournal { Operation = SnapshotJournal.Restore, Snapshot = name, Record = record, PreviousState = _store.LoadState(paths) };
+                    journal = new SnapshotJournal { Operation = SnapshotJournal.Restore, Snapshot = name, Record = record, PreviousState = Store.LoadState(paths) };
                     Step("journal");
                     SnapshotFiles.WriteJournal(files, journal);
                 }
-                if (_controller.RunningPid(paths) != null)
+                if (Controller.RunningPid(paths) != null)
                 {
-                    port = _store.LoadState(paths)?.SshPort;
+                    port = Store.LoadState(paths)?.SshPort;
                     Step("kill");
-                    await _controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
-                    _controller.CleanStale(paths, reporter);
+                    await Controller.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+                    Controller.CleanStale(paths, reporter);
                 }
                 Step("overlay");
                 await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, files.Image(name), QcowHeader.Read(files.Image(name)).VirtualSize, ct).ConfigureAwait(false);
@@ -323,7 +323,7 @@ namespace DfVm.Core.Snapshots
                 };
                 try
                 {
-                    await _controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
+                    await Controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (journal != null && !(e is SnapshotAbandonedException) && !(e is OperationCanceledException))
                 {
@@ -339,7 +339,7 @@ namespace DfVm.Core.Snapshots
                 if (snapshot.Live && !options.NoWait)
                 {
                     reporter.Verbose($"VM '{paths.Name}' answers SSH {watch.Elapsed.TotalSeconds:0.000} s after the restore began.");
-                    if (options.SyncClock) await GuestClock.SetAsync(_controller, paths, reporter, ct).ConfigureAwait(false);
+                    if (options.SyncClock) await GuestClock.SetAsync(Controller, paths, reporter, ct).ConfigureAwait(false);
                 }
                 return true;
             }
@@ -370,7 +370,7 @@ namespace DfVm.Core.Snapshots
                     throw new DfVmException(SnapshotErrorIds.SnapshotInUse, DfVmErrorKind.InvalidOperation,
                         $"Snapshot '{name}' of VM '{paths.Name}' is the base of {string.Join(", ", dependants)}. Use -Merge to fold its data into them, or remove them first.", paths.Name);
                 }
-                if (dependants.Count > 0 && _controller.RunningPid(paths) != null)
+                if (dependants.Count > 0 && Controller.RunningPid(paths) != null)
                 {
                     var active = graph.ActiveChain();
                     if (disk || children.Any(active.Contains))
