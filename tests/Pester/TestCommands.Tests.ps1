@@ -290,6 +290,15 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         ($end - $arrivals[0]).TotalSeconds | Should -BeGreaterThan 1 -Because 'the first rows come while go still compiles and runs the rest'
     }
 
+    It '-Path names the project from anywhere, and -Name wildcards match that project''s VMs' {
+        # From a folder that is no project at all: the VM, its suite and the wildcard all come from -Path.
+        Push-Location ([IO.Path]::GetTempPath())
+        try { $rows = @(Invoke-DfVmTest -Path $script:project -Name 'gotes*' -Suite Fixture -Run '^TestNested$/child_bad' -Package ./pass) }
+        finally { Pop-Location }
+        $rows.Count | Should -Be 5
+        $rows | ForEach-Object { $_.VmName | Should -Be 'gotest' }
+    }
+
     It '-Run and -Package narrow the suite, and the test rows come back exact' {
         $rows = @(Invoke-DfVmTest -Suite Fixture -Run '^TestNested$/child_bad' -Package ./pass)
         ($rows | ForEach-Object { "$($_.Test)|$($_.Result)" }) | Should -Be @(

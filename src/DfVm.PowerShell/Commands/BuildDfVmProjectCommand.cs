@@ -22,7 +22,7 @@ namespace DfVm.PowerShell.Commands
             var store = Store;
             var config = Project.Config;
             string command = "cd " + SuiteCommandLine.Quote(Project.GuestProjectPath) + " && " + (Command ?? config.BuildCommand);
-            foreach (var name in VmNames(Name, config.VmName))
+            foreach (var name in VmNames(Name))
             {
                 ForEachItem(name, () =>
                 {

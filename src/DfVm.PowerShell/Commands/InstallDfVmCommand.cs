@@ -51,7 +51,7 @@ namespace DfVm.PowerShell.Commands
             var config = Project.Config;
             string version = Version ?? config.DragonFlyVersion ?? DragonFlyRelease.DefaultVersion;
             string images = Path.Combine(Project.VmRoot, "images");
-            foreach (var name in VmNames(Name, config.VmName))
+            foreach (var name in VmNames(Name))
             {
                 ForEachItem(name, () =>
                 {

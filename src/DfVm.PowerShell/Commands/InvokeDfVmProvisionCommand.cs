@@ -21,7 +21,7 @@ namespace DfVm.PowerShell.Commands
             var store = Store;
             var config = Project.Config;
             var dirs = ProjectPath ?? new[] { Project.GuestProjectPath };
-            foreach (var name in VmNames(Name, config.VmName))
+            foreach (var name in VmNames(Name))
             {
                 ForEachItem(name, () =>
                 {

@@ -99,7 +99,7 @@ namespace DfVm.PowerShell.Commands
                 _summary.Started(missing); // a VM that is not there never completes its run
             }
 
-            foreach (var name in VmNames(Name, _project.Config.VmName))
+            foreach (var name in VmNames(Name, _project))
             {
                 _summary.Started(name);
                 ForEachItem(name, () =>

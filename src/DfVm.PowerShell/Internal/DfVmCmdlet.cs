@@ -137,10 +137,12 @@ namespace DfVm.PowerShell
         /// The VMs a command acts on: the config's VM when none was given, else the names with
         /// wildcards expanded against the store; a literal name that matches nothing is a VmNotFound error.
         /// </summary>
-        internal IReadOnlyList<string> VmNames(string[] names, string fallback)
+        /// <param name="project">Whose VMs (default: the project of the current folder).</param>
+        internal IReadOnlyList<string> VmNames(string[] names, ProjectContext project = null)
         {
-            if (names == null || names.Length == 0) return new[] { fallback };
-            return VmNameResolver.Expand(Store, names, e => WriteError(ToErrorRecord(e)));
+            project = project ?? Project;
+            if (names == null || names.Length == 0) return new[] { project.Config.VmName };
+            return VmNameResolver.Expand(Engines.For(project.VmRoot).Store, names, e => WriteError(ToErrorRecord(e)));
         }
 
         /// <summary>
@@ -150,7 +152,7 @@ namespace DfVm.PowerShell
         internal void ForEachVm(string[] names, Action<string, VmPaths> action)
         {
             var store = Store;
-            foreach (var name in VmNames(names, Project.Config.VmName))
+            foreach (var name in VmNames(names))
             {
                 ForEachItem(name, () => action(name, store.Require(name)));
             }
