@@ -32,11 +32,16 @@ Describe 'Snapshots on the test guest' -Tag Integration {
     It 'takes a live snapshot of a running VM, holding memory too' {
         Start-DfVm -Name snap -WarningAction SilentlyContinue | Out-Null
         Guest 'echo in-memory > /tmp/ram-marker' | Out-Null
+        Set-Content (Join-Path $script:project 'synced.txt') 'synced before the checkpoint'
+        (Sync-DfVmProject -Name snap).FilesSent | Should -BeGreaterThan 0
         $s = Checkpoint-DfVm -Name snap -SnapshotName warm
         $s.Live | Should -BeTrue
         $s.Parent | Should -Be 'cold'
         (Get-DfVm snap).State | Should -Be 'Running'
         Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
+        # The same guest runs on: the sync manifest is kept, so the next sync has nothing to send.
+        Test-Path "$script:vmDir/sync-manifest.json" | Should -BeTrue
+        (Sync-DfVmProject -Name snap).FilesSent | Should -Be 0
     }
 
     It 'Get-DfVmSnapshot lists them, with wildcards, and names complete on Tab' {

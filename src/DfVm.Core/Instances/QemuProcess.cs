@@ -208,7 +208,9 @@ namespace DfVm.Core.Instances
                 reporter?.Verbose($"QMP quit failed ({e.Message}); using signals.");
             }
             await WaitExitOrKillAsync(paths, pid.Value, reporter, ct).ConfigureAwait(false);
-            _engine.GuestChanged(paths);
+            // QEMU is gone, and its SSH connection with it. The guest's disk is as it was: the sync manifest stays
+            // (a live checkpoint quits QEMU and resumes it, carrying the manifest over; the next boot forgets it).
+            _engine.Connections.Drop(paths.PrivateKey);
         }
 
         private static async Task WaitExitOrKillAsync(VmPaths paths, int pid, IOperationReporter reporter, CancellationToken ct)
@@ -264,7 +266,9 @@ namespace DfVm.Core.Instances
                 }
             }
             Store.ClearState(paths);
-            _engine.GuestChanged(paths);
+            // QEMU is gone, and its SSH connection with it. The guest's disk is as it was: the sync manifest stays
+            // (a live checkpoint quits QEMU and resumes it, carrying the manifest over; the next boot forgets it).
+            _engine.Connections.Drop(paths.PrivateKey);
         }
 
 
