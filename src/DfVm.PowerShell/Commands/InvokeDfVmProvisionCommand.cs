@@ -19,7 +19,6 @@ namespace DfVm.PowerShell.Commands
         protected override void ProcessRecord()
         {
             var store = Store;
-            var config = Project.Config;
             var dirs = ProjectPath ?? new[] { Project.GuestProjectPath };
             foreach (var name in VmNames(Name))
             {
