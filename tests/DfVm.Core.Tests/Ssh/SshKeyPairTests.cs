@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using System.Threading.Tasks;
 using DfVm.Core.Ssh;
 using DfVm.Core.Util;
 using Xunit;
@@ -20,7 +21,7 @@ namespace DfVm.Core.Tests.Ssh
         private string Pub => Path.Combine(_dir, "id_ed25519.pub");
 
         [Fact]
-        public void A_private_key_left_without_its_pub_keeps_its_pair_and_the_pub_is_derived()
+        public async Task A_private_key_left_without_its_pub_keeps_its_pair_and_the_pub_is_derived()
         {
             string line = SshKeyPair.EnsureExists(Priv, Pub, "dfvm@k");
             byte[] privateBytes = File.ReadAllBytes(Priv);
@@ -32,17 +33,17 @@ namespace DfVm.Core.Tests.Ssh
             Assert.Equal(line, again);
             Assert.Equal(line, File.ReadAllText(Pub).Trim());
             // OpenSSH itself derives the same public key from the private one.
-            var o = ProcessRunner.RunAsync("ssh-keygen", new[] { "-y", "-f", Priv }, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
+            var o = await ProcessRunner.RunAsync("ssh-keygen", new[] { "-y", "-f", Priv }, TimeSpan.FromSeconds(30), CancellationToken.None);
             Assert.Equal(0, o.ExitCode);
             Assert.StartsWith(string.Join(" ", line.Split(' '), 0, 2), o.StdOut.Trim());
         }
 
         [Fact]
-        public void A_new_pair_leaves_no_temp_files_and_a_0600_private_key()
+        public async Task A_new_pair_leaves_no_temp_files_and_a_0600_private_key()
         {
             SshKeyPair.EnsureExists(Priv, Pub, "dfvm@k");
             Assert.Equal(new[] { "id_ed25519", "id_ed25519.pub" }, Array.ConvertAll(Directory.GetFiles(_dir), Path.GetFileName).OrderBy());
-            var o = ProcessRunner.RunAsync("stat", new[] { "-c", "%a", Priv }, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
+            var o = await ProcessRunner.RunAsync("stat", new[] { "-c", "%a", Priv }, TimeSpan.FromSeconds(30), CancellationToken.None);
             Assert.Equal("600", o.StdOut.Trim());
         }
 
