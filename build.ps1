@@ -118,17 +118,40 @@ function Invoke-XunitTests {
     $trx = Join-Path $ResultsDir 'xunit.trx'
     if (Test-Path $trx) { Remove-Item $trx }
     & dotnet test (Join-Path $Root 'tests/DfVm.Core.Tests/DfVm.Core.Tests.csproj') -c $Configuration --nologo -v q `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $trx)) { throw "xunit produced no results (exit $exit)" }
     [xml] $doc = Get-Content $trx -Raw
     $c = $doc.TestRun.ResultSummary.Counters
-    return [pscustomobject]@{ Runner = 'xunit'; Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+    $failures = @($doc.SelectNodes("//*[local-name()='UnitTestResult'][@outcome!='Passed' and @outcome!='NotExecuted']") | ForEach-Object {
+        $info = $_.SelectSingleNode("*[local-name()='Output']/*[local-name()='ErrorInfo']")
+        $text = if ($info) { ($info.ChildNodes | ForEach-Object InnerText) -join "`n" } else { "outcome $($_.GetAttribute('outcome'))" }
+        [pscustomobject]@{ Name = $_.GetAttribute('testName'); Message = $text }
+    })
+    return [pscustomobject]@{ Runner = 'xunit'; Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted; Failures = $failures }
+}
+
+function Write-FailureRecap {
+    # The failed tests again, right above the counts: a CI log is often read from its end only.
+    param([object[]] $Failures)
+    if (-not $Failures) { return }
+    Write-Host ''
+    Write-Host "Failed ($(@($Failures).Count)):"
+    foreach ($f in $Failures) {
+        Write-Host "  [-] $($f.Name)"
+        # The test's own lines, not the runners' frames (Pester.psm1, System.Reflection, xunit).
+        $lines = @("$($f.Message)" -split "`r?`n" | Where-Object { $_.Trim() -and $_ -notmatch 'Pester\.psm?1|<No file>|^\s*at (System|Xunit)\.' })
+        foreach ($l in $lines | Select-Object -First 12) { Write-Host "      $l" }
+        if ($lines.Count -gt 12) { Write-Host "      ($($lines.Count - 12) more lines in out/test-results)" }
+    }
+    Write-Host ''
 }
 
 function Invoke-PesterTests {
     $pester = Get-PesterPath
     $xml = Join-Path $ResultsDir 'pester.xml'
+    $failedJson = Join-Path $ResultsDir 'pester-failed.json'
+    Remove-Item -LiteralPath $failedJson -ErrorAction Ignore
     $tagList = if ($Tag) { ($Tag | ForEach-Object { "'$_'" }) -join ',' } else { '' }
     # Pester runs in a child pwsh against the built module folder (STYLE.md #14).
     $runner = @"
@@ -144,6 +167,11 @@ Import-Module '$pester' -Force
 `$c.TestResult.OutputPath = '$xml'
 $(if ($tagList) { "`$c.Filter.Tag = @($tagList)" })
 `$r = Invoke-Pester -Configuration `$c
+# What failed, with where and why, for the recap above the counts (Write-FailureRecap).
+`$failed = @(`$r.Failed | ForEach-Object { @{ Name = `$_.ExpandedPath; Message = "`$(`$_.ErrorRecord | Select-Object -First 1)``n`$((`$_.ErrorRecord | Select-Object -First 1).ScriptStackTrace)" } }) +
+    @(`$r.FailedBlocks | ForEach-Object { @{ Name = "block: `$(`$_.ExpandedPath)"; Message = "`$(`$_.ErrorRecord | Select-Object -First 1)" } }) +
+    @(`$r.FailedContainers | ForEach-Object { @{ Name = "container: `$(`$_.Item)"; Message = "`$(`$_.ErrorRecord | Select-Object -First 1)" } })
+ConvertTo-Json -InputObject `$failed -Depth 3 | Set-Content -LiteralPath '$failedJson'
 "PESTER-COUNTS `$(`$r.PassedCount) `$(`$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount) `$(`$r.SkippedCount + `$r.NotRunCount)"
 "@
     $env:DFVM_MODULE_PATH = Join-Path $ModuleOut 'DfVm.psd1'
@@ -152,7 +180,8 @@ $(if ($tagList) { "`$c.Filter.Tag = @($tagList)" })
         if ($_ -match '^PESTER-COUNTS (\d+) (\d+) (\d+)$') { $counts = $Matches } else { $_ }
     } | Out-Host
     if (-not $counts) { throw 'Pester did not report its counts' }
-    return [pscustomobject]@{ Runner = 'Pester'; Passed = [int]$counts[1]; Failed = [int]$counts[2]; Skipped = [int]$counts[3] }
+    $failures = if (Test-Path -LiteralPath $failedJson) { @(Get-Content -LiteralPath $failedJson -Raw | ConvertFrom-Json) } else { @() }
+    return [pscustomobject]@{ Runner = 'Pester'; Passed = [int]$counts[1]; Failed = [int]$counts[2]; Skipped = [int]$counts[3]; Failures = $failures }
 }
 
 function Invoke-Test {
@@ -166,7 +195,8 @@ function Invoke-Test {
     if (Test-Path (Join-Path $ResultsDir 'faults.jsonl')) {
         & (Join-Path $Root 'tools/Write-FaultTable.ps1') -OutputPath (Join-Path $ResultsDir 'FAULTS.md')
     }
-    $results | Format-Table -AutoSize | Out-Host
+    Write-FailureRecap -Failures @($results | ForEach-Object { $_.Failures } | Where-Object { $_ })
+    $results | Format-Table -AutoSize Runner, Passed, Failed, Skipped | Out-Host
     $passed = ($results | Measure-Object Passed -Sum).Sum
     $failed = ($results | Measure-Object Failed -Sum).Sum
     $skipped = ($results | Measure-Object Skipped -Sum).Sum
@@ -215,7 +245,7 @@ foreach ($t in $Task) {
         'Docs' { Invoke-Docs }
         'Guest' { $null = Invoke-Guest }
         'Test' { Invoke-Test }
-        'UnitTest' { $Tag = @('Unit'); Invoke-Build; New-Item -ItemType Directory -Force $ResultsDir | Out-Null; Invoke-PesterTests | Format-Table | Out-Host }
+        'UnitTest' { $Tag = @('Unit'); Invoke-Build; New-Item -ItemType Directory -Force $ResultsDir | Out-Null; $r = Invoke-PesterTests; Write-FailureRecap -Failures $r.Failures; $r | Format-Table Runner, Passed, Failed, Skipped | Out-Host }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }
         'Package' { Invoke-Package }
