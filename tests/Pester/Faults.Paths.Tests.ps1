@@ -27,11 +27,10 @@ Describe 'Path, lock and name faults on the test guest' -Tag Faults, Integration
             param([Parameter(Mandatory)][string] $Command, [string] $Location = $script:project)
             $text = "`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; Import-Module '$($script:modulePath)'; Set-Location -LiteralPath '$Location'; " +
                 "try { `$null = & { $Command }; 'OK' } catch { `$_.FullyQualifiedErrorId; exit 1 }"
-            $psi = [Diagnostics.ProcessStartInfo]::new('pwsh')
-            foreach ($a in '-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($text))) { $psi.ArgumentList.Add($a) }
+            $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($text))
+            $psi = New-PwshStartInfo '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded
             $psi.RedirectStandardOutput = $true
             $psi.RedirectStandardError = $true
-            $psi.UseShellExecute = $false
             $p = [Diagnostics.Process]::Start($psi)
             $script:children.Add($p)
             return [pscustomobject]@{ Process = $p; Out = $p.StandardOutput.ReadToEndAsync(); Err = $p.StandardError.ReadToEndAsync() }

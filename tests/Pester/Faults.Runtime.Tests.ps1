@@ -54,14 +54,15 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         New-Item -ItemType Directory $script:work | Out-Null
         function Start-OtherPwsh([string] $Script) {
             # A second pwsh (its own SSH connection), its result in a file: 'RESULT:OK' or 'RESULT:<FullyQualifiedErrorId>'.
-            # Started through bash's exec (the pid is pwsh's) with plain file redirections: Start-Process -Redirect*
+            # Started through bash's exec (the pid is pwsh's, New-PwshStartInfo) with plain file redirections: Start-Process -Redirect*
             # writes from event handlers that crashed this pwsh once the child was killed.
             $out = Join-Path $script:work ('pwsh-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.txt')
             $full = "`$ProgressPreference = 'SilentlyContinue'; Import-Module '$($script:modulePath)'; Set-Location '$($script:project)'; " +
                 "try { $Script; 'RESULT:OK' } catch { 'RESULT:' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
             $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
+            $pwsh = New-PwshStartInfo '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded
             $psi = [Diagnostics.ProcessStartInfo]::new('bash')
-            foreach ($a in '-c', 'exec pwsh -NoProfile -NonInteractive -EncodedCommand "$1" > "$2" 2>&1 < /dev/null', 'bash', $encoded, $out) { $psi.ArgumentList.Add($a) }
+            foreach ($a in @('-c', 'out=$1; shift; exec "$@" > "$out" 2>&1 < /dev/null', 'bash', $out, $pwsh.FileName) + @($pwsh.ArgumentList)) { $psi.ArgumentList.Add($a) }
             $psi.UseShellExecute = $false
             $p = [Diagnostics.Process]::Start($psi)
             $p | Add-Member NoteProperty OutFile $out -PassThru

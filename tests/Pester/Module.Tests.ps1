@@ -45,6 +45,17 @@ foreach (`$n in 'DfVm.Core', 'DfVm.Models') {
         $out | Should -Contain 'type=DfVm.DfVmTestResult'
     }
 
+    It 'the fault tests kill pwsh itself: the child a test starts has the pid that runs pwsh' {
+        # `pwsh` on PATH here is the .NET tool's shim, which runs pwsh as a child: a kill of its pid missed.
+        $psi = New-PwshStartInfo '-NoProfile', '-NonInteractive', '-Command', '$PID; [Environment]::ProcessPath'
+        $psi.RedirectStandardOutput = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        $out = @($p.StandardOutput.ReadToEnd() -split "`n" | ForEach-Object Trim | Where-Object { $_ })
+        $p.WaitForExit()
+        $out[0] | Should -Be "$($p.Id)"
+        $out[1] | Should -Be $psi.FileName
+    }
+
     It 'declares an output type on every cmdlet' {
         foreach ($c in Get-Command -Module DfVm -CommandType Cmdlet) {
             $c.ImplementingType.GetCustomAttributes([System.Management.Automation.OutputTypeAttribute], $false) | Should -Not -BeNullOrEmpty -Because $c.Name

@@ -68,6 +68,19 @@ function Test-ProcessRunning([int] $Id) {
     return ($text.Substring($text.LastIndexOf(')') + 2, 1) -ne 'Z')
 }
 
+function New-PwshStartInfo {
+    # A ProcessStartInfo for a child pwsh whose pid is pwsh itself, with $Arguments after it. `pwsh` on PATH
+    # may be a launcher that runs pwsh as its own child (the .NET global tool's shim does): a test that kills
+    # that pid would leave pwsh running on, and the fault would not happen. So start what runs this pwsh.
+    param([string[]] $Arguments = @())
+    $exe = [Environment]::ProcessPath
+    $psi = [Diagnostics.ProcessStartInfo]::new($exe)
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    return $psi
+}
+
 function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30, [int] $IntervalMs = 200) {
     # Polls until the condition returns something true, or the deadline passes; returns that value ($null at the deadline).
     $deadline = [Diagnostics.Stopwatch]::StartNew()
