@@ -111,8 +111,7 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         $name = "kill$Delay"
         # The child says GO once the module is loaded, right before the checkpoint starts; the
         # delay counts from there, so the kill lands inside the checkpoint.
-        $psi = [Diagnostics.ProcessStartInfo]::new('pwsh')
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Get-DfVm snap | Out-Null; [Console]::Out.WriteLine('GO'); [Console]::Out.Flush(); Checkpoint-DfVm -Name snap -SnapshotName $name") { $psi.ArgumentList.Add($a) }
+        $psi = New-PwshStartInfo '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Get-DfVm snap | Out-Null; [Console]::Out.WriteLine('GO'); [Console]::Out.Flush(); Checkpoint-DfVm -Name snap -SnapshotName $name"
         $psi.RedirectStandardOutput = $true
         $p = [Diagnostics.Process]::Start($psi)
         while (($line = $p.StandardOutput.ReadLine()) -ne $null -and $line -ne 'GO') { }
@@ -131,6 +130,45 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         $left | Should -BeNullOrEmpty
         $names = (Get-DfVmSnapshot -Name snap).Name
         if ($names -contains $name) { Remove-DfVmSnapshot $name -Name snap -Merge -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'pwsh killed while the relaunched QEMU waits for the saved memory: Start-DfVm finishes the resume' {
+        # The window between the new QEMU's launch (-incoming defer -S) and its cont: before, the journal was
+        # already gone there, so the next Start-DfVm waited for a paused guest until its timeout.
+        Start-DfVm -Name snap -WarningAction SilentlyContinue | Out-Null
+        Guest 'echo relaunch > /tmp/ram-marker2' | Out-Null
+        $pidFile = Join-Path $script:vmDir 'qemu.pid'
+        $hit = $false
+        foreach ($attempt in 1..3) {
+            $old = (Get-DfVm snap).ProcessId
+            $psi = New-PwshStartInfo '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Checkpoint-DfVm -Name snap -SnapshotName relaunch$attempt | Out-Null"
+            $p = [Diagnostics.Process]::Start($psi)
+            # Kill it the moment the relaunched QEMU has written its pid.
+            $deadline = [Diagnostics.Stopwatch]::StartNew()
+            while (-not $p.HasExited -and $deadline.Elapsed.TotalSeconds -lt 120) {
+                $now = 0
+                try { $now = [int]([IO.File]::ReadAllText($pidFile).Trim()) } catch { }
+                if ($now -gt 0 -and $now -ne $old) { $p.Kill(); break }
+            }
+            $p.WaitForExit(30000) | Should -BeTrue
+            # Starting is QEMU's inmigrate or prelaunch: the kill landed before the guest ran on.
+            $hit = (Get-DfVm snap).State -eq 'Starting'
+            $warnings = $null
+            $vm = Start-DfVm -Name snap -Timeout 90 -WarningVariable warnings -WarningAction SilentlyContinue
+            $vm.Ready | Should -BeTrue
+            # The saved memory was resumed, not the disk booted anew.
+            Guest 'cat /tmp/ram-marker2' | Should -Be 'relaunch'
+            Test-Path (Join-Path $script:vmDir 'snapshots/.journal.json') | Should -BeFalse
+            if ($hit) {
+                "$warnings" | Should -Match 'resuming it from the saved memory'
+                break
+            }
+        }
+        $hit | Should -BeTrue -Because 'one of three kills should land while the relaunched QEMU waits for its state'
+        $left = @(Get-StrayHostProcess -VmDirectory $script:vmDir | Where-Object { $_ -notmatch "^$($vm.ProcessId) " })
+        Add-FaultRecord -Fault 'pwsh kill -9 as the relaunched QEMU waits for the saved memory' -During 'Checkpoint-DfVm (live)' -LeftBehind $left `
+            -Recovery 'Start-DfVm resumed the guest from the memory the checkpoint saved'
+        $left | Should -BeNullOrEmpty
     }
 
     It 'restore time does not grow with the data in the snapshot (4 GiB written vs empty)' {

@@ -121,11 +121,22 @@ namespace DfVm.Core.Instances
             });
             _engine.GuestChanged(paths);
             reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");
-            // A live restore resumes the saved guest; if that fails, no half-loaded QEMU stays.
+            // A live restore resumes the saved guest; if that fails, no half-loaded QEMU stays. (A process that
+            // dies here leaves QEMU waiting at prelaunch or inmigrate: the snapshot journal, still there, lets
+            // recovery finish the resume.)
             if (options.IncomingStatePath != null)
             {
-                try { await Snapshots.IncomingState.LoadAsync(paths, options.IncomingStatePath, reporter, ct).ConfigureAwait(false); }
-                catch { await KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false); CleanStale(paths, reporter); throw; }
+                try
+                {
+                    options.BeforeStateLoad?.Invoke("load-state");
+                    await Snapshots.IncomingState.LoadAsync(paths, options.IncomingStatePath, reporter, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is Snapshots.SnapshotAbandonedException))
+                {
+                    await KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false);
+                    CleanStale(paths, reporter);
+                    throw;
+                }
             }
             return port;
         }

@@ -13,6 +13,11 @@ namespace DfVm.Core.Instances
         public IReadOnlyList<AttachedMedia> Media { get; set; }
         /// <summary>Launch with -incoming defer -S, load this migration stream, then cont (no boot).</summary>
         public string IncomingStatePath { get; set; }
+        /// <summary>
+        /// Called with "load-state" once QEMU runs (-incoming defer -S) and before the saved state is fed to it:
+        /// the snapshot operation's step probe, so a fault test can end the process in that window.
+        /// </summary>
+        internal Action<string> BeforeStateLoad { get; set; }
         /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
         public bool CallerHoldsLock { get; set; }
 

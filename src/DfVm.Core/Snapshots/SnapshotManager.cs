@@ -172,7 +172,7 @@ namespace DfVm.Core.Snapshots
                 paused.Restart();
                 if (wasRunning) await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
                 Step("save-state");
-                await LiveState.SaveAsync(qmp, files.StateTemp(name), SaveTimeout, ct).ConfigureAwait(false);
+                await LiveState.SaveAsync(qmp, files.StateTemp(name), SaveTimeout, Step, ct).ConfigureAwait(false);
                 Step("mark-saved");
                 journal.StateSaved = true;
                 SnapshotFiles.WriteJournal(files, journal);
@@ -192,11 +192,12 @@ namespace DfVm.Core.Snapshots
             record.Live = true;
             SnapshotFiles.Commit(files, record);
             // A whole state from here on: the VM is stopped, with a live snapshot it resumes from. The journal
-            // goes before the relaunch, whose start runs recovery (the lead's StartAsync calls it).
+            // stays until the guest runs again: a process that dies while the relaunched QEMU waits for its
+            // state (prelaunch, inmigrate) leaves it paused for good, and recovery then finishes the resume.
+            Step("relaunch");
+            await ResumeAsync(paths, files.State(name), journal, Step, reporter, ct).ConfigureAwait(false);
             Step("journal-delete");
             File.Delete(files.Journal);
-            Step("relaunch");
-            await ResumeAsync(paths, files.State(name), journal, reporter, ct).ConfigureAwait(false);
             reporter.Verbose($"VM '{paths.Name}' was paused for {paused.Elapsed.TotalSeconds:0.000} s.");
         }
 
@@ -204,7 +205,7 @@ namespace DfVm.Core.Snapshots
         /// Relaunches the VM from the state it was just saved in. Nothing changed for the guest: its boot id,
         /// start time, readiness and the host's sync manifest are carried over.
         /// </summary>
-        private async Task ResumeAsync(VmPaths paths, string statePath, SnapshotJournal journal, IOperationReporter reporter, CancellationToken ct)
+        internal async Task ResumeAsync(VmPaths paths, string statePath, SnapshotJournal journal, Action<string> step, IOperationReporter reporter, CancellationToken ct)
         {
             var before = journal.PreviousState;
             byte[] manifest = File.Exists(paths.SyncManifest) ? File.ReadAllBytes(paths.SyncManifest) : null;
@@ -214,6 +215,7 @@ namespace DfVm.Core.Snapshots
                 NoWait = true,
                 IncomingStatePath = statePath,
                 SshPort = before.SshPort > 0 ? before.SshPort : (int?)null,
+                BeforeStateLoad = s => step("relaunch:" + s),
             };
             try
             {
@@ -320,6 +322,7 @@ namespace DfVm.Core.Snapshots
                     Timeout = options.Timeout,
                     SshPort = port,
                     IncomingStatePath = snapshot.Live ? files.State(name) : null,
+                    BeforeStateLoad = step => Step("start:" + step),
                 };
                 try
                 {

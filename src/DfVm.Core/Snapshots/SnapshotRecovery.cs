@@ -87,14 +87,21 @@ namespace DfVm.Core.Snapshots
                         string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                         if (status == "inmigrate" || status == "prelaunch")
                         {
+                            // The relaunched QEMU still waits for its saved state: the guest has not run a step on
+                            // the new overlay, so the resume is done again, in a QEMU of its own.
                             Step("kill-relaunch");
-                            _reporter.Warning($"VM '{_paths.Name}' was being resumed from snapshot '{journal.Snapshot}' when that was interrupted: it is stopped. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it.");
                             qmp.Dispose();
                             await controller.KillAsync(_paths, _reporter, ct).ConfigureAwait(false);
                             controller.CleanStale(_paths, _reporter);
+                            await ResumeCommittedAsync(journal, ct).ConfigureAwait(false);
+                            return;
                         }
                         else
                         {
+                            // Its memory may still be being saved (the process died mid-save), or the save ended
+                            // and left the guest stopped in postmigrate: end the save first, then judge the state.
+                            Step("settle-save");
+                            status = await LiveState.SettleOutgoingAsync(qmp, ct).ConfigureAwait(false);
                             if (!File.Exists(_files.Metadata(journal.Snapshot)))
                             {
                                 Step("discard");
@@ -120,6 +127,32 @@ namespace DfVm.Core.Snapshots
             if (journal.PreviousState != null && File.Exists(_files.Metadata(journal.Snapshot)) && controller.RunningPid(_paths) == null)
             {
                 _reporter.Warning($"VM '{_paths.Name}' stopped during live snapshot '{journal.Snapshot}'. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it where it was.");
+            }
+        }
+
+        /// <summary>
+        /// A live checkpoint whose relaunch was cut short before the guest ran: resume it from the memory it
+        /// saved, as the checkpoint would have. Without a whole snapshot, or if QEMU cannot start now, it stays
+        /// stopped with a warning that says how to resume it.
+        /// </summary>
+        private async Task ResumeCommittedAsync(SnapshotJournal journal, CancellationToken ct)
+        {
+            string name = journal.Snapshot;
+            string resume = $"Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {name} resumes it.";
+            if (!File.Exists(_files.Metadata(name)) || !File.Exists(_files.State(name)))
+            {
+                _reporter.Warning($"VM '{_paths.Name}' was being resumed from snapshot '{name}' when that was interrupted, and the snapshot is not whole: the VM is stopped.");
+                return;
+            }
+            _reporter.Warning($"VM '{_paths.Name}' was being resumed after live snapshot '{name}' when that was interrupted: resuming it from the saved memory now.");
+            try
+            {
+                Step("resume-relaunch");
+                await _engine.Snapshots.ResumeAsync(_paths, _files.State(name), journal, Step, _reporter, ct).ConfigureAwait(false);
+            }
+            catch (DfVmException e)
+            {
+                _reporter.Warning($"VM '{_paths.Name}' could not resume from snapshot '{name}' ({e.Message}). It is stopped; {resume}");
             }
         }
 

@@ -165,7 +165,17 @@ namespace DfVm.Core.Ssh
             using (command)
             {
                 int remotePid = 0;
-                var execute = command.ExecuteAsync(CancellationToken.None);
+                Task execute;
+                try
+                {
+                    // Opening the session channel happens here, synchronously: a guest that stopped answering
+                    // on a connection that still looks open times it out (SshOperationTimeoutException).
+                    execute = command.ExecuteAsync(CancellationToken.None);
+                }
+                catch (Exception e) when (e is SshException || e is ObjectDisposedException || e is SocketException || e is InvalidOperationException)
+                {
+                    throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' was lost before '{shCommand}' could start: {e.Message}", e);
+                }
                 var stdout = PumpLines(command.OutputStream, onStdoutLine);
                 var stderr = PumpLines(command.ExtendedOutputStream, line =>
                 {
