@@ -152,17 +152,16 @@ Describe 'Snapshots on the test guest' -Tag Integration {
             }
             $p.WaitForExit(30000) | Should -BeTrue
             # Starting is QEMU's inmigrate or prelaunch: the kill landed before the guest ran on.
-            $hit = (Get-DfVm snap).State -eq 'Starting'
+            $state = (Get-DfVm snap).State
             $warnings = $null
             $vm = Start-DfVm -Name snap -Timeout 90 -WarningVariable warnings -WarningAction SilentlyContinue
+            $hit = "$warnings" -match 'resuming it from the saved memory'
+            Write-Host "attempt ${attempt}: QEMU was $state after the kill; recovery resumed the guest: $hit"
             $vm.Ready | Should -BeTrue
             # The saved memory was resumed, not the disk booted anew.
             Guest 'cat /tmp/ram-marker2' | Should -Be 'relaunch'
             Test-Path (Join-Path $script:vmDir 'snapshots/.journal.json') | Should -BeFalse
-            if ($hit) {
-                "$warnings" | Should -Match 'resuming it from the saved memory'
-                break
-            }
+            if ($hit) { break }
         }
         $hit | Should -BeTrue -Because 'one of three kills should land while the relaunched QEMU waits for its state'
         $left = @(Get-StrayHostProcess -VmDirectory $script:vmDir | Where-Object { $_ -notmatch "^$($vm.ProcessId) " })
