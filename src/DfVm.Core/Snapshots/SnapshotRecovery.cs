@@ -76,6 +76,7 @@ namespace DfVm.Core.Snapshots
         private async Task RecoverCheckpointAsync(SnapshotJournal journal, CancellationToken ct)
         {
             var controller = _engine.Controller;
+            bool relaunchCut = false;
             if (journal.PreviousState != null && controller.RunningPid(_paths) != null)
             {
                 // A live checkpoint renames nothing while QEMU runs: a QEMU alive now is either the old one
@@ -88,13 +89,12 @@ namespace DfVm.Core.Snapshots
                         if (status == "inmigrate" || status == "prelaunch")
                         {
                             // The relaunched QEMU still waits for its saved state: the guest has not run a step on
-                            // the new overlay, so the resume is done again, in a QEMU of its own.
+                            // the new overlay, so the resume is done again (below), in a QEMU of its own.
                             Step("kill-relaunch");
                             qmp.Dispose();
                             await controller.KillAsync(_paths, _reporter, ct).ConfigureAwait(false);
                             controller.CleanStale(_paths, _reporter);
-                            await ResumeCommittedAsync(journal, ct).ConfigureAwait(false);
-                            return;
+                            relaunchCut = true;
                         }
                         else
                         {
@@ -124,26 +124,15 @@ namespace DfVm.Core.Snapshots
                 }
             }
             await RecoverFilesAsync(journal, ct).ConfigureAwait(false);
-            if (journal.PreviousState != null && File.Exists(_files.Metadata(journal.Snapshot)) && controller.RunningPid(_paths) == null)
-            {
-                _reporter.Warning($"VM '{_paths.Name}' stopped during live snapshot '{journal.Snapshot}'. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {journal.Snapshot} resumes it where it was.");
-            }
-        }
-
-        /// <summary>
-        /// A live checkpoint whose relaunch was cut short before the guest ran: resume it from the memory it
-        /// saved, as the checkpoint would have. Without a whole snapshot, or if QEMU cannot start now, it stays
-        /// stopped with a warning that says how to resume it.
-        /// </summary>
-        private async Task ResumeCommittedAsync(SnapshotJournal journal, CancellationToken ct)
-        {
             string name = journal.Snapshot;
-            string resume = $"Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {name} resumes it.";
-            if (!File.Exists(_files.Metadata(name)) || !File.Exists(_files.State(name)))
+            if (journal.PreviousState == null || !File.Exists(_files.Metadata(name)) || controller.RunningPid(_paths) != null) return;
+            if (!relaunchCut || !File.Exists(_files.State(name)))
             {
-                _reporter.Warning($"VM '{_paths.Name}' was being resumed from snapshot '{name}' when that was interrupted, and the snapshot is not whole: the VM is stopped.");
+                _reporter.Warning($"VM '{_paths.Name}' stopped during live snapshot '{name}'. Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {name} resumes it where it was.");
                 return;
             }
+            // The relaunch was cut short before the guest ran: resume it from the memory it saved, as the
+            // checkpoint would have. If QEMU cannot start now, the error says how to resume it later.
             _reporter.Warning($"VM '{_paths.Name}' was being resumed after live snapshot '{name}' when that was interrupted: resuming it from the saved memory now.");
             try
             {
@@ -152,7 +141,7 @@ namespace DfVm.Core.Snapshots
             }
             catch (DfVmException e)
             {
-                _reporter.Warning($"VM '{_paths.Name}' could not resume from snapshot '{name}' ({e.Message}). It is stopped; {resume}");
+                _reporter.Warning(e.Message);
             }
         }
 
