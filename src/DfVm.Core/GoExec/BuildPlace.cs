@@ -11,9 +11,10 @@ namespace DfVm.Core.GoExec
 {
     /// <summary>
     /// Where a suite's <c>go test</c> builds: in the guest (the default), or on this machine with the exec
-    /// wrapper running each test binary as root in the VM (<c>BuildOn Host</c>). A host build needs Go here,
-    /// a <c>go test</c> in every part of the suite and no package that needs cgo; else a warning says why
-    /// and the build stays in the guest.
+    /// wrapper running each test binary as root in the VM (<c>-BuildOn Host</c>, the user's choice; never the
+    /// project's config). A host build needs Go here, a plain <c>go test</c> command line in every part of the
+    /// suite (<see cref="HostGoCommand"/>) and no package that needs cgo; else a warning says why and the build
+    /// stays in the guest. A guest whose uname is no Go target stops it (<see cref="GoExecErrorIds.GoExecGuestTargetInvalid"/>).
     /// </summary>
     public static class BuildPlace
     {
@@ -22,7 +23,7 @@ namespace DfVm.Core.GoExec
         /// For a host build <paramref name="request"/> is adjusted: the cd guard checks the host project, and
         /// there is no doas around go (the wrapper elevates each test binary).
         /// </summary>
-        /// <param name="buildOn">"Host" or "Guest" (null: Guest).</param>
+        /// <param name="buildOn">"Host" or "Guest" (null: Guest): the user's -BuildOn, never the project's config.</param>
         /// <param name="wrapperSource">The path of <c>dfvm-go-exec.sh</c> shipped with the module.</param>
         public static async Task<IGuestShell> ChooseAsync(string buildOn, IGuestShell guest, VmPaths paths, string projectRoot, string guestPath,
             GuestTestRequest request, string wrapperSource, IOperationReporter reporter, CancellationToken ct)
@@ -39,12 +40,28 @@ namespace DfVm.Core.GoExec
                 return guest;
             }
 
-            var parts = SuiteResolver.Resolve(request.Suites, request.Suite);
-            var noGoTest = parts.FirstOrDefault(p => !HostGoShell.HasGoTest(p.Command));
-            if (noGoTest != null)
+            // Only go runs here, with arguments DfVm has read (HostGoCommand): a part that is more than a plain
+            // go test command line (its text comes from the project's config) builds in the guest, all of it.
+            var hostRequest = new GuestTestRequest
             {
-                reporter.Warning($"BuildOn Host: suite '{noGoTest.Name}' runs no 'go test' ({noGoTest.Command}), so the tests are built in the guest.");
-                return guest;
+                Suite = request.Suite,
+                Suites = request.Suites,
+                GuestProjectPath = projectRoot,
+                Run = request.Run,
+                Packages = request.Packages,
+                Timeout = request.Timeout,
+                Elevate = request.Elevate,
+                SshUser = "root",
+                VmName = request.VmName,
+            };
+            var parts = SuiteResolver.Resolve(request.Suites, request.Suite);
+            foreach (var part in parts)
+            {
+                if (HostGoCommand.TryParse(SuiteCommandLine.Build(part, hostRequest), projectRoot, out string why) == null)
+                {
+                    reporter.Warning($"BuildOn Host: suite '{part.Name}' is not a plain 'go test' command line ({why}): {part.Command}. Only go itself runs on this machine, so the tests are built in the guest.");
+                    return guest;
+                }
             }
 
             var target = await HostGoTarget.AskGuestAsync(guest, ct).ConfigureAwait(false);
@@ -68,7 +85,7 @@ namespace DfVm.Core.GoExec
                 ["DFVM_VM_DIR"] = paths.Directory,
                 ["DFVM_GUEST_PATH"] = guestPath,
             };
-            return new HostGoShell(wrapperSource, environment);
+            return new HostGoShell(go, wrapperSource, projectRoot, environment);
         }
     }
 }

@@ -10,6 +10,12 @@ namespace DfVm.Core.GoExec
 
         /// <summary>-GoOS/-GoArch is not a plain word (it becomes part of a file name).</summary>
         public const string GoExecTargetInvalid = nameof(GoExecTargetInvalid);
+
+        /// <summary>-BuildOn Host: the guest's uname is no GOOS/GOARCH Go builds for (the guest is not trusted).</summary>
+        public const string GoExecGuestTargetInvalid = nameof(GoExecGuestTargetInvalid);
+
+        /// <summary>A host build was asked to run a command that is not a plain `go test` (only that runs on this machine).</summary>
+        public const string HostBuildRefused = nameof(HostBuildRefused);
     }
 
     /// <summary>A failure to install the exec wrapper.</summary>

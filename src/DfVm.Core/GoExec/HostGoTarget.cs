@@ -38,7 +38,23 @@ namespace DfVm.Core.GoExec
             return null;
         }
 
-        /// <summary>`uname -s` / `uname -m` of a guest as GOOS and GOARCH (DragonFly x86_64: dragonfly, amd64).</summary>
+        // what go builds for: a guest answer outside these lists is refused, never handed to go
+        private static readonly HashSet<string> KnownGoos = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "linux", "netbsd", "openbsd", "plan9", "solaris", "windows",
+        };
+
+        private static readonly HashSet<string> KnownGoarch = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64", "ppc64le", "riscv64", "s390x",
+        };
+
+        private static readonly TimeSpan UnameTimeout = TimeSpan.FromSeconds(60);
+
+        /// <summary>
+        /// `uname -s` / `uname -m` of a guest as GOOS and GOARCH (DragonFly x86_64: dragonfly, amd64). The guest
+        /// is not trusted: anything but a known GOOS and GOARCH is <see cref="GoExecErrorIds.GoExecGuestTargetInvalid"/>.
+        /// </summary>
         public static Tuple<string, string> FromUname(string system, string machine)
         {
             string os = (system ?? "").Trim().ToLowerInvariant();
@@ -64,20 +80,54 @@ namespace DfVm.Core.GoExec
                     break;
             }
 
+            if (!KnownGoos.Contains(os) || !KnownGoarch.Contains(arch))
+            {
+                throw new GoExecException(GoExecErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
+                    $"BuildOn Host: the guest's uname says system '{Printable(system)}', machine '{Printable(machine)}', which is no GOOS/GOARCH Go builds for; nothing was built. Build in the guest (-BuildOn Guest), or check the guest's uname.");
+            }
+
             return Tuple.Create(os, arch);
         }
 
-        /// <summary>Asks the guest once: `uname -s; uname -m`.</summary>
+        /// <summary>Asks the guest once: `uname -s; uname -m` (bounded in time and size).</summary>
         public static async Task<Tuple<string, string>> AskGuestAsync(IGuestShell shell, CancellationToken ct)
         {
-            var outcome = await shell.CaptureAsync("uname -s; uname -m", null, null, null, ct).ConfigureAwait(false);
-            var lines = outcome.Output.Lines();
-            if (outcome.ExitCode != 0 || lines.Length < 2)
+            CapturedCommand outcome;
+            using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                throw new IOException("uname failed in the guest.");
+                cts.CancelAfter(UnameTimeout);
+                try
+                {
+                    outcome = await shell.CaptureAsync("uname -s; uname -m", null, null, null, cts.Token, limit: 4096).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new GoExecException(GoExecErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
+                        $"BuildOn Host: the guest's uname did not answer within {UnameTimeout.TotalSeconds:0} s; nothing was built.");
+                }
+            }
+
+            var lines = outcome.Output.Lines();
+            if (outcome.ExitCode != 0 || lines.Length != 2 || outcome.Output.DroppedChars > 0)
+            {
+                throw new GoExecException(GoExecErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
+                    $"BuildOn Host: the guest's 'uname -s; uname -m' exited {outcome.ExitCode} with {lines.Length} line(s) instead of 2; nothing was built.");
             }
 
             return FromUname(lines[0], lines[1]);
+        }
+
+        private static string Printable(string s)
+        {
+            s = s ?? "";
+            s = s.Length > 40 ? s.Substring(0, 40) + "..." : s;
+            var b = new System.Text.StringBuilder();
+            foreach (char c in s)
+            {
+                b.Append(c < 0x20 || c == 0x7f ? '?' : c);
+            }
+
+            return b.ToString();
         }
 
         /// <summary>

@@ -13,13 +13,17 @@
 #     $DFVM_GOEXEC_PERSIST seconds after the last use), the VM's own key, its pinned host key
 #     (vm/<name>/known_hosts, StrictHostKeyChecking=yes: a changed host key is refused);
 #   - the binary is cached in the guest by its sha256 (~/.cache/dfvm-goexec/<hash>): an unchanged
-#     binary is not sent again; a new one goes gzip'ed unless DFVM_GOEXEC_COMPRESS=0;
+#     binary is not sent again; a new one goes gzip'ed unless DFVM_GOEXEC_COMPRESS=0. The guest
+#     checks the sha256 of an upload before it keeps it, and of the cached copy before each run (a
+#     copy cut short or damaged is sent again, never run);
 #   - runs it (through doas -n when the login user is not root) in the guest copy of the package
-#     directory (GuestProjectPath, else /root/<project folder name>; sync the project first),
+#     directory (GuestProjectPath, else /root/<project folder name>; sync the project first), in the
+#     foreground of the guest shell (so with the signal dispositions a guest build gives it),
 #     stdout and stderr streamed as they come, and exits with its exit code;
 #   - when this wrapper ends early (go test's timeout, Ctrl+C, kill -9), the SSH channel closes and
 #     the guest side kills the test binary and everything it started.
-# Exit codes of its own: 2 (cannot find or reach the VM), 255 (ssh failed).
+# Exit codes of its own: 2 (cannot find or reach the VM), 255 (ssh failed, or the binary could not
+# be copied whole). DFVM_GOEXEC_CONNECT_TIMEOUT: seconds for the SSH connection (default 30).
 # DFVM_GOEXEC_LOG=<file>: appends "sent <hash> <bytes>" or "cached <hash>" per run (tests, bench).
 
 set -u
@@ -54,11 +58,71 @@ else
 fi
 config=$root/DfVm.config.psd1
 
-# A string setting of the config: Key = 'value', on a line of its own (as New-DfVmConfig writes it)
-# or after '@{' or ';' (a one-line config)
+# A top-level string setting of the config, read as PowerShell reads the data file: '#' and '<# #>'
+# comments skipped, key names case-insensitive, 'single' ('' escapes) and "double" (`x escapes)
+# quoted values, keys of nested hashtables (Suites) not taken. Prints nothing when the key is absent
+# or its value is not a plain string.
 setting() {
     [ -f "$config" ] || return 0
-    sed -n "s/^/ /; s/.*[;{[:space:]]$1[[:space:]]*=[[:space:]]*['\"]\\([^'\"]*\\)['\"].*/\\1/p" "$config" | head -n 1
+    awk -v want="$1" '
+function tok(t, v) {
+    if (t == "nl" && (state == 1 || state == 2)) return
+    if (state == 3) {
+        if ((t == "nl" || t == ";" || t == "}") && key == want && !found) { found = 1; value = val }
+        state = 0
+    } else if (state == 2) {
+        if (t == "s") { val = v; state = 3; return }
+        state = 0
+    } else if (state == 1) {
+        state = (t == "=") ? 2 : 0
+        return
+    }
+    if (state == 0 && (t == "w" || t == "s") && depth == 1) { key = tolower(v); state = 1 }
+}
+{ text = text $0 "\n" }
+END {
+    want = tolower(want); n = length(text); i = 1; depth = 0; state = 0; found = 0
+    while (i <= n) {
+        c = substr(text, i, 1)
+        if (c == " " || c == "\t" || c == "\r") { i++; continue }
+        if (c == "\n") { tok("nl", ""); i++; continue }
+        if (c == "<" && substr(text, i + 1, 1) == "#") {
+            j = index(substr(text, i + 2), "#>"); if (j == 0) break
+            i = i + j + 3; continue
+        }
+        if (c == "#") { j = index(substr(text, i), "\n"); if (j == 0) break; i = i + j - 1; continue }
+        if (c == "@" && substr(text, i + 1, 1) == "{") { tok("{", ""); depth++; i += 2; continue }
+        if (c == "{") { tok("{", ""); depth++; i++; continue }
+        if (c == "}") { tok("}", ""); depth--; i++; continue }
+        if (c == "=" || c == ";") { tok(c, ""); i++; continue }
+        if (c == "\047") {
+            v = ""; i++
+            while (i <= n) {
+                c = substr(text, i, 1)
+                if (c == "\047") { if (substr(text, i + 1, 1) != "\047") { i++; break }; i++ }
+                v = v c; i++
+            }
+            tok("s", v); continue
+        }
+        if (c == "\"") {
+            v = ""; i++
+            while (i <= n) {
+                c = substr(text, i, 1)
+                if (c == "`") { i++; c = substr(text, i, 1) }
+                else if (c == "\"") { if (substr(text, i + 1, 1) != "\"") { i++; break }; i++ }
+                v = v c; i++
+            }
+            tok("s", v); continue
+        }
+        if (c ~ /[A-Za-z0-9_]/) {
+            v = ""
+            while (i <= n && substr(text, i, 1) ~ /[A-Za-z0-9_]/) { v = v substr(text, i, 1); i++ }
+            tok("w", v); continue
+        }
+        tok("?", c); i++
+    }
+    if (found) print value
+}' "$config"
 }
 
 # A "Key": value of a JSON file the module wrote (one key per line)
@@ -68,6 +132,10 @@ json_value() {
 
 vm=${DFVM_VM:-$(setting VmName)}
 vm=${vm:-dfly}
+case $vm in
+    [A-Za-z0-9]*) case $vm in *[!A-Za-z0-9_-]*) die "'$vm' is not a VM name (letters, digits, '-' and '_')" ;; esac ;;
+    *) die "'$vm' is not a VM name (letters, digits, '-' and '_')" ;;
+esac
 vmroot=$(setting VmDirectory)
 vmroot=${vmroot:-vm}
 case $vmroot in
@@ -127,7 +195,8 @@ set -- -F /dev/null -i "$vmdir/id_ed25519" -p "$port" -l "$user" \
     -o IdentitiesOnly=yes -o BatchMode=yes -o PasswordAuthentication=no \
     -o UserKnownHostsFile="$vmdir/known_hosts" -o GlobalKnownHostsFile=/dev/null \
     -o HostKeyAlias="dfvm-$vm" -o StrictHostKeyChecking=yes -o CheckHostIP=no -o UpdateHostKeys=no \
-    -o LogLevel=ERROR -o ServerAliveInterval=15 -o ServerAliveCountMax=4 \
+    -o LogLevel=ERROR -o ConnectTimeout="${DFVM_GOEXEC_CONNECT_TIMEOUT:-30}" \
+    -o ServerAliveInterval=15 -o ServerAliveCountMax=4 \
     -o ControlPath="$ctl"
 
 # sh text -> the one exec string for ssh: the guest's login shell may be csh (DragonFly's root), so
@@ -168,6 +237,10 @@ if ! connection_up "$@"; then
                     exit 255
                     ;;
             esac
+            case $err in
+                *'timed out'* | *'Timeout'* | *'timeout'*)
+                    err="$err (no SSH answer within ${DFVM_GOEXEC_CONNECT_TIMEOUT:-30} s: is the VM paused, hung or still booting? Get-DfVm -Name $vm)" ;;
+            esac
             printf '%s: cannot connect to VM %s on 127.0.0.1:%s: %s\n' "$prog" "$vm" "$port" "$err" >&2
             exit 255
         fi
@@ -177,6 +250,9 @@ if ! connection_up "$@"; then
 fi
 
 hash=$(sha256_of "$bin") || die "cannot hash $bin"
+case $hash in
+    *[!0-9a-f]* | '') die "cannot hash $bin" ;;
+esac
 name=${bin##*/}
 log() {
     [ -n "${DFVM_GOEXEC_LOG:-}" ] && printf '%s\n' "$*" >>"$DFVM_GOEXEC_LOG"
@@ -188,39 +264,72 @@ elevate=''
 case $user in
     '' | -* | *[!A-Za-z0-9._-]*) die "VM '$vm' has an SSH user name this wrapper does not handle: $user" ;;
 esac
-# The login user's cache folder, named by its login (~user, not $HOME, which doas changes to root's).
-cache="~$user/.cache/dfvm-goexec"
+# The login user's cache folder, named by its login (~user, not $HOME, which doas changes to root's):
+#   <hash>/<name>      a verified binary (its sha256 is <hash>), shared by later runs;
+#   .run/<token>/<name> this run's own hard link to it, made after the hash was checked and removed
+#                      when the run ends: a clean-up of <hash> meanwhile, or another wrapper replacing
+#                      it, cannot touch what this run executes.
+token=r$$-$(date +%s)-$(printf '%s' "$hash$bin" | cksum | cut -d' ' -f1)
+vars="c=~$user/.cache/dfvm-goexec; h=$hash; n=$(quote "$name"); r=\$c/.run/$token"
 
-# The guest side of one run. Exit 199 without running anything: the binary is not cached.
-# The binary runs in the background with stdin from /dev/null; a watcher reads the SSH channel's
-# stdin, which reaches EOF only when the host side goes away: then the binary's process tree is
-# killed. The host keeps the channel's stdin open for as long as it waits (a FIFO it holds).
-script="c=$cache; b=\$c/$hash/$name
-[ -x \"\$b\" ] || exit 199
-touch \"\$c/$hash\" 2>/dev/null
-cd $(quote "$guestdir") 2>/dev/null || { echo \"dfvm-go-exec: the package directory $guestdir is not in VM $vm: sync the project first (Sync-DfVmProject, or Invoke-DfVmTest -Sync)\" >&2; exit 1; }
-exec 3<&0
-\"\$b\"$targs </dev/null &
-p=\$!
-( while read -r _; do :; done
-  k() { kill -STOP \"\$1\" 2>/dev/null; for q in \$(pgrep -P \"\$1\" 2>/dev/null); do k \"\$q\"; done; kill -KILL \"\$1\" 2>/dev/null; }
-  k \$p ) <&3 >/dev/null 2>&1 &
-w=\$!
-exec 3<&-
-wait \$p
-rc=\$?
-kill -KILL \$w 2>/dev/null
-exit \$rc"
+# Links the cached binary for this run when its hash is right (a damaged copy is removed): prints
+# cached or missing.
+prepare="$vars; umask 077
+mkdir -p \"\$r\" || exit 3
+if ln \"\$c/\$h/\$n\" \"\$r/\$n\" 2>/dev/null; then
+    if [ \"\$(sha256 -q \"\$r/\$n\" 2>/dev/null)\" = \"\$h\" ]; then touch \"\$c/\$h\"; echo cached; exit 0; fi
+    rm -f \"\$r/\$n\"; rm -rf \"\$c/\$h\"
+fi
+echo missing"
 
+# The binary from stdin into this run's folder; kept (and shared in the cache) only when its sha256
+# is the one computed here: an upload cut short leaves nothing behind.
 upload() {
-    c="c=$cache; umask 077; mkdir -p \"\$c/$hash\" && t=\$c/$hash/.$name.\$\$ &&"
-    c="$c find \"\$c\" -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} + 2>/dev/null;"
+    if [ "${DFVM_GOEXEC_COMPRESS:-1}" = 0 ]; then unpack='cat'; else unpack='gzip -dc'; fi
+    u="$vars; umask 077
+find \"\$c\" -mindepth 1 -maxdepth 1 -type d ! -name .run -mtime +2 -exec rm -rf {} + 2>/dev/null
+find \"\$c/.run\" -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} + 2>/dev/null
+mkdir -p \"\$r\" || exit 3
+t=\$r/.part
+$unpack >\"\$t\" || { rm -f \"\$t\"; exit 3; }
+s=\$(sha256 -q \"\$t\" 2>/dev/null)
+if [ \"\$s\" != \"\$h\" ]; then
+    rm -f \"\$t\"
+    printf 'dfvm-go-exec: the copy that reached the guest is incomplete or damaged (sha256 %s, not %s): not kept\\n' \"\${s:-unknown}\" \"\$h\" >&2
+    exit 4
+fi
+chmod 700 \"\$t\" && mv -f \"\$t\" \"\$r/\$n\" || exit 3
+mkdir -p \"\$c/\$h\" && ln -f \"\$r/\$n\" \"\$c/\$h/.\$n.\$\$\" && mv -f \"\$c/\$h/.\$n.\$\$\" \"\$c/\$h/\$n\"
+exit 0"
     if [ "${DFVM_GOEXEC_COMPRESS:-1}" = 0 ]; then
-        ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$c cat > \"\$t\" && chmod 700 \"\$t\" && mv -f \"\$t\" \"\$c/$hash/$name\"")" <"$bin"
+        ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$u")" <"$bin"
     else
-        gzip -1 -c "$bin" | ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$c gzip -dc > \"\$t\" && chmod 700 \"\$t\" && mv -f \"\$t\" \"\$c/$hash/$name\"")"
+        gzip -1 -c "$bin" | ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$u")"
     fi
 }
+
+# The guest side of one run. The binary runs in the foreground of the guest sh, stdin from
+# /dev/null, so it starts with the signal dispositions a guest build gives it (a background job of
+# a non-interactive sh would start with SIGINT and SIGQUIT ignored). A watcher in the background
+# reads the SSH channel's stdin, which reaches EOF only when the host side goes away: then it kills
+# the binary's process tree. The host keeps the channel's stdin open for as long as it waits (a FIFO
+# it holds).
+missing="dfvm-go-exec: the package directory $guestdir is not in VM $vm: sync the project first (Sync-DfVmProject, or Invoke-DfVmTest -Sync)"
+script="$vars
+cd $(quote "$guestdir") 2>/dev/null || { printf '%s\\n' $(quote "$missing") >&2; rm -rf \"\$r\"; exit 1; }
+[ -f \"\$r/\$n\" ] || { echo 'dfvm-go-exec: the binary of this run went away in the guest' >&2; exit 125; }
+k() { kill -STOP \"\$1\" 2>/dev/null; for q in \$(pgrep -P \"\$1\" 2>/dev/null); do k \"\$q\"; done; kill -KILL \"\$1\" 2>/dev/null; }
+exec 3<&0
+( while read -r _; do :; done
+  me=\$(exec /bin/sh -c 'echo \"\$PPID\"')
+  for q in \$(pgrep -P \$\$ 2>/dev/null); do [ \"\$q\" = \"\$me\" ] || k \"\$q\"; done ) <&3 >/dev/null 2>&1 &
+w=\$!
+exec 3<&-
+\"\$r/\$n\"$targs </dev/null
+rc=\$?
+kill -KILL \$w 2>/dev/null
+rm -rf \"\$r\"
+exit \$rc"
 
 fifo=$ctldir/run.$$
 run() {
@@ -248,18 +357,20 @@ trap 'stop 143' TERM
 trap 'stop 131' QUIT
 trap 'stop 129' HUP
 
+state=$(ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$prepare")" </dev/null) || {
+    printf '%s: cannot prepare the run of %s in VM %s (ssh exit %s)\n' "$prog" "$bin" "$vm" "$?" >&2
+    exit 255
+}
+case $state in
+    cached) log "cached $hash" ;;
+    missing)
+        upload "$@" || { printf '%s: could not copy %s into VM %s\n' "$prog" "$bin" "$vm" >&2; exit 255; }
+        log "sent $hash $(wc -c <"$bin" | tr -d ' ')"
+        ;;
+    *)
+        printf '%s: unexpected answer from VM %s while preparing the run\n' "$prog" "$vm" >&2
+        exit 255
+        ;;
+esac
 run "$@"
-rc=$?
-if [ $rc -eq 199 ]; then
-    # not cached in the guest (or the binary itself exited 199: then it is cached)
-    if ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "c=$cache; test -x \"\$c/$hash/$name\"")" </dev/null; then
-        exit 199
-    fi
-    upload "$@" || { printf '%s: could not copy %s into VM %s\n' "$prog" "$bin" "$vm" >&2; exit 255; }
-    log "sent $hash $(wc -c <"$bin" | tr -d ' ')"
-    run "$@"
-    rc=$?
-else
-    log "cached $hash"
-fi
-exit $rc
+exit $?

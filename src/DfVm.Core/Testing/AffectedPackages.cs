@@ -12,24 +12,64 @@ namespace DfVm.Core.Testing
     /// </summary>
     public sealed class AffectedPackages
     {
-        /// <summary>sh text: one line per package of the module: import path, folder, imports (code and tests).</summary>
-        public const string ListCommand =
-            "go list -e -f '{{.ImportPath}}\t{{.Dir}}\t{{join .Imports \" \"}} {{join .TestImports \" \"}} {{join .XTestImports \" \"}}' ./...";
+        /// <summary>go list's -f template: one line per package: import path, folder, imports (code and tests).</summary>
+        public const string ListFormat = "{{.ImportPath}}\t{{.Dir}}\t{{join .Imports \" \"}} {{join .TestImports \" \"}} {{join .XTestImports \" \"}}";
+
+        /// <summary>sh text: <see cref="ListArguments"/> for a guest shell.</summary>
+        public const string ListCommand = "go list -e -f '" + ListFormat + "' ./...";
+
+        /// <summary>How much listing text is read (then <see cref="Truncated"/>): a listing past it is not a real module's.</summary>
+        public const long MaxListChars = 16L * 1024 * 1024;
 
         private readonly Dictionary<string, string> _packageByDir = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly Dictionary<string, HashSet<string>> _importers = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        private readonly string _prefix;
+        private long _chars;
+
+        /// <summary>go's arguments for the listing (no shell).</summary>
+        public static IReadOnlyList<string> ListArguments => new[] { "list", "-e", "-f", ListFormat, "./..." };
 
         /// <param name="listOutput">Lines of <see cref="ListCommand"/>'s output.</param>
         /// <param name="root">The folder it ran in (the project root on that machine).</param>
         public AffectedPackages(IEnumerable<string> listOutput, string root)
+            : this(root)
         {
-            string prefix = root.TrimEnd('/');
             foreach (string line in listOutput)
+            {
+                Add(line);
+            }
+        }
+
+        /// <summary>An empty graph; <see cref="Add"/> reads the listing line by line as it comes.</summary>
+        public AffectedPackages(string root)
+        {
+            _prefix = root.TrimEnd('/');
+        }
+
+        /// <summary>The listing was longer than <see cref="MaxListChars"/>: what came after was not read.</summary>
+        public bool Truncated { get; private set; }
+
+        /// <summary>Reads one line of the listing (false, and nothing kept, once <see cref="MaxListChars"/> is passed).</summary>
+        public bool Add(string line)
+        {
+            if (Truncated || line == null)
+            {
+                return false;
+            }
+
+            _chars += line.Length + 1;
+            if (_chars > MaxListChars)
+            {
+                Truncated = true;
+                return false;
+            }
+
+            string prefix = _prefix;
             {
                 string[] f = line.Split('\t');
                 if (f.Length < 3 || f[0].Length == 0)
                 {
-                    continue;
+                    return true;
                 }
 
                 string dir = f[1].TrimEnd('/');
@@ -49,6 +89,8 @@ namespace DfVm.Core.Testing
                     set.Add(f[0]);
                 }
             }
+
+            return true;
         }
 
         /// <summary>The import paths affected by the changed files (relative to the root, '/'-separated), sorted.</summary>

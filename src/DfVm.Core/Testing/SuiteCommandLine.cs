@@ -42,7 +42,7 @@ namespace DfVm.Core.Testing
             }
 
             string command = Narrow(part.Command, request.Run, request.Packages, request.Timeout, part.Name);
-            string guard = "if ! cd " + Quote(request.GuestProjectPath) + " 2>/dev/null; then printf '\\036DFVM-NOPROJECT\\n' >&2; exit 125; fi; ";
+            string guard = Guard(request.GuestProjectPath);
             if (!UsesDoas(part, request))
             {
                 return guard + command;
@@ -145,6 +145,10 @@ namespace DfVm.Core.Testing
             string after = command.Substring(tokens[end - 1].End);
             return before + string.Join(" ", words) + after;
         }
+
+        /// <summary>The start of every part's text: into the project folder, or the <see cref="NoProjectMarker"/> and exit 125.</summary>
+        public static string Guard(string projectPath) =>
+            "if ! cd " + Quote(projectPath) + " 2>/dev/null; then printf '\\036DFVM-NOPROJECT\\n' >&2; exit 125; fi; ";
 
         /// <summary>POSIX sh single quoting.</summary>
         public static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";

@@ -17,14 +17,15 @@ namespace DfVm.PowerShell.Commands
         private static readonly TimeSpan WatchQuiet = TimeSpan.FromMilliseconds(300);
 
         /// <summary>
-        /// -Watch: waits for saves under the project; each batch is synced into the guest, then the
-        /// packages it affects (and their importers) among those the suite ran run again. Until Ctrl+C.
+        /// -Watch: waits for saves under the project (<paramref name="watcher"/> was started before the first
+        /// run); each batch is synced into the guest, then the packages it affects (and their importers)
+        /// among those the suite ran run again. Until Ctrl+C.
         /// </summary>
-        private async Task WatchAsync(Pump pump, DfVmEngine engine, VmPaths paths, string guestPath, IGuestShell shell,
+        private async Task WatchAsync(Pump pump, DfVmEngine engine, VmPaths paths, string guestPath, IGuestShell shell, ProjectWatcher watcher,
             GuestTestRequest request, HashSet<string> suitePackages, Func<DfVmTestResult, DfVmTestResult> tag, CancellationToken ct)
         {
-            string listRoot = shell is HostGoShell ? _project.Root : guestPath;
-            using (var watcher = new ProjectWatcher(_project.Root, new[] { _project.VmRoot }, WatchQuiet))
+            var hostShell = shell as HostGoShell;
+            string listRoot = hostShell != null ? _project.Root : guestPath;
             {
                 pump.Verbose($"Watching {_project.Root} (Ctrl+C to stop).");
                 int round = 1;
@@ -39,10 +40,24 @@ namespace DfVm.PowerShell.Commands
                     round++;
                     pump.Verbose($"Round {round}: {changed.Count} changed: {string.Join(", ", changed.Take(5))}{(changed.Count > 5 ? ", ..." : "")}");
                     await SyncBeforeRun(pump, engine, paths, guestPath, ct).ConfigureAwait(false);
-                    var listed = await shell.CaptureAsync("cd " + SuiteCommandLine.Quote(listRoot) + " && " + AffectedPackages.ListCommand,
-                        null, null, null, ct, limit: int.MaxValue).ConfigureAwait(false);
-                    var affected = new AffectedPackages(listed.Output.Lines(), listRoot).For(changed)
-                        .Where(p => suitePackages.Count == 0 || suitePackages.Contains(p)).ToList();
+                    // the listing is read line by line as it comes, up to AffectedPackages.MaxListChars (lines are cut at
+                    // OutputLimits.MaxLineChars by either shell): a flood from the guest costs no more than that
+                    var graph = new AffectedPackages(listRoot);
+                    GuestCommandOutcome listed = hostShell != null
+                        ? await hostShell.ListPackagesAsync(line => graph.Add(line), ct).ConfigureAwait(false)
+                        : await shell.RunAsync("cd " + SuiteCommandLine.Quote(listRoot) + " && " + AffectedPackages.ListCommand,
+                            null, line => graph.Add(line), null, ct).ConfigureAwait(false);
+                    List<string> affected;
+                    if (graph.Truncated)
+                    {
+                        pump.Warning($"Round {round}: the package listing was longer than {AffectedPackages.MaxListChars} characters and was not read further; running every package the suite ran.");
+                        affected = suitePackages.Where(p => p.Length > 0).OrderBy(p => p, StringComparer.Ordinal).ToList();
+                    }
+                    else
+                    {
+                        affected = graph.For(changed).Where(p => suitePackages.Count == 0 || suitePackages.Contains(p)).ToList();
+                    }
+
                     if (affected.Count == 0)
                     {
                         pump.Verbose($"Round {round}: no package of suite '{Suite}' is affected (go list exit {listed.ExitCode}).");

@@ -63,7 +63,7 @@ namespace DfVm.PowerShell.Commands
         [Parameter]
         public SwitchParameter CI { get; set; }
 
-        /// <summary>Where go compiles the tests: Guest (go test in the VM) or Host (go test here, each test binary run as root in the VM). Default: the config's BuildOn.</summary>
+        /// <summary>Where go compiles the tests: Guest (go test in the VM, the default) or Host (go test here, each test binary run as root in the VM). The project config's BuildOn is not used: running go here is the user's choice.</summary>
         [Parameter]
         [ValidateSet("Guest", "Host")]
         public string BuildOn { get; set; }
@@ -81,6 +81,10 @@ namespace DfVm.PowerShell.Commands
                     ? Project
                     : ProjectContext.Discover(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path));
                 SuiteResolver.Resolve(_project.Config.Suites, Suite); // an unknown suite stops here, before any VM is touched
+                if (BuildOn == null && string.Equals(_project.Config.BuildOn, "Host", StringComparison.OrdinalIgnoreCase))
+                {
+                    WriteWarning($"{_project.Config.Path}: BuildOn = 'Host' is ignored: a project's config cannot make DfVm run anything on this machine, so the tests are built in the guest. To build here, ask for it yourself: -BuildOn Host, or $PSDefaultParameterValues['Invoke-DfVmTest:BuildOn'] = 'Host' in your profile.");
+                }
             }
             catch (Exception e) when (ErrorMapping.IsExpected(e))
             {
@@ -126,7 +130,8 @@ namespace DfVm.PowerShell.Commands
                             SshUser = connection.Endpoint.User,
                             VmName = name,
                         };
-                        IGuestShell shell = await BuildPlace.ChooseAsync(BuildOn ?? _project.Config.BuildOn, connection, paths, _project.Root, guestPath,
+                        // Where go runs is the user's choice: -BuildOn (or $PSDefaultParameterValues), never the project's config.
+                        IGuestShell shell = await BuildPlace.ChooseAsync(BuildOn, connection, paths, _project.Root, guestPath,
                             request, InstallDfVmGoExecCommand.WrapperSource(), pump, ct).ConfigureAwait(false);
                         var seen = new HashSet<string>(StringComparer.Ordinal);
                         Action<DfVmTestResult> onRow = row =>
@@ -135,6 +140,12 @@ namespace DfVm.PowerShell.Commands
                             var mine = row.WithVm(name, release);
                             pump.Post(() => { _summary.Count(mine); WriteObject(mine); });
                         };
+                        // -Watch: the watcher starts before the first run, so a save made during it starts the next round
+                        var watcher = Watch
+                            ? new ProjectWatcher(_project.Root, new[] { _project.VmRoot }, WatchQuiet, _project.Config.SyncExclude, _project.Config.SyncIncludeGit)
+                            : null;
+                        using (watcher)
+                        {
                         var progress = new OperationProgress { ActivityId = ProgressActivityId, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
                         {
@@ -157,7 +168,8 @@ namespace DfVm.PowerShell.Commands
                         {
                             // A watch ends by Ctrl+C, never in EndProcessing: each round says its own summary.
                             pump.Post(() => WriteSummary(_summary));
-                            await WatchAsync(pump, engine, paths, guestPath, shell, request, seen, row => row.WithVm(name, release), ct).ConfigureAwait(false);
+                            await WatchAsync(pump, engine, paths, guestPath, shell, watcher, request, seen, row => row.WithVm(name, release), ct).ConfigureAwait(false);
+                        }
                         }
                     });
                     _summary.Completed(name);
