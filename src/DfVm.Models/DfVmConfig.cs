@@ -33,7 +33,7 @@ namespace DfVm
         public string[] SyncExclude { get; set; } = new string[0];
         public bool SyncIncludeGit { get; set; }
         public string BuildCommand { get; set; } = "make build";
-        /// <summary>Where Invoke-DfVmTest compiles the tests by default: Guest (go test in the VM) or Host (go test here, each test binary run in the VM).</summary>
+        /// <summary>What the config says about where Invoke-DfVmTest compiles: read, but only Guest is used (a project cannot choose to run code on the host: Host gets a warning; the user's -BuildOn decides).</summary>
         public string BuildOn { get; set; } = "Guest";
         public Dictionary<string, DfVmSuite> Suites { get; set; } = DefaultSuites();
 

@@ -82,6 +82,36 @@ Describe 'Install-DfVmGoExec and the BuildOn key' -Tag Unit {
         "$out" | Should -Match "VM 'oneliner' does not exist in $([regex]::Escape("$dir/state"))"
     }
 
+    It 'the wrapper reads VmName, VmDirectory and GuestProjectPath as the module does (comments, case, quotes, nesting)' {
+        $configs = @(
+            "@{`n    # VmName = 'old'`n    VmName = 'new'`n}",
+            "@{`n    vmname = 'lower'`n    vmdirectory = 'st'`n}",
+            "@{`n    <# VmName = 'blockcomment'`n    #>`n    VMNAME = `"dq`"`n}",
+            "@{ Suites = @{ VmName = @{ Command = `"VmName = 'nested'`" } }; VmName = 'top' }",
+            "@{`n    GuestProjectPath = '/root/it''s'`n    VmName = 'quoted' # VmName = 'trailing'`n}"
+        )
+        $i = 0
+        foreach ($text in $configs) {
+            $dir = Join-Path $script:root "read$i"; $i++
+            New-Item -ItemType Directory $dir | Out-Null
+            Set-Content (Join-Path $dir 'DfVm.config.psd1') $text
+            $cfg = Get-DfVmConfig -Path $dir
+            $out = & sh -c "cd '$dir' && DFVM_PROJECT= DFVM_VM= '$($script:shipped)' /bin/true 2>&1; echo rc=`$?"
+            $out | Should -Contain 'rc=2'
+            $vmRoot = if ([IO.Path]::IsPathRooted($cfg.VmDirectory)) { $cfg.VmDirectory } else { Join-Path $dir $cfg.VmDirectory }
+            "$out" | Should -BeLike "*VM '$($cfg.VmName)' does not exist in $vmRoot*" -Because "config: $text"
+        }
+    }
+
+    It 'the wrapper refuses a VM name that is not a name' {
+        $dir = Join-Path $script:root 'badname'
+        New-Item -ItemType Directory $dir | Out-Null
+        Set-Content (Join-Path $dir 'DfVm.config.psd1') "@{ VmName = 'a`$(touch x)' }"
+        $out = & sh -c "cd '$dir' && DFVM_PROJECT= DFVM_VM= '$($script:shipped)' /bin/true 2>&1; echo rc=`$?"
+        $out | Should -Contain 'rc=2'
+        "$out" | Should -Match 'is not a VM name'
+    }
+
     It 'the wrapper outside a project says so and exits 2' {
         $dir = Join-Path $script:root 'noproject'
         New-Item -ItemType Directory $dir | Out-Null
@@ -98,11 +128,17 @@ Describe 'go test through the exec wrapper, Invoke-DfVmTest -BuildOn Host and -W
         $script:module = 'example.com/dfvmfixture'
         $config = @'
     GuestProjectPath = '/root/goexec'
+    BuildOn = 'Host'
+    SyncExclude = @('*.log')
     Suites = @{
         Fixture = @{ Command = 'GOFLAGS=-count=1 GOPROXY=off go test -json ./...' }
         Slow    = @{ Command = 'cd slowmod && GOFLAGS=-count=1 GOPROXY=off go test -json ./...' }
+        Hostile = @{ Command = 'touch HOSTMARK; GOFLAGS=-count=1 GOPROXY=off go test -json ./tdata' }
     }
 '@
+        # a file this suite's sh text makes: it must appear in the guest, never on this machine
+        $script:hostMark = '/tmp/dfvm-hostmark-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $config = $config.Replace('HOSTMARK', $script:hostMark)
         $script:project = New-TestProject -VmName goexec -ExtraConfig $config
         foreach ($file in Get-ChildItem $fixture -Recurse -File -Include '*.go', 'go.mod') {
             $dest = Join-Path $script:project ([IO.Path]::GetRelativePath($fixture, $file.FullName))
@@ -169,6 +205,44 @@ import (
 func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
 "@
         }
+        # a test that says how it starts: SIGINT and SIGQUIT must not be ignored (a child that must die on Ctrl+C)
+        New-Item -ItemType Directory (Join-Path $script:project 'sigdisp') | Out-Null
+        Set-Content (Join-Path $script:project 'sigdisp/sig_test.go') @'
+package sigdisp
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+	"testing"
+)
+
+func TestSignalDispositions(t *testing.T) {
+	t.Logf("SIGINT ignored=%v SIGQUIT ignored=%v", signal.Ignored(os.Interrupt), signal.Ignored(syscall.SIGQUIT))
+	if signal.Ignored(os.Interrupt) || signal.Ignored(syscall.SIGQUIT) {
+		t.Fatal("the test binary started with SIGINT or SIGQUIT ignored")
+	}
+}
+'@
+        # a package whose test takes a while (for an edit made during -Watch's first run)
+        New-Item -ItemType Directory (Join-Path $script:project 'wslow/testdata') | Out-Null
+        Set-Content (Join-Path $script:project 'wslow/testdata/in.txt') 'first'
+        Set-Content (Join-Path $script:project 'wslow/wslow_test.go') @'
+package wslow
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func TestReadsAfterAWhile(t *testing.T) {
+	time.Sleep(8 * time.Second)
+	b, _ := os.ReadFile("testdata/in.txt")
+	t.Logf("in.txt: %s", b)
+}
+'@
+        Set-Content (Join-Path $script:project '.gitignore') "cover.out`n"
         $script:wrapper = Join-Path (Split-Path $env:DFVM_MODULE_PATH) 'goexec/dfvm-go-exec'
         # a private folder for the wrapper's control sockets, so each test knows which connections are its own
         $script:ctl = Join-Path ([IO.Path]::GetTempPath()) ('dfvm-gx-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
@@ -221,7 +295,7 @@ func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
 
         Push-Location $script:project
         New-TestGuestVm -Name goexec -MemoryMB 1024 | Out-Null
-        Start-DfVm -Name goexec -Timeout 240 -WarningAction SilentlyContinue | Out-Null
+        Start-DfVm -Name goexec -Timeout 600 -WarningAction SilentlyContinue | Out-Null
         $script:port = (Get-DfVm -Name goexec).SshPort
         Sync-DfVmProject -Name goexec -Confirm:$false | Out-Null
     }
@@ -231,6 +305,7 @@ func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
         Remove-Item Env:XDG_RUNTIME_DIR, Env:DFVM_GOEXEC_PERSIST, Env:DFVM_GOEXEC_LOG -ErrorAction SilentlyContinue
         Remove-TestProject -Path $script:project
         Remove-Item $script:ctl -Recurse -Force -ErrorAction SilentlyContinue
+        Remove-Item $script:hostMark -Force -ErrorAction SilentlyContinue
     }
 
     It '-BuildOn Host gives the rows of a guest build of the fixture; root-only passes; testdata is read relative to the package' {
@@ -241,7 +316,7 @@ func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
         # the reference: the real go test -json of the fixture as root (TestCommands.Tests.ps1 checks the guest build gives exactly these rows)
         $reference = @(ConvertFrom-GoTestJson -Path (Join-Path $fixture 'recorded/go1.19-all.jsonl') -Suite Fixture)
         $key = { "$($_.Suite)|$($_.Package)|$($_.Test)|$($_.Result)|$($_.Reason)" }
-        $fixtureRows = @($rows | Where-Object { $_.Package -notmatch '/(tdata|tuser)$' })
+        $fixtureRows = @($rows | Where-Object { $_.Package -notmatch '/(tdata|tuser|sigdisp|wslow)$' })
         ($fixtureRows | ForEach-Object $key | Sort-Object) | Should -Be ($reference | ForEach-Object $key | Sort-Object)
         ($rows | Where-Object { $_.Package -eq "$script:module/rootonly" -and $_.Test }).Output | Should -Match 'running as root'
         ($rows | Where-Object { $_.Package -eq "$script:module/broken" }).Output | Should -Match 'cannot use Answer\(\)'
@@ -424,5 +499,176 @@ func TestWait(t *testing.T) { time.Sleep(8 * time.Second) }
             $firstRound | Should -BeGreaterThan 5
         }
         finally { $ps.Dispose() }
+    }
+
+    It 'BuildOn = ''Host'' in the project config is ignored with a warning: the suite''s sh text runs in the guest, none of it here' {
+        Remove-Item $script:hostMark -ErrorAction SilentlyContinue
+        Remove-Item $script:log -ErrorAction SilentlyContinue
+        $rows = @(Invoke-DfVmTest -Suite Hostile -WarningVariable w -WarningAction SilentlyContinue)
+        "$w" | Should -Match "BuildOn = 'Host' is ignored"
+        Test-Path $script:hostMark | Should -BeFalse -Because 'a cloned project must not run shell text on this machine'
+        (Invoke-DfVmCommand -Name goexec -Command "test -f '$($script:hostMark)' && echo there").Output | Should -Be 'there'
+        ($rows | Where-Object Test -EQ 'TestReadsTestdata').Passed | Should -BeTrue
+        Test-Path $script:log | Should -BeFalse -Because 'the build stayed in the guest'
+    }
+
+    It '-BuildOn Host runs only go here: a suite that is more than a plain go test line builds in the guest, with a warning' {
+        Remove-Item $script:hostMark -ErrorAction SilentlyContinue
+        Invoke-DfVmCommand -Name goexec -Command "rm -f '$($script:hostMark)'" | Out-Null
+        Remove-Item $script:log -ErrorAction SilentlyContinue
+        $rows = @(Invoke-DfVmTest -Suite Hostile -BuildOn Host -WarningVariable w -WarningAction SilentlyContinue)
+        "$w" | Should -Match "suite 'Hostile' is not a plain 'go test' command line"
+        Test-Path $script:hostMark | Should -BeFalse
+        (Invoke-DfVmCommand -Name goexec -Command "test -f '$($script:hostMark)' && echo there").Output | Should -Be 'there'
+        ($rows | Where-Object Test -EQ 'TestReadsTestdata').Passed | Should -BeTrue
+        Test-Path $script:log | Should -BeFalse
+    }
+
+    It 'a host-built test binary gets the signal dispositions of a guest build (SIGINT and SIGQUIT not ignored)' {
+        $guest = @(Invoke-DfVmTest -Suite Fixture -BuildOn Guest -Package ./sigdisp | Where-Object Test -EQ 'TestSignalDispositions')
+        $hostBuilt = @(Invoke-DfVmTest -Suite Fixture -BuildOn Host -Package ./sigdisp | Where-Object Test -EQ 'TestSignalDispositions')
+        $guest.Count | Should -Be 1
+        $hostBuilt.Count | Should -Be 1
+        $guest[0].Output | Should -Match 'SIGINT ignored=false SIGQUIT ignored=false'
+        $hostBuilt[0].Result | Should -Be $guest[0].Result
+        $hostBuilt[0].Output | Should -Match 'SIGINT ignored=false SIGQUIT ignored=false'
+    }
+
+    It 'an upload cut short by Ctrl+C is never run: the next run sends the binary again and it runs whole' {
+        # an executable of 64 MB whose last line is what it prints: a cut copy is a shell syntax error
+        $big = Join-Path $script:ctl 'big.test'
+        $fs = [IO.File]::Create($big)
+        try {
+            $head = [Text.Encoding]::ASCII.GetBytes("#!/bin/sh`n: '")
+            $fs.Write($head, 0, $head.Length)
+            $chunk = [byte[]]::new(1MB); [Array]::Fill($chunk, [byte][char]'x')
+            foreach ($i in 1..64) { $fs.Write($chunk, 0, $chunk.Length) }
+            $tail = [Text.Encoding]::ASCII.GetBytes("'`necho complete-$([guid]::NewGuid().ToString('N'))`n")
+            $fs.Write($tail, 0, $tail.Length)
+        }
+        finally { $fs.Dispose() }
+        & chmod 755 $big
+        $expected = (Get-Content $big -Tail 1).Substring(5)
+        Remove-Item $script:log -ErrorAction SilentlyContinue
+        $partial = "find ~/.cache/dfvm-goexec -type f -name '.*' -size +2048 2>/dev/null | head -n 1"
+        # the wrapper in a process group of its own (setsid), so SIGINT reaches it and its ssh as Ctrl+C would
+        $psi = [Diagnostics.ProcessStartInfo]::new('setsid')
+        foreach ($a in @($script:wrapper, $big)) { $psi.ArgumentList.Add($a) }
+        $psi.WorkingDirectory = $script:project
+        $psi.Environment['DFVM_GOEXEC_COMPRESS'] = '0'
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        try {
+            $seen = Wait-Until { (Invoke-DfVmCommand -Name goexec -Command $partial).Output } 120
+            $seen | Should -Not -BeNullOrEmpty -Because 'the upload was under way'
+            & kill -INT -- "-$($p.Id)"
+            $p.WaitForExit(60000) | Should -BeTrue
+            $p.ExitCode | Should -Not -Be 0
+            $null = $p.StandardOutput.ReadToEnd()
+        }
+        finally { if (-not $p.HasExited) { $p.Kill($true) } }
+        # what the guest did with the cut upload has settled when no partial file is left
+        Wait-Until { -not (Invoke-DfVmCommand -Name goexec -Command $partial).Output } 60 | Should -BeTrue
+        $again = & sh -c "cd '$($script:project)' && '$($script:wrapper)' '$big' 2>&1; echo rc=`$?"
+        $again | Should -Contain 'rc=0'
+        $again | Should -Contain $expected
+        (Get-Content $script:log)[-1] | Should -Match '^sent [0-9a-f]{64} \d+$' -Because 'the cut copy was not kept under the full hash'
+    }
+
+    It 'first runs of one new binary at once all run it (none exits 199)' {
+        foreach ($round in 1..3) {
+            $bin = Join-Path $script:ctl "twice$round.test"
+            Set-Content $bin "#!/bin/sh`n: $([guid]::NewGuid())`nsleep 1`necho ran-$round"
+            & chmod 755 $bin
+            $procs = foreach ($i in 1..4) {
+                $psi = [Diagnostics.ProcessStartInfo]::new($script:wrapper)
+                $psi.ArgumentList.Add($bin)
+                $psi.WorkingDirectory = $script:project
+                $psi.RedirectStandardOutput = $true
+                $psi.RedirectStandardError = $true
+                [Diagnostics.Process]::Start($psi)
+            }
+            foreach ($q in $procs) {
+                $q.WaitForExit(120000) | Should -BeTrue
+                $out = $q.StandardOutput.ReadToEnd(); $err = $q.StandardError.ReadToEnd()
+                $q.ExitCode | Should -Be 0 -Because "round ${round}: $err"
+                $out.Trim() | Should -Be "ran-$round"
+            }
+        }
+    }
+
+    It 'a package folder whose name holds a quote and $(...) is named as it is, and nothing in it runs' {
+        $inject = '/tmp/dfvm-injected-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $odd = '/root/odd"name$(touch ' + $inject + ')'
+        $bin = Join-Path $script:ctl 'pwd.test'
+        Set-Content $bin "#!/bin/sh`npwd"
+        & chmod 755 $bin
+        # not there: the error names the folder as it is
+        $out = & sh -c "cd '$($script:project)' && DFVM_GUEST_PATH='$odd' '$($script:wrapper)' '$bin' 2>&1; echo rc=`$?"
+        $out | Should -Contain 'rc=1'
+        "$out" | Should -Match ([regex]::Escape("the package directory $odd is not in VM goexec"))
+        # there: the binary runs in it
+        $q = "'" + $odd.Replace("'", "'\''") + "'"
+        Invoke-DfVmCommand -Name goexec -Command "mkdir -p $q" | Out-Null
+        try {
+            $out = & sh -c "cd '$($script:project)' && DFVM_GUEST_PATH='$odd' '$($script:wrapper)' '$bin' 2>&1; echo rc=`$?"
+            $out | Should -Contain 'rc=0'
+            $out | Should -Contain $odd
+        }
+        finally { Invoke-DfVmCommand -Name goexec -Command "rm -rf $q" | Out-Null }
+        (Invoke-DfVmCommand -Name goexec -Command "test -e '$inject' && echo injected || echo clean").Output | Should -Be 'clean'
+    }
+
+    It 'a paused guest (QMP stop) gives a clear error in bounded time, not a hang' {
+        Stop-Masters
+        Wait-Until { -not (Get-ChildItem $script:sockets -ErrorAction SilentlyContinue | Where-Object { $_.Name -notmatch '\.' }) } 20 | Out-Null
+        $qmp = Join-Path (Get-DfVm -Name goexec).Path 'qmp.sock'
+        $send = "import socket,sys,json`ns=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f=s.makefile('rw')`nf.readline()`nfor c in ('qmp_capabilities', sys.argv[2]):`n    f.write(json.dumps({'execute': c}) + '\n'); f.flush()`n    while 'return' not in f.readline(): pass`n"
+        & python3 -c $send $qmp stop
+        $LASTEXITCODE | Should -Be 0
+        try {
+            $bin = Join-Path $script:ctl 'pwd.test'
+            $psi = [Diagnostics.ProcessStartInfo]::new($script:wrapper)
+            $psi.ArgumentList.Add($bin)
+            $psi.WorkingDirectory = $script:project
+            $psi.Environment['DFVM_GOEXEC_CONNECT_TIMEOUT'] = '5'
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $p = [Diagnostics.Process]::Start($psi)
+            try {
+                $p.WaitForExit(90000) | Should -BeTrue -Because 'ssh gives up on a guest that does not answer'
+                $p.ExitCode | Should -Be 255
+                $p.StandardError.ReadToEnd() | Should -Match 'is the VM paused'
+            }
+            finally { if (-not $p.HasExited) { $p.Kill($true) } }
+        }
+        finally { & python3 -c $send $qmp cont }
+    }
+
+    It '-Watch: an edit made during the first run starts the next round; files the sync leaves out do not' {
+        Sync-DfVmProject -Name goexec -Confirm:$false | Out-Null
+        Set-Content (Join-Path $script:project 'wslow/testdata/in.txt') 'first'
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Invoke-DfVmTest -Suite Fixture -BuildOn Host -Package ./wslow -Watch")
+        $out = [Management.Automation.PSDataCollection[psobject]]::new()
+        $async = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $out)
+        try {
+            function Get-Rows { for ($i = 0; $i -lt $out.Count; $i++) { $out[$i] } }
+            Wait-Until { Get-GuestTestProcesses 'wslow\.test' } 240 | Should -Not -BeNullOrEmpty -Because 'the first round runs'
+            Set-Content (Join-Path $script:project 'wslow/testdata/in.txt') 'edited during the first run'
+            $rounds = Wait-Until { $r = @(Get-Rows | Where-Object Test -EQ 'TestReadsAfterAWhile'); if ($r.Count -ge 2) { $r } } 180
+            @($rounds).Count | Should -Be 2 -Because 'the edit made during the first run starts a second round'
+            $rounds[1].Output | Should -Match 'edited during the first run'
+            # ignored by .gitignore and by SyncExclude: no round
+            foreach ($i in 1..3) {
+                Set-Content (Join-Path $script:project 'cover.out') "mode: set $i"
+                Set-Content (Join-Path $script:project 'wslow/run.log') "log $i"
+                Start-Sleep -Milliseconds 400
+            }
+            Wait-Until { @(Get-Rows | Where-Object Test -EQ 'TestReadsAfterAWhile').Count -gt 2 } 15 | Should -BeNullOrEmpty
+            $ps.Stop()
+        }
+        finally { $ps.Dispose(); Remove-Item (Join-Path $script:project 'cover.out'), (Join-Path $script:project 'wslow/run.log') -ErrorAction SilentlyContinue }
     }
 }

@@ -36,9 +36,11 @@
     # What Build-DfVmProject runs in GuestProjectPath.
     BuildCommand     = 'make build'
 
-    # Where Invoke-DfVmTest compiles the tests: 'Guest' (go test runs in the VM) or 'Host' (go test
-    # runs here for the guest's GOOS/GOARCH, CGO_ENABLED=0, and each test binary runs as root in the VM).
-    # -BuildOn overrides it. Without Go here, or for a cgo package, Host falls back to Guest.
+    # Where Invoke-DfVmTest compiles the tests: always 'Guest' (go test runs in the VM) from here. A
+    # project's config cannot make DfVm run anything on your machine: 'Host' is ignored with a warning.
+    # To build here (go test for the guest's GOOS/GOARCH, each test binary run as root in the VM), say
+    # so yourself: Invoke-DfVmTest -BuildOn Host, or in your profile
+    # $PSDefaultParameterValues['Invoke-DfVmTest:BuildOn'] = 'Host'.
     BuildOn          = 'Guest'
 
     # Invoke-DfVmTest -Suite <name>. A suite is a Command run with /bin/sh in GuestProjectPath
