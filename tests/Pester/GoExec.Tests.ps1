@@ -88,7 +88,8 @@ Describe 'Install-DfVmGoExec and the BuildOn key' -Tag Unit {
             "@{`n    vmname = 'lower'`n    vmdirectory = 'st'`n}",
             "@{`n    <# VmName = 'blockcomment'`n    #>`n    VMNAME = `"dq`"`n}",
             "@{ Suites = @{ VmName = @{ Command = `"VmName = 'nested'`" } }; VmName = 'top' }",
-            "@{`n    GuestProjectPath = '/root/it''s'`n    VmName = 'quoted' # VmName = 'trailing'`n}"
+            "@{`n    GuestProjectPath = '/root/it''s'`n    VmName = 'quoted' # VmName = 'trailing'`n}",
+            "@{`n    MemoryMB = 512`n    Cpus = 2`n    SyncExclude = @('*.log')`n    VmName = 'afternumbers'`n    VmDirectory = 'vms'`n}"
         )
         $i = 0
         foreach ($text in $configs) {

@@ -67,12 +67,23 @@ setting() {
     awk -v want="$1" '
 function tok(t, v) {
     if (t == "nl" && (state == 1 || state == 2)) return
+    if (state == 4) {
+        # the rest of a value that is not one plain string: up to the end of the entry
+        if (t == "nl" || t == ";" || (t == "}" && depth == 1)) state = 0
+        return
+    }
     if (state == 3) {
-        if ((t == "nl" || t == ";" || t == "}") && key == want && !found) { found = 1; value = val }
-        state = 0
+        if (t == "nl" || t == ";" || t == "}") {
+            if (key == want && !found) { found = 1; value = val }
+            state = 0
+        } else {
+            state = 4
+        }
+        return
     } else if (state == 2) {
         if (t == "s") { val = v; state = 3; return }
-        state = 0
+        state = (t == "{") ? 0 : 4
+        return
     } else if (state == 1) {
         state = (t == "=") ? 2 : 0
         return
