@@ -64,7 +64,7 @@ func TestFlood(t *testing.T) {
             param([Parameter(Mandatory)][string] $Command)
             $text = "`$ProgressPreference = 'SilentlyContinue'; Import-Module '$($script:modulePath)'; Set-Location -LiteralPath '$($script:project)'; " +
                 "`$env:DFVM_GOEXEC_LOG = '$($script:log)'; `$env:XDG_RUNTIME_DIR = '$($script:ctl)'; `$env:DFVM_GOEXEC_PERSIST = '5'; " +
-                "`$rows = @(); `$id = ''; try { `$rows = @(& { $Command } -WarningVariable w -WarningAction SilentlyContinue -ErrorAction Stop) } catch { `$id = `$_.FullyQualifiedErrorId; `$msg = `"`$_`" }; " +
+                "`$rows = @(); `$id = ''; `$msg = ''; try { `$rows = @($Command -WarningVariable w -WarningAction SilentlyContinue -ErrorAction Stop) } catch { `$id = `$_.FullyQualifiedErrorId; `$msg = `"`$_`" }; " +
                 "[Console]::Out.WriteLine((@{ Id = `$id; Message = `$msg; Warnings = `"`$w`"; Peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64; " +
                 "Rows = @(`$rows | ForEach-Object { @{ Test = `$_.Test; Package = `$_.Package; Result = `"`$(`$_.Result)`"; OutputLength = `"`$(`$_.Output)`".Length; Output = `"`$(`$_.Output)`".Substring(0, [Math]::Min(200, `"`$(`$_.Output)`".Length)); Cut = `"`$(`$_.Output)`".Contains('[DfVm: ') } }) } | ConvertTo-Json -Depth 4 -Compress))"
             $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($text))
@@ -82,6 +82,10 @@ func TestFlood(t *testing.T) {
 
         function script:Get-LeftBehind {
             # go, ssh and test processes of this project still running here or in the guest; the VM must answer.
+            # (the wrapper's shared SSH connection lives DFVM_GOEXEC_PERSIST = 5 s after its last use: waited for)
+            Wait-Until { -not (Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$' | Where-Object {
+                        $c = try { [IO.File]::ReadAllText("/proc/$($_.Name)/cmdline") } catch { '' }
+                        $c.Contains('ControlPersist') -and $c.Contains($script:project) }) } 60 | Out-Null
             $left = [Collections.Generic.List[string]]::new()
             $vm = Get-DfVm -Name hostile
             foreach ($p in Get-StrayHostProcess -VmDirectory $script:vmRoot) {
