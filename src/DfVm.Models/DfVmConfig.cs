@@ -32,7 +32,11 @@ namespace DfVm
         public string GuestProjectPath { get; set; }
         public string[] SyncExclude { get; set; } = new string[0];
         public bool SyncIncludeGit { get; set; }
-        public string BuildCommand { get; set; } = "make build";
+        /// <summary>
+        /// What Build-DfVmProject runs in the guest project (POSIX sh). `go build ./...` because DragonFly's
+        /// `make` is BSD make and gmake is not installed: a GNU Makefile's `make build` fails there.
+        /// </summary>
+        public string BuildCommand { get; set; } = "go build ./...";
         /// <summary>Where Invoke-DfVmTest compiles the tests by default: Guest (go test in the VM) or Host (go test here, each test binary run in the VM).</summary>
         public string BuildOn { get; set; } = "Guest";
         public Dictionary<string, DfVmSuite> Suites { get; set; } = DefaultSuites();

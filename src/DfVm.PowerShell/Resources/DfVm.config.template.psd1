@@ -33,8 +33,9 @@
     # Copy the .git folder to the guest as well.
     SyncIncludeGit   = $false
 
-    # What Build-DfVmProject runs in GuestProjectPath.
-    BuildCommand     = 'make build'
+    # What Build-DfVmProject runs in GuestProjectPath (/bin/sh). DragonFly's make is BSD make and
+    # gmake is not installed: for a GNU Makefile use 'gmake build' after 'pkg install -y gmake'.
+    BuildCommand     = 'go build ./...'
 
     # Where Invoke-DfVmTest compiles the tests: 'Guest' (go test runs in the VM) or 'Host' (go test
     # runs here for the guest's GOOS/GOARCH, CGO_ENABLED=0, and each test binary runs as root in the VM).

@@ -1096,7 +1096,7 @@ func lookupName(file string, id uint32) string {
 	return strconv.FormatUint(uint64(id), 10)
 }
 
-// statFormat renders stat(1)'s -f format: %[#+-0 ][width][.prec][H|M|L][D|O|U|X|F|S|T]field.
+// statFormat renders stat(1)'s -f format: %[#+-0 ][width][.prec][D|O|U|X|F|S][H|M|L]datum.
 func statFormat(format, timefmt, name string, st *syscall.Stat_t) (string, bool) {
 	var b strings.Builder
 	for i := 0; i < len(format); i++ {
@@ -1141,14 +1141,15 @@ func statFormat(format, timefmt, name string, st *syscall.Stat_t) (string, bool)
 				prec = "0"
 			}
 		}
+		// stat.c's order: output format (D O U X F S), then the sub-field (H M L), then the datum
+		ofmt := byte(0)
+		if i < len(format) && strings.IndexByte("DOUXFS", format[i]) >= 0 {
+			ofmt = format[i]
+			i++
+		}
 		sub := byte(0)
 		if i < len(format) && strings.IndexByte("HML", format[i]) >= 0 {
 			sub = format[i]
-			i++
-		}
-		ofmt := byte(0)
-		if i < len(format) && strings.IndexByte("DOUXFST", format[i]) >= 0 {
-			ofmt = format[i]
 			i++
 		}
 		if i >= len(format) {
@@ -1284,7 +1285,7 @@ func statFormat(format, timefmt, name string, st *syscall.Stat_t) (string, bool)
 			b.WriteString(fmt.Sprintf(spec+"o", num))
 		case 'X':
 			b.WriteString(fmt.Sprintf(spec+"x", num))
-		case 'F', 'T':
+		case 'F':
 			b.WriteString(fmt.Sprintf(spec+"d", num))
 		}
 	}
