@@ -12,7 +12,7 @@ Describe 'The test guest is as strict as DragonFly' -Tag Integration {
 "@
         Push-Location $script:project
         New-TestGuestVm -Name strict | Out-Null
-        Start-DfVm -Name strict -Timeout 180 -WarningAction SilentlyContinue | Out-Null
+        Start-DfVm -Name strict -Timeout 300 -WarningAction SilentlyContinue | Out-Null
         function script:G([string] $Command) { Invoke-DfVmCommand -Name strict -Command $Command }
     }
     AfterAll {
@@ -65,6 +65,7 @@ Describe 'The test guest is as strict as DragonFly' -Tag Integration {
         @{ Ok = 'stat -f "%Lp %z" /etc/hostname'; Want = '^[0-7]{3} \d+$'; Bad = 'stat -c %s /etc/hostname' }
         @{ Ok = 'printf x | uuencode -m -'; Want = '^begin-base64 644 -\neA==\n====$'; Bad = 'printf x | uuencode --base64 -' }
         @{ Ok = 'printf x | b64encode x'; Want = '^begin-base64 644 x\neA==\n====$'; Bad = 'printf x | b64encode -w0 x' }
+        @{ Ok = 'printf x | b64encode x | b64decode -p'; Want = '^x$'; Bad = 'echo eA== | b64decode -d' }
         @{ Ok = 'pgrep -P 1 >/dev/null && echo children'; Want = '^children$'; Bad = 'pgrep' }
         @{ Ok = 'tar --version'; Want = '^bsdtar '; Bad = 'tar --no-such-flag -cf - /etc/hostname' }
         @{ Ok = 'lsvfs nullfs tmpfs devfs procfs | tail -n 4 | cut -c1-8'; Want = '^nullfs *\ntmpfs *\ndevfs *\nprocfs *$'; Bad = 'lsvfs ext4' }

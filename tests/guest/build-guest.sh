@@ -236,11 +236,11 @@ ln -sf bsdtar "$ROOT/usr/bin/tar"
 ln -sf pgrep "$ROOT/usr/bin/pkill"
 cp /usr/bin/which.debianutils "$ROOT/usr/bin/which" # a POSIX sh script
 
-# DragonFly-style date, md5/sha1/sha256, uuencode/b64encode and stat (bsdtools/main.go): one
+# DragonFly-style date, md5/sha1/sha256, uuencode/b64encode, uudecode/b64decode and stat (bsdtools/main.go): one
 # static binary, chosen by its name. sha256 and md5 live in /sbin on DragonFly (sbin/md5).
 (cd "$HERE/bsdtools" && CGO_ENABLED=0 GOFLAGS='' GOPROXY=off GOCACHE="$OUT_ROOT/.gocache" \
 	/usr/bin/go build -trimpath -ldflags='-s -w' -o "$ROOT/usr/libexec/dfvm/bsdtools" main.go)
-for t in date stat uuencode b64encode; do ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/bin/$t"; done
+for t in date stat uuencode b64encode uudecode b64decode; do ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/bin/$t"; done
 for t in md5 sha1 sha256; do ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/sbin/$t"; done
 
 # Go: GOROOT as Debian lays it out (src and pkg/include under /usr/share), without what

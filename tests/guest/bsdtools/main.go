@@ -5,6 +5,7 @@
 //	date                    bin/date/date.c        getopt "f:I::jnRr:uv:", [[[[[cc]yy]mm]dd]HH]MM[.ss]
 //	md5 sha1 sha256         sbin/md5/md5.c         getopt "pqrs:tx" (no -t/-x here), "-r": "hash name"
 //	uuencode b64encode      usr.bin/uuencode/uuencode.c  getopt "mo:", [infile] remotefile
+//	uudecode b64decode      usr.bin/uudecode/uudecode.c  getopt "cimo:prs" (-r: raw input to stdout)
 //	stat                    usr.bin/stat/stat.c    getopt "FLf:lnqrst:x", -f format (BSD conversions)
 //
 // (paths in DragonFly's source tree). Each accepts exactly the flags the DragonFly source defines
@@ -44,10 +45,12 @@ func main() {
 		rc = digestMain(os.Args[1:])
 	case "uuencode", "b64encode":
 		rc = uuencodeMain(os.Args[1:])
+	case "uudecode", "b64decode":
+		rc = uudecodeMain(os.Args[1:])
 	case "stat":
 		rc = statMain(os.Args[1:])
 	default:
-		fmt.Fprintf(os.Stderr, "dfvm-bsdtools: run as date, md5, sha1, sha256, uuencode, b64encode or stat (not %q)\n", prog)
+		fmt.Fprintf(os.Stderr, "dfvm-bsdtools: run as date, md5, sha1, sha256, uuencode, b64encode, uudecode, b64decode or stat (not %q)\n", prog)
 		rc = 1
 	}
 	os.Exit(rc)
@@ -1290,4 +1293,183 @@ func statFormat(format, timefmt, name string, st *syscall.Stat_t) (string, bool)
 		}
 	}
 	return b.String(), true
+}
+
+// ---------------------------------------------------------------- uudecode (usr.bin/uudecode/uudecode.c)
+
+func uudecodeMain(args []string) int {
+	usage := func() int {
+		fmt.Fprintln(os.Stderr, "usage: uudecode [-cimprs] [file ...]")
+		fmt.Fprintln(os.Stderr, "       uudecode [-i] -o output_file [file]")
+		fmt.Fprintln(os.Stderr, "       b64decode [-cimprs] [file ...]")
+		fmt.Fprintln(os.Stderr, "       b64decode [-i] -o output_file [file]")
+		return 1
+	}
+	b64 := prog == "b64decode"
+	var cflag, iflag, oflag, pflag, rflag, sflag bool
+	outfile := ""
+	opts, rest, ok := getopt(args, "cimo:prs")
+	if !ok {
+		return usage()
+	}
+	for _, o := range opts {
+		switch o.c {
+		case 'c':
+			if oflag || rflag {
+				return usage()
+			}
+			cflag = true
+		case 'i':
+			iflag = true
+		case 'm':
+			b64 = true
+		case 'o':
+			if cflag || pflag || rflag || sflag {
+				return usage()
+			}
+			oflag, sflag, outfile = true, true, o.arg
+		case 'p':
+			if oflag {
+				return usage()
+			}
+			pflag = true
+		case 'r':
+			if cflag || oflag {
+				return usage()
+			}
+			rflag = true
+		case 's':
+			if oflag {
+				return usage()
+			}
+			sflag = true
+		}
+	}
+	decodeLines := func(sc *bufio.Scanner, base64Mode bool, out io.Writer, name string) int {
+		for sc.Scan() {
+			line := strings.TrimRight(sc.Text(), "\r")
+			if base64Mode {
+				if line == "====" && !rflag {
+					return 0
+				}
+				d, err := base64.StdEncoding.DecodeString(line)
+				if err != nil {
+					if rflag {
+						return 0
+					}
+					warnx("%s: %s: error decoding base64 input stream", name, outfile)
+					return 1
+				}
+				out.Write(d)
+				continue
+			}
+			if len(line) == 0 {
+				continue
+			}
+			n := int((line[0] - ' ') & 077)
+			if n == 0 {
+				if !rflag && !(sc.Scan() && strings.TrimSpace(sc.Text()) == "end") {
+					warnx("%s: %s: no \"end\" line", name, outfile)
+					return 1
+				}
+				return 0
+			}
+			dec := func(c byte) byte { return (c - ' ') & 077 }
+			p := line[1:]
+			for len(p) < (n+2)/3*4 {
+				p += "`"
+			}
+			var buf []byte
+			for i := 0; len(buf) < n; i += 4 {
+				buf = append(buf, dec(p[i])<<2|dec(p[i+1])>>4, dec(p[i+1])<<4|dec(p[i+2])>>2, dec(p[i+2])<<6|dec(p[i+3]))
+			}
+			out.Write(buf[:n])
+		}
+		if rflag {
+			return 0
+		}
+		warnx("%s: %s: short file", name, outfile)
+		return 1
+	}
+	decodeOne := func(in io.Reader, name string) int {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		if rflag {
+			outfile = "/dev/stdout"
+			return decodeLines(sc, b64, os.Stdout, name)
+		}
+		rc, found := 0, false
+		for {
+			var header string
+			for sc.Scan() {
+				l := strings.TrimRight(sc.Text(), "\r")
+				if strings.HasPrefix(l, "begin-base64 ") || strings.HasPrefix(l, "begin ") {
+					if f := strings.SplitN(l, " ", 3); len(f) == 3 && f[2] != "" {
+						header = l
+						break
+					}
+				}
+			}
+			if header == "" {
+				if !found {
+					warnx("%s: missing or bad \"begin\" line", name)
+					return 1
+				}
+				return rc
+			}
+			found = true
+			f := strings.SplitN(header, " ", 3)
+			mode, err := strconv.ParseUint(f[1], 8, 32)
+			if err != nil {
+				warnx("invalid file mode: %s", name)
+				return 1
+			}
+			target := f[2]
+			if !sflag {
+				target = filepath.Base(target)
+			}
+			if !oflag {
+				outfile = target
+			}
+			var out io.Writer = os.Stdout
+			var file *os.File
+			if !pflag && outfile != "/dev/stdout" {
+				if _, err := os.Lstat(outfile); err == nil {
+					if iflag {
+						warnx("%s: %s: File exists", name, outfile)
+						return 0
+					}
+					os.Remove(outfile)
+				}
+				file, err = os.OpenFile(outfile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, os.FileMode(mode&0666))
+				if err != nil {
+					warnx("%s: %s: %s", name, outfile, errText(err))
+					return 1
+				}
+				out = file
+			}
+			rc |= decodeLines(sc, strings.HasPrefix(header, "begin-base64 "), out, name)
+			if file != nil {
+				file.Close()
+			}
+			if !cflag {
+				return rc
+			}
+		}
+	}
+	if len(rest) == 0 {
+		return decodeOne(os.Stdin, "stdin")
+	}
+	rc := 0
+	for _, n := range rest {
+		f, err := os.Open(n)
+		if err != nil {
+			warnx("%s: %s", n, errText(err))
+			rc = 1
+			continue
+		}
+		rc |= decodeOne(f, n)
+		f.Close()
+	}
+	return rc
 }
