@@ -32,7 +32,11 @@ namespace DfVm
         public string GuestProjectPath { get; set; }
         public string[] SyncExclude { get; set; } = new string[0];
         public bool SyncIncludeGit { get; set; }
-        public string BuildCommand { get; set; } = "make build";
+        /// <summary>
+        /// What Build-DfVmProject runs in the guest project (POSIX sh). `go build ./...` because DragonFly's
+        /// `make` is BSD make and gmake is not installed: a GNU Makefile's `make build` fails there.
+        /// </summary>
+        public string BuildCommand { get; set; } = "go build ./...";
         /// <summary>What the config says about where Invoke-DfVmTest compiles: read, but only Guest is used (a project cannot choose to run code on the host: Host gets a warning; the user's -BuildOn decides).</summary>
         public string BuildOn { get; set; } = "Guest";
         public Dictionary<string, DfVmSuite> Suites { get; set; } = DefaultSuites();

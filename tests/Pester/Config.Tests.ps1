@@ -30,7 +30,7 @@ Describe 'New-DfVmConfig and Get-DfVmConfig' -Tag Unit {
         $cfg.GuestProjectPath | Should -Be '/root/myproj'
         $cfg.SyncExclude.Count | Should -Be 0
         $cfg.SyncIncludeGit | Should -BeFalse
-        $cfg.BuildCommand | Should -Be 'make build'
+        $cfg.BuildCommand | Should -Be 'go build ./...'
 
         $text = Get-Content $file -Raw
         foreach ($key in 'VmName', 'VmDirectory', 'DragonFlyVersion', 'DiskSizeGB', 'MemoryMB', 'Cpus', 'SshPort', 'SshUser',

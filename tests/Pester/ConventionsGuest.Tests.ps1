@@ -96,7 +96,7 @@ func TestBad(t *testing.T)  { t.Fatal("red on purpose") }
         $items | ForEach-Object { $_ | Should -BeOfType ([IO.FileInfo]) }
         Get-Content (Join-Path $dest 'b.json') -Raw | Should -Be 'bb'
         (& stat -c '%a' (Join-Path $dest 'a.json')) | Should -Be '640'
-        $guestTime = [DateTimeOffset]::FromUnixTimeSeconds([long](Invoke-DfVmCommand 'stat -c %Y /root/fx/a.json').Output).UtcDateTime
+        $guestTime = [DateTimeOffset]::FromUnixTimeSeconds([long](Invoke-DfVmCommand 'stat -f %m /root/fx/a.json').Output).UtcDateTime
         (Get-Item (Join-Path $dest 'a.json')).LastWriteTimeUtc | Should -Be $guestTime
         Test-Path (Join-Path $dest 'note.txt') | Should -BeFalse
         $dir = Copy-DfVmItem -FromGuest /root/fx/sub -Destination $dest
@@ -119,7 +119,7 @@ func TestBad(t *testing.T)  { t.Fatal("red on purpose") }
         & chmod 754 $file
         (Get-Item $file).LastWriteTimeUtc = [datetime]::new(2021, 3, 4, 5, 6, 7, [DateTimeKind]::Utc)
         Copy-DfVmItem -ToGuest $src -Destination /root/in | Should -BeNullOrEmpty
-        (Invoke-DfVmCommand 'stat -c "%a %Y" /root/in/up/deep/x.sh; cat /root/in/up/deep/x.sh').Output -split "`n" |
+        (Invoke-DfVmCommand 'stat -f "%Lp %m" /root/in/up/deep/x.sh; cat /root/in/up/deep/x.sh').Output -split "`n" |
             Should -Be @("754 $([DateTimeOffset]::new(2021, 3, 4, 5, 6, 7, [TimeSpan]::Zero).ToUnixTimeSeconds())", 'echo hi')
         $err = $null
         Copy-DfVmItem -ToGuest (Join-Path $src 'missing') -Destination /root/in -ErrorVariable err -ErrorAction SilentlyContinue

@@ -185,7 +185,7 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         $b64 = [Convert]::ToBase64String([IO.File]::ReadAllBytes($tmp))
         $pub = Get-Content "$tmp.pub" -Raw
         Remove-Item $tmp, "$tmp.pub"
-        $r = Invoke-DfVmCommand -Name life -Command "rm -f /etc/ssh/ssh_host_*; echo '$b64' | base64 -d > /etc/ssh/ssh_host_ed25519_key; chmod 600 /etc/ssh/ssh_host_ed25519_key; printf '%s' '$($pub.Trim())' > /etc/ssh/ssh_host_ed25519_key.pub; sync"
+        $r = Invoke-DfVmCommand -Name life -Command "rm -f /etc/ssh/ssh_host_*; echo '$b64' | b64decode -r > /etc/ssh/ssh_host_ed25519_key; chmod 600 /etc/ssh/ssh_host_ed25519_key; printf '%s' '$($pub.Trim())' > /etc/ssh/ssh_host_ed25519_key.pub; sync"
         $r.ExitCode | Should -Be 0
         Stop-DfVm -Name life
         $err = $null

@@ -61,8 +61,11 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         Guest 'rm -f /tmp/ram-marker /etc/hostname; echo damaged > /etc/motd' | Out-Null
         '{}' | Set-Content "$script:vmDir/sync-manifest.json"
         $clockBefore = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
-        $vm = Restore-DfVmSnapshot warm -Name snap -Force -PassThru
+        $out = Restore-DfVmSnapshot warm -Name snap -Force -PassThru -Verbose 4>&1
+        $vm = $out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
         $vm.State | Should -Be 'Running'
+        # The clock was set with DragonFly's date syntax: chosen by what the guest's date accepts, not by uname (Linux here).
+        @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like "Set the clock of VM 'snap' (BSD date)*" }).Count | Should -Be 1
         Guest 'cat /root/marker.txt' | Should -Be 'keep-me'
         Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
         Guest 'cat /etc/hostname' | Should -Not -BeNullOrEmpty

@@ -7,16 +7,16 @@ Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
         . $PSScriptRoot/TestHelpers.ps1
         . $PSScriptRoot/FaultHelpers.ps1
         function Get-TreeListingScript {
-            # POSIX sh that lists the current folder, one line per entry, the same with GNU and busybox tools:
+            # POSIX sh that lists the current folder, one line per entry, with DragonFly's tools (BSD stat -f,
+            # sha256 -r; the test guest has the same, no GNU stat -c or sha256sum):
             #   d|mode|mtime||path    l|mode|mtime|target|path    f|mode|mtime|size|path    h|sha256|path
-            # (no name in the tests holds a backslash or a line break, so sha256sum prints names as they are)
             param([string[]] $Prune = @())
             $p = ''
             if ($Prune.Count -gt 0) { $p = '\( ' + (($Prune | ForEach-Object { "-path './$_'" }) -join ' -o ') + ' \) -prune -o ' }
-            return "find . -mindepth 1 $p-type d -exec stat -c 'd|%a|%Y||%n' {} + ; " +
-                "find . -mindepth 1 $p-type f -exec stat -c 'f|%a|%Y|%s|%n' {} + ; " +
-                "find . -mindepth 1 $p-type f -exec sha256sum {} + | sed 's/^\([0-9a-f]*\)  /h|\1|/' ; " +
-                "find . -mindepth 1 $p-type l -exec sh -c 'for l; do printf ""l|777|%s|%s|%s\n"" ""`$(stat -c %Y ""`$l"")"" ""`$(readlink ""`$l"")"" ""`$l""; done' sh {} +"
+            return "find . -mindepth 1 $p-type d -exec stat -f 'd|%Lp|%m||%N' {} + ; " +
+                "find . -mindepth 1 $p-type f -exec stat -f 'f|%Lp|%m|%z|%N' {} + ; " +
+                "find . -mindepth 1 $p-type f -exec sha256 -r {} + | sed 's/^\([0-9a-f]*\) /h|\1|/' ; " +
+                "find . -mindepth 1 $p-type l -exec sh -c 'for l; do printf ""l|777|%s|%s|%s\n"" ""`$(stat -f %m ""`$l"")"" ""`$(readlink ""`$l"")"" ""`$l""; done' sh {} +"
         }
 
         function ConvertTo-TreeMap([string[]] $Lines) {

@@ -76,6 +76,25 @@ BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || die "no $BUSYBOX: apt-get install busybox-static"
 CSH=/bin/bsd-csh
 PAMDIR=/lib/x86_64-linux-gnu/security
+# busybox serves the guest's own init only (init, acpid, syslogd, ip, insmod, poweroff -f...),
+# from a folder on no user's PATH: the init scripts put it on theirs; sshd sessions, csh and
+# /bin/sh -c never see it, so no applet answers for a command DragonFly lacks.
+BB_DIR=/usr/libexec/dfvm/bb
+
+# The userland every login sees, as DragonFly 6.4's base system has it (see
+# docs/DRAGONFLY-RULES.md): /bin/sh is dash (no built-in applets), the commands below are
+# Debian's (coreutils, findutils, grep, sed, mawk, procps, util-linux, diffutils), and the
+# few whose DragonFly flags differ from Linux's and that DfVm uses are DragonFly-style
+# stand-ins (bsdtools/: date, md5/sha1/sha256, uuencode/b64encode, stat; rootfs: lsvfs).
+# Left out because DragonFly 6.4 has no such command: sha256sum/md5sum/... (sbin/md5 is
+# DragonFly's), setsid, nproc, ip, base64, stdbuf, bash, busybox.
+USERLAND=(
+	cat chmod chown chgrp cp cut dd df dirname basename du echo env expr false head id ln ls
+	mkdir mkfifo mknod mktemp mv nice nohup od printf pwd readlink realpath rm rmdir sleep sort
+	split stty sync tail tee test touch tr true tty uname uniq wc whoami logname printenv comm
+	paste fold expand unexpand join tsort nl pr fmt csplit cksum truncate install link unlink yes
+	seq timeout hostname find xargs grep sed ps pgrep kill cmp diff gzip dmesg mount umount
+)
 
 # Dynamic programs copied with their shared libraries: "source destination".
 PROGRAMS=(
@@ -89,11 +108,19 @@ PROGRAMS=(
 	"$GOROOT_HOST/bin/go $GOROOT_HOST/bin/go"
 	"$PAMDIR/pam_permit.so $PAMDIR/pam_permit.so"
 	"$PAMDIR/pam_deny.so $PAMDIR/pam_deny.so"
+	"/usr/bin/dash /usr/bin/sh"
+	"/usr/bin/mawk /usr/bin/awk"
+	"/usr/bin/[ /usr/bin/["
+	"/usr/sbin/chroot /usr/sbin/chroot"
 )
+for c in "${USERLAND[@]}"; do
+	PROGRAMS+=("/usr/bin/$c /usr/bin/$c")
+done
 PACKAGES=(
 	"linux-image-$KVER" busybox-static openssh-server openssh-client openssh-sftp-server
 	"golang-${GO_NAME#go-}-go" "golang-${GO_NAME#go-}-src" opendoas libarchive-tools csh rsync
-	libc6 libpam0g libpam-modules
+	libc6 libpam0g libpam-modules dash coreutils findutils grep sed mawk procps mount util-linux
+	diffutils gzip hostname debianutils
 )
 # Kernel modules, loaded with their dependencies in modules.dep order.
 # Early: by the initramfs, before / is mounted (root disk, NIC, power button); required first.
@@ -131,8 +158,8 @@ compute_key() {
 		done
 		echo "modules ${MODULES_REQUIRED[*]} / ${MODULES_EARLY[*]} / ${MODULES_LATE[*]}"
 		cd "$HERE"
-		find build-guest.sh initramfs rootfs seedrng gowarm -printf '%p %y %m %l\n' | LC_ALL=C sort
-		find build-guest.sh initramfs rootfs seedrng gowarm -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+		find build-guest.sh initramfs rootfs seedrng gowarm bsdtools -printf '%p %y %m %l\n' | LC_ALL=C sort
+		find build-guest.sh initramfs rootfs seedrng gowarm bsdtools -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
 	} | sha256sum | cut -d' ' -f1
 }
 KEY=$(compute_key)
@@ -185,13 +212,11 @@ chmod 0700 "$ROOT/root"
 ln -s ../run "$ROOT/var/run"
 ln -s ../run/lock "$ROOT/var/lock"
 
-# busybox and its applets (tar is bsdtar here, as on DragonFly)
-cp "$BUSYBOX" "$ROOT/usr/bin/busybox"
-for a in $("$BUSYBOX" --list-full); do
-	case "$a" in
-	linuxrc | */busybox | */tar) continue ;;
-	esac
-	ln -sf /usr/bin/busybox "$ROOT/$a"
+# busybox and its applets, for the init scripts only (see BB_DIR above)
+mkdir -p "$ROOT$BB_DIR"
+cp "$BUSYBOX" "$ROOT${BB_DIR%/*}/busybox"
+for a in $("$BUSYBOX" --list); do
+	[ "$a" = busybox ] || ln -s ../busybox "$ROOT$BB_DIR/$a"
 done
 
 copy_file() { # SRC DEST-in-guest: copy the target of SRC, keep the mode
@@ -208,6 +233,15 @@ for f in $ALL_LIBS; do
 done
 ln -sf bsd-csh "$ROOT/usr/bin/csh"
 ln -sf bsdtar "$ROOT/usr/bin/tar"
+ln -sf pgrep "$ROOT/usr/bin/pkill"
+cp /usr/bin/which.debianutils "$ROOT/usr/bin/which" # a POSIX sh script
+
+# DragonFly-style date, md5/sha1/sha256, uuencode/b64encode, uudecode/b64decode and stat (bsdtools/main.go): one
+# static binary, chosen by its name. sha256 and md5 live in /sbin on DragonFly (sbin/md5).
+(cd "$HERE/bsdtools" && CGO_ENABLED=0 GOFLAGS='' GOPROXY=off GOCACHE="$OUT_ROOT/.gocache" \
+	/usr/bin/go build -trimpath -ldflags='-s -w' -o "$ROOT/usr/libexec/dfvm/bsdtools" main.go)
+for t in date stat uuencode b64encode uudecode b64decode; do ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/bin/$t"; done
+for t in md5 sha1 sha256; do ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/sbin/$t"; done
 
 # Go: GOROOT as Debian lays it out (src and pkg/include under /usr/share), without what
 # `go build`/`go test` never read: the cmd/ archives, tests and testdata of the standard
@@ -242,10 +276,10 @@ cp -a "$HERE/rootfs/." "$ROOT/"
 cp /etc/ssh/moduli "$ROOT/etc/ssh/moduli"
 chown -R 0:0 "$ROOT"
 chmod 4755 "$ROOT/usr/bin/doas" # after the chown, which clears set-uid
-chmod 0755 "$ROOT"/etc/rc.d/* "$ROOT/etc/acpi/PWRF/00000080" "$ROOT/usr/sbin/sha256"
+chmod 0755 "$ROOT"/etc/rc.d/* "$ROOT/etc/acpi/PWRF/00000080" "$ROOT"/usr/sbin/poweroff "$ROOT/usr/bin/lsvfs"
 chmod 0640 "$ROOT/etc/shadow"
 chmod 0644 "$ROOT/etc/doas.conf" "$ROOT/etc/ssh/sshd_config"
-for h in md5 sha1 sha512; do ln -sf sha256 "$ROOT/usr/sbin/$h"; done
+for h in halt reboot; do ln -sf poweroff "$ROOT/usr/sbin/$h"; done
 # DragonFly keeps packages under /usr/local
 ln -sf /usr/bin/doas "$ROOT/usr/local/bin/doas"
 ln -sf /usr/bin/go "$ROOT/usr/local/bin/go"

@@ -24,6 +24,9 @@ namespace DfVm.Core.Install
         /// <summary>A guest project folder that is not an absolute path.</summary>
         public const string InvalidGuestPath = nameof(InvalidGuestPath);
 
+        /// <summary>The VM's SshUser is not a name provisioning can write a doas rule for.</summary>
+        public const string InvalidSshUser = nameof(InvalidSshUser);
+
         /// <summary>provision.sh exited non-zero.</summary>
         public const string ProvisionFailed = nameof(ProvisionFailed);
     }

@@ -41,9 +41,17 @@ namespace DfVm.Core.Install
             _controller = controller ?? throw new ArgumentNullException(nameof(controller));
         }
 
-        /// <summary>The sh command line that runs the script from stdin with the project folders as arguments.</summary>
-        public static string CommandFor(IReadOnlyList<string> projectDirectories)
+        /// <summary>
+        /// The command line that runs the script from stdin with the project folders as arguments;
+        /// DFVM_SSH_USER tells it the VM's SSH user (its doas rule, the owner of the folders). It runs as
+        /// root: env and sh are programs, so csh (root's login shell) runs it as written.
+        /// </summary>
+        public static string CommandFor(IReadOnlyList<string> projectDirectories, string sshUser = "root")
         {
+            string user = string.IsNullOrEmpty(sshUser) ? "root" : sshUser;
+            if (!Regex.IsMatch(user, @"^[A-Za-z0-9._][A-Za-z0-9._-]*\z", RegexOptions.CultureInvariant))
+                throw new DfVmException(InstallErrorIds.InvalidSshUser, DfVmErrorKind.InvalidArgument,
+                    $"'{user}' (the VM's SshUser) is not a user name provisioning can write a doas rule for (letters, digits, '.', '_', '-').");
             var dirs = projectDirectories ?? new string[0];
             foreach (var d in dirs)
             {
@@ -51,7 +59,7 @@ namespace DfVm.Core.Install
                     throw new DfVmException(InstallErrorIds.InvalidGuestPath, DfVmErrorKind.InvalidArgument,
                         $"'{d}' is not an absolute guest path (one line, starting with /).");
             }
-            var sb = new StringBuilder("/bin/sh -s --");
+            var sb = new StringBuilder("env DFVM_SSH_USER=" + user + " /bin/sh -s --");
             foreach (var d in dirs) sb.Append(' ').Append(GuestCommandLine.SingleQuote(d));
             return sb.ToString();
         }
@@ -63,7 +71,8 @@ namespace DfVm.Core.Install
         public async Task<ProvisionOutcome> RunAsync(VmPaths paths, IReadOnlyList<string> projectDirectories, Action<string> onLine,
             IOperationReporter reporter, CancellationToken ct)
         {
-            string command = CommandFor(projectDirectories);
+            string sshUser = _controller.Store.LoadDefinition(paths).SshUser ?? "root";
+            string command = CommandFor(projectDirectories, sshUser);
             byte[] script = new UTF8Encoding(false).GetBytes(GuestScripts.Get(ScriptName));
             for (int attempt = 1; ; attempt++)
             {
@@ -99,7 +108,7 @@ namespace DfVm.Core.Install
                 {
                     await stdin.WriteAsync(script, 0, script.Length, token).ConfigureAwait(false);
                     await stdin.FlushAsync(token).ConfigureAwait(false);
-                }).ConfigureAwait(false);
+                }, "root").ConfigureAwait(false);
             result.Command = ScriptName + (projectDirectories != null && projectDirectories.Count > 0 ? " " + string.Join(" ", projectDirectories) : "");
             return new ProvisionOutcome
             {

@@ -225,7 +225,7 @@ namespace DfVm.Core.Instances
 
         // ---------- commands ----------
 
-        public async Task<GuestConnection> ConnectAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
+        public async Task<GuestConnection> ConnectAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct, string user = null)
         {
             var def = Store.LoadDefinition(paths);
             var state = Store.LoadState(paths);
@@ -237,6 +237,7 @@ namespace DfVm.Core.Instances
             // A guest QEMU stopped on a full host disk runs on if there is room again; else HostDiskFull, not a hang.
             await _engine.DiskWatch(paths, reporter).ResumeIfRoomAsync(ct).ConfigureAwait(false);
             var endpoint = GuestReadiness.Endpoint(def, paths, state.SshPort);
+            if (user != null) endpoint.User = user; // provisioning logs in as root whatever SshUser is
             // The pool hands back the warm connection, or opens a new one when it was dropped.
             return await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
         }
@@ -246,11 +247,12 @@ namespace DfVm.Core.Instances
         /// the guest clock): each line goes to the callbacks as it comes, the result keeps bounded stdout and
         /// stderr, a full host disk is HostDiskFull instead of a hang, and a command whose connection was lost
         /// has its orphaned processes ended. <paramref name="stdin"/> (may be null) feeds the command.
+        /// <paramref name="user"/> (null: the VM's SshUser) logs in as another user with the VM's key.
         /// </summary>
         public async Task<DfVmCommandResult> InvokeCommandAsync(VmPaths paths, string command, Action<string> onOutputLine, IOperationReporter reporter, CancellationToken ct,
-            Action<string> onErrorLine = null, Func<System.IO.Stream, CancellationToken, Task> stdin = null)
+            Action<string> onErrorLine = null, Func<System.IO.Stream, CancellationToken, Task> stdin = null, string user = null)
         {
-            var connection = await ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
+            var connection = await ConnectAsync(paths, reporter, ct, user).ConfigureAwait(false);
             CapturedCommand outcome;
             try
             {
@@ -260,7 +262,7 @@ namespace DfVm.Core.Instances
             }
             catch (GuestConnectionLostException lost) when (lost.RemotePid > 0)
             {
-                await EndOrphanedCommandAsync(paths, lost.RemotePid, reporter, ct).ConfigureAwait(false);
+                await EndOrphanedCommandAsync(paths, lost.RemotePid, reporter, ct, user).ConfigureAwait(false);
                 throw;
             }
             string bounded = CappedText.Describe(paths.Name, outcome.LinesCut, outcome.Output, outcome.Error);
@@ -280,12 +282,12 @@ namespace DfVm.Core.Instances
         /// The connection went while a command ran (its sshd killed, the network cut): the command's
         /// process tree may still run in the guest. Best effort over a new connection: end it.
         /// </summary>
-        private async Task EndOrphanedCommandAsync(VmPaths paths, int remotePid, IOperationReporter reporter, CancellationToken ct)
+        private async Task EndOrphanedCommandAsync(VmPaths paths, int remotePid, IOperationReporter reporter, CancellationToken ct, string user = null)
         {
             try
             {
                 _engine.Connections.Drop(paths.PrivateKey);
-                var fresh = await ConnectAsync(paths, reporter, ct).ConfigureAwait(false);
+                var fresh = await ConnectAsync(paths, reporter, ct, user).ConfigureAwait(false);
                 reporter?.Verbose($"Ending guest process {remotePid} and its children, left by the lost connection.");
                 await fresh.KillOrphanedTreeAsync(remotePid).ConfigureAwait(false);
             }

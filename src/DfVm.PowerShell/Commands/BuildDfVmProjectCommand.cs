@@ -5,7 +5,7 @@ using DfVm.Core.Testing;
 namespace DfVm.PowerShell.Commands
 {
     /// <summary>
-    /// Runs the config's BuildCommand (default `make build`), or -Command, in the guest project folder. Output and
+    /// Runs the config's BuildCommand (default `go build ./...`: DragonFly's make is BSD make, gmake is not installed), or -Command, in the guest project folder. Output and
     /// error lines go to the verbose stream as they arrive; a failed build is data (ExitCode, Error).
     /// </summary>
     [Cmdlet("Build", "DfVmProject")] // an approved verb since PowerShell 6; PowerShellStandard 5.1 has no constant for it

@@ -33,8 +33,9 @@
     # Copy the .git folder to the guest as well.
     SyncIncludeGit   = $false
 
-    # What Build-DfVmProject runs in GuestProjectPath.
-    BuildCommand     = 'make build'
+    # What Build-DfVmProject runs in GuestProjectPath (/bin/sh). DragonFly's make is BSD make and
+    # gmake is not installed: for a GNU Makefile use 'gmake build' after 'pkg install -y gmake'.
+    BuildCommand     = 'go build ./...'
 
     # Where Invoke-DfVmTest compiles the tests: always 'Guest' (go test runs in the VM) from here. A
     # project's config cannot make DfVm run anything on your machine: 'Host' is ignored with a warning.

@@ -130,8 +130,20 @@ namespace DfVm.Core.Tests.Install
         [Fact]
         public void Runs_the_script_from_stdin_with_quoted_folders()
         {
-            Assert.Equal("/bin/sh -s --", ProvisionRunner.CommandFor(new string[0]));
-            Assert.Equal("/bin/sh -s -- '/root/go synth' '/root/it'\\''s'", ProvisionRunner.CommandFor(new[] { "/root/go synth", "/root/it's" }));
+            Assert.Equal("env DFVM_SSH_USER=root /bin/sh -s --", ProvisionRunner.CommandFor(new string[0]));
+            Assert.Equal("env DFVM_SSH_USER=root /bin/sh -s -- '/root/go synth' '/root/it'\\''s'", ProvisionRunner.CommandFor(new[] { "/root/go synth", "/root/it's" }));
+            Assert.Equal("env DFVM_SSH_USER=dfuser /bin/sh -s -- '/home/dfuser/p'", ProvisionRunner.CommandFor(new[] { "/home/dfuser/p" }, "dfuser"));
+        }
+
+        [Theory]
+        [InlineData("a b")]
+        [InlineData("-rf")]
+        [InlineData("x;reboot")]
+        [InlineData("dfuser\n")]
+        public void Refuses_an_ssh_user_no_doas_rule_can_name(string user)
+        {
+            var e = Assert.Throws<DfVmException>(() => ProvisionRunner.CommandFor(new string[0], user));
+            Assert.Equal(InstallErrorIds.InvalidSshUser, e.ErrorId);
         }
 
         [Theory]

@@ -8,6 +8,8 @@
 # "DFVM-PROVISION: changed <what>" lines, then "DFVM-PROVISION: changed=<count>".
 # A second run prints "DFVM-PROVISION: changed=0". Exit status 0 on success.
 # Runs on DragonFly and on the Linux test guest: BSD-only steps check uname -s.
+# DFVM_SSH_USER names the VM's SSH user (default root): it gets a doas rule and owns the
+# project folders made here.
 # DFVM_DOAS_CONF overrides where doas.conf is (default: /usr/local/etc/doas.conf on
 # DragonFly, /etc/doas.conf elsewhere).
 
@@ -29,14 +31,27 @@ fail() {
     exit 1
 }
 
-# doas: root may run anything without a password, keeping its environment.
+# Run as root (ProvisionRunner logs in as root whatever the VM's SshUser is).
+[ "$(id -u)" = 0 ] || fail "provisioning must run as root, not as $(id -un 2>/dev/null || id -u)"
+
+# The VM's SSH user (DFVM_SSH_USER, set by ProvisionRunner): an elevated run (doas -n) as a
+# non-root user needs its own doas rule, and its project folders must be its own.
+SSH_USER=${DFVM_SSH_USER:-root}
+case "$SSH_USER" in
+    '' | -* | *[!A-Za-z0-9._-]*) fail "bad SSH user name '$SSH_USER'" ;;
+esac
+id "$SSH_USER" >/dev/null 2>&1 || fail "the SSH user '$SSH_USER' does not exist in the guest"
+
+# doas: root, and the SSH user, may run anything as root without a password, keeping the environment.
 case "$OS" in
     DragonFly) DOAS_CONF=/usr/local/etc/doas.conf ;;
     *) DOAS_CONF=/etc/doas.conf ;;
 esac
 DOAS_CONF=${DFVM_DOAS_CONF:-$DOAS_CONF}
-DOAS_RULE='permit nopass keepenv root'
-if [ ! -f "$DOAS_CONF" ] || ! grep -qxF "$DOAS_RULE" "$DOAS_CONF"; then
+add_doas_rule() { # RULE: appended unless the file already has that exact line
+    if [ -f "$DOAS_CONF" ] && grep -qxF "$1" "$DOAS_CONF"; then
+        return 0
+    fi
     if [ -f "$DOAS_CONF" ]; then
         # Never glue the rule onto a last line that lacks its newline.
         if [ -s "$DOAS_CONF" ] && [ -n "$(tail -c 1 "$DOAS_CONF")" ]; then
@@ -47,8 +62,12 @@ if [ ! -f "$DOAS_CONF" ] || ! grep -qxF "$DOAS_RULE" "$DOAS_CONF"; then
         : >"$DOAS_CONF" || fail "cannot create $DOAS_CONF"
         chmod 0644 "$DOAS_CONF" || fail "cannot chmod $DOAS_CONF"
     fi
-    echo "$DOAS_RULE" >>"$DOAS_CONF" || fail "cannot write $DOAS_CONF"
-    changed "$DOAS_CONF: added '$DOAS_RULE'"
+    echo "$1" >>"$DOAS_CONF" || fail "cannot write $DOAS_CONF"
+    changed "$DOAS_CONF: added '$1'"
+}
+add_doas_rule 'permit nopass keepenv root'
+if [ "$SSH_USER" != root ]; then
+    add_doas_rule "permit nopass keepenv $SSH_USER as root"
 fi
 
 # DragonFly only: upgrading pkg on 6.4.0 can leave no repository config.
@@ -75,6 +94,9 @@ for dir in "$@"; do
     esac
     if [ ! -d "$dir" ]; then
         mkdir -p "$dir" || fail "cannot create $dir"
+        if [ "$SSH_USER" != root ]; then
+            chown "$SSH_USER" "$dir" || fail "cannot give $dir to $SSH_USER"
+        fi
         changed "created $dir"
     fi
 done
