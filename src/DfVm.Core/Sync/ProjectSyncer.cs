@@ -65,9 +65,10 @@ namespace DfVm.Core.Sync
             Dictionary<string, SyncEntryType> guestListing = null;
             if (heldByPath == null)
             {
-                List<string> lines = await runner.RunAsync("Listing the destination",
-                    SyncShellCommands.List(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
-                guestListing = GuestListing.ParseList(lines);
+                var parser = new GuestListing.ListParser();
+                await runner.RunParsedAsync("Listing the destination",
+                    SyncShellCommands.List(destination, tree.ExcludedDirectories), null, parser.Add, ct).ConfigureAwait(false);
+                guestListing = parser.Finish();
                 if (guestListing == null)
                 {
                     string err = string.Join("\n", runner.LastStderr);
@@ -257,9 +258,10 @@ namespace DfVm.Core.Sync
         private static async Task<IReadOnlyList<SyncDrift>> VerifyAsync(HostTree tree, string destination, TarSender sender,
             SyncCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
         {
-            List<string> lines = await runner.RunAsync("Hashing the destination",
-                SyncShellCommands.Hash(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
-            Dictionary<string, string> guest = GuestListing.ParseHashes(lines);
+            var parser = new GuestListing.HashParser();
+            await runner.RunParsedAsync("Hashing the destination",
+                SyncShellCommands.Hash(destination, tree.ExcludedDirectories), null, parser.Add, ct).ConfigureAwait(false);
+            Dictionary<string, string> guest = parser.Result;
 
             var drift = new List<SyncDrift>();
             int done = 0;
