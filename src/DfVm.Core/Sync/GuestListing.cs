@@ -18,7 +18,7 @@ namespace DfVm.Core.Sync
         /// <summary>At most this many bytes in one name (find prints paths longer than PATH_MAX; none this long).</summary>
         public const int MaxRecordBytes = 64 * 1024;
         /// <summary>At most this many bytes of names in all (UTF-8, as the guest prints them).</summary>
-        public const long MaxNameBytes = 64L * 1024 * 1024;
+        public const long MaxNameBytes = 32L * 1024 * 1024;
 
         /// <summary>Parses a whole listing at once (tests); see <see cref="ListParser"/>.</summary>
         public static Dictionary<string, SyncEntryType> ParseList(IEnumerable<string> hexLines)

@@ -186,6 +186,41 @@ namespace DfVm.Core.Tests.Sync
             Assert.Equal(h, r["back\\slash"]);
         }
 
+        [Fact]
+        public async Task A_flooding_od_ends_the_listing_at_its_bound_and_is_killed()
+        {
+            using var box = new SyncSandbox();
+            box.Write("a.txt", "a");
+            await box.SyncAsync();
+            // An od first on the PATH that never stops: the same 1,000-byte record, forever.
+            string bin = Path.Combine(box.Root, "hostilebin");
+            Directory.CreateDirectory(bin);
+            string record = string.Join(" ", System.Text.Encoding.ASCII.GetBytes("./" + new string('a', 997)).Select(b => b.ToString("x2"))) + " 00";
+            string pidFile = Path.Combine(box.Root, "od.pid");
+            File.WriteAllText(Path.Combine(bin, "od"), "#!/bin/sh\necho $$ > '" + pidFile + "'\nexec yes '" + record + "'\n");
+            File.SetUnixFileMode(Path.Combine(bin, "od"), (UnixFileMode)Convert.ToInt32("755", 8));
+            box.Shell.Environment["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH");
+
+            long before = GC.GetTotalMemory(true);
+            var ex = await Assert.ThrowsAsync<SyncGuestOutputInvalidException>(() => box.SyncAsync(o => o.Full = true));
+            Assert.Equal("SyncGuestOutputInvalid", ex.ErrorId);
+            Assert.Contains("MiB of names", ex.Message);
+            // Nothing of the flood was kept (32 MiB of names went by as ~96 MiB of hex text).
+            Assert.True(GC.GetTotalMemory(true) - before < 16 * 1024 * 1024, "memory kept after the flood");
+            // The flooding process was ended (LocalShell kills the command when the sync cancels it).
+            int pid = int.Parse(File.ReadAllText(pidFile).Trim());
+            bool gone = false;
+            for (int i = 0; i < 100 && !gone; i++)
+            {
+                gone = !Directory.Exists("/proc/" + pid) || File.ReadAllText("/proc/" + pid + "/stat").Split(' ')[2] == "Z";
+                if (!gone)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            Assert.True(gone, "the flooding od (pid " + pid + ") still runs");
+        }
+
         private static string Hex(string s) => string.Join(" ", System.Text.Encoding.UTF8.GetBytes(s).Select(b => b.ToString("x2")));
     }
 }
