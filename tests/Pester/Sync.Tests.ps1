@@ -219,6 +219,34 @@ Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
         $g.Keys | Should -Not -Contain 'swap/inner'
     }
 
+    It 'a folder whose only change is a deleted file gets the host''s mtime, the destination folder too (as rsync -a --delete leaves them)' {
+        # Issue 19 item 13. Old, distinct mtimes first (so "now" cannot match by chance), synced.
+        New-File 'mt/keep.txt'; New-File 'mt/drop.txt'; New-File 'root-drop.txt'
+        $old = [datetime]::new(2002, 3, 4, 5, 6, 7, [DateTimeKind]::Utc)
+        (Get-Item -LiteralPath (Join-Path $script:project 'mt')).LastWriteTimeUtc = $old
+        (Get-Item -LiteralPath $script:project).LastWriteTimeUtc = $old.AddDays(1)
+        Sync-DfVmProject | Out-Null
+        # BSD stat first (the DragonFly-strict guest), GNU/busybox stat otherwise.
+        $q = "'" + $script:dest + "'"
+        $stat = { param($rel) "if x=`$(stat -f '%m %Lp' $q$rel 2>/dev/null); then echo `"`$x`"; else stat -c '%Y %a' $q$rel; fi" }
+        $guestStat = { (Invoke-DfVmCommand -Name sync -Command ((& $stat '') + '; ' + (& $stat '/mt'))).Output -split "`n" }
+        $hostStat = { & stat -c '%Y %a' -- $script:project (Join-Path $script:project 'mt') }
+        $g = & $guestStat
+        $g | Should -Be (& $hostStat)
+        $g[1] | Should -BeLike "$([DateTimeOffset]::new($old).ToUnixTimeSeconds()) *"
+
+        # Only a deletion in each folder: both folders' mtimes move on the host.
+        Remove-Item -LiteralPath (Join-Path $script:project 'mt/drop.txt'), (Join-Path $script:project 'root-drop.txt')
+        $r = Sync-DfVmProject
+        $r.FilesDeleted | Should -Be 2
+        $r.FilesSent | Should -Be 0
+        $h = & $hostStat
+        $h[1] | Should -Not -BeLike "$([DateTimeOffset]::new($old).ToUnixTimeSeconds()) *"
+        & $guestStat | Should -Be $h
+        Assert-InSync | Out-Null
+        (Sync-DfVmProject).FilesSent | Should -Be 0
+    }
+
     It '-WhatIf lists what would be sent and deleted and changes nothing in the guest' {
         New-File 'whatif-new.txt' 'would be sent'
         Remove-Item -LiteralPath (Join-Path $script:project 'empty-file')

@@ -8,6 +8,9 @@ namespace DfVm.Core.Sync
     /// <summary>What a host scan found: the kept entries in pre-order, and what it left out.</summary>
     internal sealed class HostTree
     {
+        /// <summary>The relative path of <see cref="RootEntry"/>: its tar header is "./".</summary>
+        public const string RootPath = ".";
+
         public HostTree(string root, ExclusionFilter filter)
         {
             Root = root;
@@ -15,6 +18,11 @@ namespace DfVm.Core.Sync
         }
 
         public string Root { get; }
+        /// <summary>
+        /// The source folder itself (path "."): the destination folder gets its mode and mtime, as
+        /// rsync -a gives "dest/" those of "src/". Not in <see cref="Entries"/>.
+        /// </summary>
+        public HostEntry RootEntry { get; set; }
         public ExclusionFilter Filter { get; }
         /// <summary>Kept entries, parents before children, siblings in ordinal order.</summary>
         public List<HostEntry> Entries { get; } = new List<HostEntry>();
@@ -46,7 +54,12 @@ namespace DfVm.Core.Sync
         {
             var tree = new HostTree(root, _filter);
             var stack = new List<GitIgnoreRules>();
-            Walk(tree, new DirectoryInfo(root), string.Empty, stack, ct);
+            var dir = new DirectoryInfo(root);
+            // Stat before listing, like every other folder (its parent's listing stats it): a change
+            // made during the scan makes the next scan see another mtime.
+            tree.RootEntry = new HostEntry(HostTree.RootPath, dir.FullName, SyncEntryType.Directory, 0, dir.LastWriteTimeUtc.Ticks,
+                UnixFileMetadata.GetMode(dir, true), null);
+            Walk(tree, dir, string.Empty, stack, ct);
             return tree;
         }
 

@@ -65,9 +65,10 @@ namespace DfVm.Core.Sync
             Dictionary<string, SyncEntryType> guestListing = null;
             if (heldByPath == null)
             {
-                List<string> lines = await runner.RunAsync("Listing the destination",
-                    SyncShellCommands.List(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
-                guestListing = GuestListing.ParseList(lines);
+                var parser = new GuestListing.ListParser();
+                await runner.RunParsedAsync("Listing the destination",
+                    SyncShellCommands.List(destination, tree.ExcludedDirectories), null, parser.Add, ct).ConfigureAwait(false);
+                guestListing = parser.Finish();
                 if (guestListing == null)
                 {
                     string err = string.Join("\n", runner.LastStderr);
@@ -75,7 +76,7 @@ namespace DfVm.Core.Sync
                         (err.Length > 0 ? ": " + err : "."), 0, err);
                 }
             }
-            SyncPlan plan = SyncPlan.Create(tree, heldByPath, guestListing);
+            SyncPlan plan = SyncPlan.Create(tree, heldByPath, guestListing, held?.Root);
 
             var problems = new List<string>(tree.Problems);
             var result = new DfVm.DfVmSyncResult
@@ -85,7 +86,7 @@ namespace DfVm.Core.Sync
                 FilesScanned = tree.FileCount,
                 WhatIf = options.WhatIf,
             };
-            List<string> sendPaths = plan.Sends.Select(e => e.RelativePath).ToList();
+            List<string> sendPaths = plan.Sends.Select(e => e.RelativePath).Where(NotRoot).ToList();
             TarSender sender = null;
 
             if (!options.WhatIf && !(plan.IsEmpty && held != null))
@@ -96,7 +97,7 @@ namespace DfVm.Core.Sync
                 result.FilesSent = CountFiles(plan.Sends, new HashSet<string>(sender.Written, StringComparer.Ordinal));
                 result.FilesDeleted = plan.Deletes.Count;
                 result.BytesSent = sender.BytesWritten;
-                sendPaths = sender.Written;
+                sendPaths = sender.Written.Where(NotRoot).ToList();
             }
             else if (options.WhatIf)
             {
@@ -115,6 +116,9 @@ namespace DfVm.Core.Sync
             result.Duration = clock.Elapsed;
             return new SyncOutcome(result, sendPaths, plan.Deletes, options.WhatIf, problems, drift, runner.CommandsRun);
         }
+
+        // The destination folder's own header is sent, but it is not an entry to list as sent or to count.
+        private static bool NotRoot(string path) => path != HostTree.RootPath;
 
         /// <summary>The VM directory relative to the source, when it lies inside it (else nothing to leave out).</summary>
         private static IEnumerable<string> HostOnlyDirectories(string sourcePath, string vmDirectory)
@@ -199,6 +203,7 @@ namespace DfVm.Core.Sync
                 touched.Add(e.RelativePath);
             }
             var copy = new SyncManifest { Source = held.Source, Destination = held.Destination };
+            copy.Root = plan.Sends.Any(e => e.RelativePath == HostTree.RootPath) ? null : held.Root;
             foreach (ManifestEntry e in held.Entries)
             {
                 if (!touched.Contains(e.Path))
@@ -219,6 +224,7 @@ namespace DfVm.Core.Sync
             Dictionary<string, ManifestEntry> before = held?.ToDictionary();
             var sent = new HashSet<string>(sender.Written, StringComparer.Ordinal);
             var manifest = new SyncManifest { Source = source, Destination = destination };
+            manifest.Root = sent.Contains(HostTree.RootPath) ? ManifestEntry.From(tree.RootEntry, null) : held?.Root;
             foreach (HostEntry e in tree.Entries)
             {
                 if (sent.Contains(e.RelativePath))
@@ -252,9 +258,10 @@ namespace DfVm.Core.Sync
         private static async Task<IReadOnlyList<SyncDrift>> VerifyAsync(HostTree tree, string destination, TarSender sender,
             SyncCommandRunner runner, ProgressThrottle throttle, CancellationToken ct)
         {
-            List<string> lines = await runner.RunAsync("Hashing the destination",
-                SyncShellCommands.Hash(destination, tree.ExcludedDirectories), null, ct).ConfigureAwait(false);
-            Dictionary<string, string> guest = GuestListing.ParseHashes(lines);
+            var parser = new GuestListing.HashParser();
+            await runner.RunParsedAsync("Hashing the destination",
+                SyncShellCommands.Hash(destination, tree.ExcludedDirectories), null, parser.Add, ct).ConfigureAwait(false);
+            Dictionary<string, string> guest = parser.Result;
 
             var drift = new List<SyncDrift>();
             int done = 0;

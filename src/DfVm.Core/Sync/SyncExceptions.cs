@@ -65,4 +65,22 @@ namespace DfVm.Core.Sync
         public string Destination { get; }
         public override string ErrorId => "SyncDestinationInvalid";
     }
+
+    /// <summary>
+    /// What a sync command printed in the guest is not what that command prints: a listing or
+    /// hash list past its bound, a name that leaves the destination, a line that does not parse.
+    /// The guest is untrusted; nothing was planned from it and nothing was changed.
+    /// </summary>
+    public sealed class SyncGuestOutputInvalidException : SyncException
+    {
+        public SyncGuestOutputInvalidException(string what, string reason)
+            : base(what + " in the guest printed what that command cannot print: " + reason +
+                   ". The guest is not trusted: nothing was planned from its output (check the guest's find, od and sha256).")
+        {
+            Reason = reason;
+        }
+
+        public string Reason { get; }
+        public override string ErrorId => "SyncGuestOutputInvalid";
+    }
 }

@@ -70,6 +70,11 @@ namespace DfVm.Core.Sync
         [JsonPropertyName("source")] public string Source { get; set; }
         [JsonPropertyName("destination")] public string Destination { get; set; }
         [JsonPropertyName("entries")] public List<ManifestEntry> Entries { get; set; } = new List<ManifestEntry>();
+        /// <summary>
+        /// The destination folder itself (mode, mtime) as last sent; null when unknown (an older
+        /// manifest, or a sync that touched it did not confirm): its header is sent again.
+        /// </summary>
+        [JsonPropertyName("root")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ManifestEntry Root { get; set; }
 
         /// <summary>Reads the manifest; null when missing, unreadable or of another version.</summary>
         public static SyncManifest Load(string path)

@@ -29,7 +29,7 @@ namespace DfVm.Core.Sync
         /// none, against a listing of the guest (everything is sent; only extras are deleted).
         /// </summary>
         public static SyncPlan Create(HostTree host, Dictionary<string, ManifestEntry> manifest,
-            Dictionary<string, SyncEntryType> guestListing)
+            Dictionary<string, SyncEntryType> guestListing, ManifestEntry heldRoot = null)
         {
             var deletes = new HashSet<string>(StringComparer.Ordinal);
             var clear = new HashSet<string>(StringComparer.Ordinal);
@@ -101,10 +101,16 @@ namespace DfVm.Core.Sync
             // guest: resend the parent's header so tar sets it back after extracting.
             var touched = new List<string>(send);
             touched.AddRange(deletes);
+            bool sendRoot = host.RootEntry != null &&
+                (manifest == null || heldRoot == null || heldRoot.EntryType != SyncEntryType.Directory || !SameAsHeld(host.RootEntry, heldRoot));
             foreach (string path in touched)
             {
                 int slash = path.LastIndexOf('/');
-                if (slash > 0)
+                if (slash < 0)
+                {
+                    sendRoot = true; // an entry of the destination folder itself
+                }
+                else if (slash > 0)
                 {
                     string parent = path.Substring(0, slash);
                     if (host.ByPath.TryGetValue(parent, out HostEntry pe) && pe.Type == SyncEntryType.Directory)
@@ -114,7 +120,11 @@ namespace DfVm.Core.Sync
                 }
             }
 
-            var sends = new List<HostEntry>(send.Count);
+            var sends = new List<HostEntry>(send.Count + 1);
+            if (sendRoot && host.RootEntry != null)
+            {
+                sends.Add(host.RootEntry); // first (and, as the shallowest directory, last again at the end of the stream)
+            }
             foreach (HostEntry e in host.Entries)
             {
                 if (send.Contains(e.RelativePath))

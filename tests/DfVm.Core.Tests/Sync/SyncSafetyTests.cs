@@ -96,18 +96,131 @@ namespace DfVm.Core.Tests.Sync
         }
 
         [Fact]
-        public void A_listing_cut_short_or_with_unsafe_names_is_never_trusted()
+        public void A_listing_cut_short_is_never_trusted_and_names_with_line_breaks_are_left_alone()
         {
             // od output of "./a\0//\0//\0./b\0" without the end record: cut short.
-            string Hex(string s) => string.Join(" ", System.Text.Encoding.UTF8.GetBytes(s).Select(b => b.ToString("x2")));
             Assert.Null(GuestListing.ParseList(new[] { Hex("./a\0//\0//\0./b\0") }));
-            Assert.Null(GuestListing.ParseList(new[] { "not hex" }));
+            Assert.Null(GuestListing.ParseList(new[] { Hex("./a\0//\0//\0./b\0//end") })); // no NUL after the end record
             Assert.Empty(GuestListing.ParseList(new string[0]));
-            var ok = GuestListing.ParseList(new[] { Hex(".\0./d\0//\0./l\0//\0./d/f\0./../x\0./a\nb\0./c\r\0./é\0//end\0") });
+            var ok = GuestListing.ParseList(new[] { Hex(".\0./d\0//\0./l\0//\0./d/f\0./a\nb\0./c\r\0./é\0//end\0") });
             Assert.Equal(new[] { "d", "d/f", "l", "é" }, ok.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray());
             Assert.Equal(SyncEntryType.Directory, ok["d"]);
             Assert.Equal(SyncEntryType.Symlink, ok["l"]);
             Assert.Equal(SyncEntryType.File, ok["d/f"]);
         }
+
+        [Theory]
+        [InlineData("./../x\0")]                 // escapes the destination
+        [InlineData("./d/../../x\0")]
+        [InlineData("/etc/passwd\0")]            // absolute
+        [InlineData("../x\0")]
+        [InlineData("./a//b\0")]                 // an empty part
+        [InlineData("./a/./b\0")]
+        [InlineData("./\0")]
+        [InlineData("x\0")]
+        [InlineData("//\0//\0//\0")]           // a fourth section
+        [InlineData("//end\0")]                  // the end record after one section
+        [InlineData("//\0//\0//end\0./late\0")] // a record after the end
+        public void A_listing_the_real_find_cannot_print_is_an_error_with_an_id(string records)
+        {
+            var ex = Assert.Throws<SyncGuestOutputInvalidException>(() => GuestListing.ParseList(new[] { Hex(records) }));
+            Assert.Equal("SyncGuestOutputInvalid", ex.ErrorId);
+        }
+
+        [Theory]
+        [InlineData("not hex")]
+        [InlineData("2e 2f 6")]
+        [InlineData("2e2f 61 00")]
+        [InlineData("2e 2f zz 00")]
+        public void Od_output_that_is_not_hex_bytes_is_an_error_with_an_id(string line)
+        {
+            var ex = Assert.Throws<SyncGuestOutputInvalidException>(() => GuestListing.ParseList(new[] { line }));
+            Assert.Equal("SyncGuestOutputInvalid", ex.ErrorId);
+        }
+
+        [Fact]
+        public void A_listing_past_its_bounds_is_an_error_not_a_growing_dictionary()
+        {
+            var parser = new GuestListing.ListParser(maxEntries: 1000);
+            var ex = Assert.Throws<SyncGuestOutputInvalidException>(() =>
+            {
+                for (int i = 0; i < 2000; i++)
+                {
+                    parser.Add(Hex("./f" + i + "\0"));
+                }
+            });
+            Assert.Contains("more than 1000 entries", ex.Message);
+            // One name longer than any path find prints.
+            var longName = new GuestListing.ListParser();
+            Assert.Throws<SyncGuestOutputInvalidException>(() => longName.Add(Hex("./" + new string('a', GuestListing.MaxRecordBytes))));
+            // The same name again and again: the dictionary stays at one entry, the byte bound still ends it.
+            var same = new GuestListing.ListParser();
+            string line = Hex("./" + new string('a', 4094) + "\0");
+            Assert.Throws<SyncGuestOutputInvalidException>(() =>
+            {
+                for (long i = 0; i <= GuestListing.MaxNameBytes / 4096 + 1; i++)
+                {
+                    same.Add(line);
+                }
+            });
+        }
+
+        [Theory]
+        [InlineData("garbage")]
+        [InlineData("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  /etc/passwd")]
+        [InlineData("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  ./../x")]
+        [InlineData("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85  ./short-hash")]
+        public void A_hash_line_the_real_sha256_cannot_print_is_an_error_with_an_id(string line)
+        {
+            var ex = Assert.Throws<SyncGuestOutputInvalidException>(() => GuestListing.ParseHashes(new[] { line }));
+            Assert.Equal("SyncGuestOutputInvalid", ex.ErrorId);
+        }
+
+        [Fact]
+        public void Hash_lines_of_gnu_and_bsd_tools_parse()
+        {
+            const string h = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+            var r = GuestListing.ParseHashes(new[] { h + "  ./a b", h.ToUpperInvariant() + " ./bsd", "\\" + h + "  ./back\\\\slash" });
+            Assert.Equal(h, r["a b"]);
+            Assert.Equal(h, r["bsd"]);
+            Assert.Equal(h, r["back\\slash"]);
+        }
+
+        [Fact]
+        public async Task A_flooding_od_ends_the_listing_at_its_bound_and_is_killed()
+        {
+            using var box = new SyncSandbox();
+            box.Write("a.txt", "a");
+            await box.SyncAsync();
+            // An od first on the PATH that never stops: the same 1,000-byte record, forever.
+            string bin = Path.Combine(box.Root, "hostilebin");
+            Directory.CreateDirectory(bin);
+            string record = string.Join(" ", System.Text.Encoding.ASCII.GetBytes("./" + new string('a', 997)).Select(b => b.ToString("x2"))) + " 00";
+            string pidFile = Path.Combine(box.Root, "od.pid");
+            File.WriteAllText(Path.Combine(bin, "od"), "#!/bin/sh\necho $$ > '" + pidFile + "'\nexec yes '" + record + "'\n");
+            File.SetUnixFileMode(Path.Combine(bin, "od"), (UnixFileMode)Convert.ToInt32("755", 8));
+            box.Shell.Environment["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH");
+
+            long before = GC.GetTotalMemory(true);
+            var ex = await Assert.ThrowsAsync<SyncGuestOutputInvalidException>(() => box.SyncAsync(o => o.Full = true));
+            Assert.Equal("SyncGuestOutputInvalid", ex.ErrorId);
+            Assert.Contains("MiB of names", ex.Message);
+            // Nothing of the flood was kept (32 MiB of names went by as ~96 MiB of hex text).
+            Assert.True(GC.GetTotalMemory(true) - before < 16 * 1024 * 1024, "memory kept after the flood");
+            // The flooding process was ended (LocalShell kills the command when the sync cancels it).
+            int pid = int.Parse(File.ReadAllText(pidFile).Trim());
+            bool gone = false;
+            for (int i = 0; i < 100 && !gone; i++)
+            {
+                gone = !Directory.Exists("/proc/" + pid) || File.ReadAllText("/proc/" + pid + "/stat").Split(' ')[2] == "Z";
+                if (!gone)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            Assert.True(gone, "the flooding od (pid " + pid + ") still runs");
+        }
+
+        private static string Hex(string s) => string.Join(" ", System.Text.Encoding.UTF8.GetBytes(s).Select(b => b.ToString("x2")));
     }
 }
