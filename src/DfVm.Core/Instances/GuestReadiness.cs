@@ -35,6 +35,11 @@ namespace DfVm.Core.Instances
             var lastSerialChange = Stopwatch.StartNew();
             string lastProblem = "no SSH banner yet";
             bool bannerSeen = false;
+            // The banner wait starts short (until sshd listens, user networking accepts and says nothing, so a long
+            // wait only delays the next try) and doubles after each try that timed out, up to 15 s: on a starved
+            // host a guest's sshd can take seconds to fork the child that sends the banner, and a 700 ms wait cut
+            // every try short (with the abandoned connections counting against sshd's MaxStartups).
+            int bannerWaitMs = 700;
             var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
             try
             {
@@ -73,9 +78,8 @@ namespace DfVm.Core.Instances
                     progress.Status = $"waiting for SSH on 127.0.0.1:{port} ({watch.Elapsed.TotalSeconds:0} s)";
                     reporter.Progress(progress);
 
-                    // A short read timeout: until the guest's sshd listens, user networking accepts the
-                    // connection and then says nothing, so a long wait here only delays the next try.
-                    if (await BannerAsync(port, ct, readTimeoutMs: 700).ConfigureAwait(false))
+                    var attempt = Stopwatch.StartNew();
+                    if (await BannerAsync(port, ct, readTimeoutMs: bannerWaitMs).ConfigureAwait(false))
                     {
                         bannerSeen = true;
                         try
@@ -90,6 +94,10 @@ namespace DfVm.Core.Instances
                         catch (HostKeyMismatchException) { throw; }
                         catch (DfVmException e) { lastProblem = e.Message; }
                         catch (IOException e) { lastProblem = e.Message; }
+                    }
+                    else if (attempt.ElapsedMilliseconds >= bannerWaitMs)
+                    {
+                        bannerWaitMs = Math.Min(bannerWaitMs * 2, 15000);
                     }
                     await Task.Delay(100, ct).ConfigureAwait(false);
                 }
