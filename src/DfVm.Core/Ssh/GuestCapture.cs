@@ -28,8 +28,8 @@ namespace DfVm.Core.Ssh
     /// <summary>
     /// The one way a guest command's output is captured, over <see cref="IGuestShell"/>'s line callbacks:
     /// every line goes on to the caller's callbacks as it comes and is kept, up to <c>limit</c> characters
-    /// a stream. Command results (bounded) and the sync's listings (unbounded: a listing must never be
-    /// cut) both use it.
+    /// a stream. Command results use it with their bound; the sync's listings parse the lines as they stream
+    /// (GuestListing's parsers keep only the result, bounded) and keep no text here.
     /// </summary>
     public static class GuestCapture
     {
