@@ -77,7 +77,8 @@ namespace DfVm.Core.Sync
             // exists, else in its nearest existing parent), so the last step is a rename and a copy cut
             // short leaves no half-written file under a real name.
             string anchor = Directory.Exists(host) ? host : NearestExisting(host);
-            string temp = Path.Combine(anchor, TempPrefix + Guid.NewGuid().ToString("N").Substring(0, 12));
+            RemoveAbandoned(anchor);
+            string temp = Path.Combine(anchor, TempPrefix + CurrentPid + "-" + Guid.NewGuid().ToString("N").Substring(0, 12));
             Directory.CreateDirectory(temp);
             try
             {
@@ -352,6 +353,30 @@ namespace DfVm.Core.Sync
             }
             if (folder && there != HostNodeKind.Missing) File.Delete(to); // a file or symlink where the folder goes (-Force)
             HostFileOps.Rename(from, to);
+        }
+
+        private static readonly int CurrentPid = System.Diagnostics.Process.GetCurrentProcess().Id;
+
+        /// <summary>
+        /// Removes the folders a copy killed before it could clean up (kill -9) left in <paramref name="folder"/>:
+        /// DfVm-named, with the pid of a process that is gone. A running copy's folder is left alone.
+        /// </summary>
+        private static void RemoveAbandoned(string folder)
+        {
+            try
+            {
+                foreach (string d in Directory.EnumerateDirectories(folder, TempPrefix + "*"))
+                {
+                    string rest = Path.GetFileName(d).Substring(TempPrefix.Length);
+                    int dash = rest.IndexOf('-');
+                    if (dash <= 0 || !int.TryParse(rest.Substring(0, dash), out int pid) || HostFileOps.Kind(d) != HostNodeKind.Directory) continue;
+                    bool alive;
+                    try { using (System.Diagnostics.Process.GetProcessById(pid)) alive = true; }
+                    catch (ArgumentException) { alive = false; }
+                    if (!alive) HostFileOps.Remove(d);
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException) { /* best effort */ }
         }
 
         private static string NearestExisting(string path)
