@@ -127,14 +127,15 @@ namespace DfVm.Core.Sync
                 + "set -- " + word + "; [ -e \"$1\" ] || [ -h \"$1\" ] || { echo '" + NoMatchMarker + "' >&2; exit 4; }; "
                 + "for n in \"$@\"; do printf '%s\\0' \"$n\"; done | uuencode -m names; "
                 + "c=$#; for n in \"$@\"; do set -- \"$@\" \"./$n\"; done; shift $c; "
-                + "exec 3>&1; s=$( { { tar -cf - -- \"$@\"; echo $? >&4; } | uuencode -m - >&3; } 4>&1 ); "
+                // tar is looked up on PATH by the script itself and run by its path: a shell that prefers its own
+                // applet for a bare name (busybox ash) then runs the same tar as DragonFly's sh would.
+                + "t=tar; o=$IFS; IFS=:; for d in $PATH; do if [ -x \"$d/tar\" ] && [ ! -d \"$d/tar\" ]; then t=\"$d/tar\"; break; fi; done; IFS=$o; "
+                + "exec 3>&1; s=$( { { \"$t\" -cf - -- \"$@\"; echo $? >&4; } | uuencode -m - >&3; } 4>&1 ); "
                 + "[ \"$s\" = 0 ] || { echo \"tar exited with $s\" >&2; exit 5; }";
 
-            var skipped = 0;
             var extractor = new GuestTarExtractor(temp, asked,
                 (name, why) =>
                 {
-                    skipped++;
                     onSkipped?.Invoke($"'{GuestTarExtractor.Printable(name)}' was not copied: {why}.");
                 },
                 () => FreeBytes(temp), Reserve(temp));

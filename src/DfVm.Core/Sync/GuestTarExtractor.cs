@@ -24,6 +24,8 @@ namespace DfVm.Core.Sync
         /// <summary>Zero bytes after the end-of-archive blocks that are read before the stream counts as a flood (bsdtar pads to 10 KiB).</summary>
         public const long MaxBytesAfterEnd = 1024 * 1024;
         private const long SpaceCheckEvery = 16L * 1024 * 1024;
+        /// <summary>Entries one copy takes (each is remembered to refuse writes through links): a flood of empty files stops here.</summary>
+        public const int MaxEntries = 1000000;
 
         private enum State { Header, Meta, Data, Padding, Ended }
         private enum Made { Directory, File, Symlink }
@@ -51,6 +53,7 @@ namespace DfVm.Core.Sync
         private int _fileMode;
         private DateTime? _fileTime;
         private long _sinceSpaceCheck;
+        private int _entries;
 
         /// <param name="root">An empty host folder the extractor owns.</param>
         /// <param name="isAsked">Whether a top-level name is one of the items asked for.</param>
@@ -239,6 +242,7 @@ namespace DfVm.Core.Sync
             _pax = null;
             _longName = null;
             _longLink = null;
+            if (++_entries > MaxEntries) throw Invalid($"more than {MaxEntries} entries");
 
             // Types without data in a tar archive: links, devices, folders, fifos. Everything else carries 'size' bytes.
             long data = type == '2' || type == '3' || type == '4' || type == '5' || type == '6' ? 0 : size;

@@ -145,6 +145,17 @@ namespace DfVm.Core.Tests.Sync
             e = Assert.Throws<DfVmException>(() => Extract(trailing, "d"));
             Assert.Equal(GuestCopier.GuestArchiveInvalid, e.ErrorId);
 
+            // A flood of entries that take no space stops at the entry bound.
+            Directory.Delete(_root, true);
+            Directory.CreateDirectory(_root);
+            var empty = Header("./d/", '5', 493); // the same folder again and again: no disk work, only entries
+            using (var flood = new GuestTarExtractor(_root, n => true, (n, w) => { }, () => long.MaxValue / 2, 0))
+            {
+                e = Assert.Throws<DfVmException>(() => { for (int i = 0; i <= GuestTarExtractor.MaxEntries; i++) flood.Feed(empty, 0, empty.Length); });
+                Assert.Equal(GuestCopier.GuestArchiveInvalid, e.ErrorId);
+                Assert.Contains("more than 1000000 entries", e.Message);
+            }
+
             using var x = new GuestTarExtractor(_root, n => true, (n, w) => { }, () => 1L << 30, 0);
             byte[] huge = Header("./big", '0', size: 1L << 33);
             e = Assert.Throws<DfVmException>(() => x.Feed(huge, 0, huge.Length));
