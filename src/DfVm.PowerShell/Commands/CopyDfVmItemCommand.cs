@@ -37,6 +37,14 @@ namespace DfVm.PowerShell.Commands
         [Parameter(Mandatory = true, ParameterSetName = ToGuestSet)]
         public SwitchParameter ToGuest { get; set; }
 
+        /// <summary>-FromGuest: replace files and symlinks of the same name on the host (without it, an existing one is DestinationExists and nothing is copied).</summary>
+        [Parameter(ParameterSetName = FromGuestSet)]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Accepted as Copy-Item users type it; folders are always copied whole, so it changes nothing.</summary>
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
         /// <summary>The VM (default: the config's VM). A piped string binds here, and so does any object's VmName, else its Name.</summary>
         [Parameter(ValueFromPipeline = true)]
         [Alias("VmName")]
@@ -67,11 +75,15 @@ namespace DfVm.PowerShell.Commands
                             var items = RunOnWorker((pump, ct) => Transfer(pump, $"Copying {name}:{source} to {host}", async progress =>
                             {
                                 var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
-                                return await new GuestCopier(connection, name).FromGuestAsync(source, host, progress, ct).ConfigureAwait(false);
+                                return await new GuestCopier(connection, name).FromGuestAsync(source, host, Force, progress,
+                                    skipped => pump.Warning($"{GuestCopier.CopySkippedEntry}: {name}:{source}: {skipped}"), ct).ConfigureAwait(false);
                             }));
                             foreach (string item in items)
                             {
-                                WriteObject(Directory.Exists(item) ? new DirectoryInfo(item) : (FileSystemInfo)new FileInfo(item));
+                                var info = new FileInfo(item);
+                                // A symlink is written as what it is (a FileInfo of the link), never as the folder it points to.
+                                bool folder = (info.Attributes & FileAttributes.Directory) != 0 && (info.Attributes & FileAttributes.ReparsePoint) == 0;
+                                WriteObject(folder ? new DirectoryInfo(item) : (FileSystemInfo)info);
                             }
                         });
                     }
