@@ -241,6 +241,7 @@ namespace DfVm.Core.Install
         private async Task WaitForBannerAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
         {
             var watch = Stopwatch.StartNew();
+            int attempts = 0;
             var progress = new OperationProgress { ActivityId = 43, Activity = $"Importing VM '{def.Name}'" };
             try
             {
@@ -259,7 +260,7 @@ namespace DfVm.Core.Install
                     }
                     progress.Status = $"booting the image, waiting for SSH ({watch.Elapsed.TotalSeconds:0} s)";
                     reporter.Progress(progress);
-                    if (await GuestReadiness.BannerAsync(port, ct, readTimeoutMs: 700).ConfigureAwait(false))
+                    if (await GuestReadiness.BannerAsync(port, ct, readTimeoutMs: GuestReadiness.BannerWaitMs(++attempts)).ConfigureAwait(false))
                     {
                         reporter.Verbose($"VM '{def.Name}' offers SSH after {watch.Elapsed.TotalSeconds:0.0} s.");
                         return;

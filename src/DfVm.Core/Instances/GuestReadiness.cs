@@ -35,6 +35,7 @@ namespace DfVm.Core.Instances
             var lastSerialChange = Stopwatch.StartNew();
             string lastProblem = "no SSH banner yet";
             bool bannerSeen = false;
+            int attempts = 0, logins = 0;
             var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
             try
             {
@@ -75,13 +76,16 @@ namespace DfVm.Core.Instances
 
                     // A short read timeout: until the guest's sshd listens, user networking accepts the
                     // connection and then says nothing, so a long wait here only delays the next try.
-                    if (await BannerAsync(port, ct, readTimeoutMs: 700).ConfigureAwait(false))
+                    // The wait for the banner grows with each try that saw none: on a loaded host a TCG guest's sshd
+                    // (fork, re-exec) can take seconds to answer, and a fixed 700 ms would never see its banner.
+                    attempts++;
+                    if (await BannerAsync(port, ct, readTimeoutMs: BannerWaitMs(attempts)).ConfigureAwait(false))
                     {
                         bannerSeen = true;
                         try
                         {
                             _engine.Connections.Drop(paths.PrivateKey);
-                            await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(10), ct, reporter.Verbose).ConfigureAwait(false);
+                            await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(Math.Min(60, 10 + 5 * logins++)), ct, reporter.Verbose).ConfigureAwait(false);
                             var state = _engine.Store.LoadState(paths);
                             if (state != null) { state.Ready = true; _engine.Store.SaveState(paths, state); }
                             reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
@@ -100,6 +104,9 @@ namespace DfVm.Core.Instances
                 reporter.Progress(progress);
             }
         }
+
+        /// <summary>How long try <paramref name="attempt"/> (1, 2, ...) waits for the SSH banner: 700 ms, growing to 10 s.</summary>
+        public static int BannerWaitMs(int attempt) => Math.Min(10000, 700 + 300 * Math.Max(0, attempt - 1));
 
         /// <summary>Connects and reads one line: true when it starts with "SSH-".</summary>
         public static async Task<bool> BannerAsync(int port, CancellationToken ct, int readTimeoutMs = 2500)
