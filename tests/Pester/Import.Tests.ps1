@@ -39,7 +39,8 @@ func TestRoot(t *testing.T) {
 }
 '@
         $script:g = Get-TestGuest
-        $script:images = Join-Path $script:project 'user-images'
+        # the user's images live outside the project (the project tree is what gets synced)
+        $script:images = Join-Path ([IO.Path]::GetTempPath()) ('dfvm-user-images-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory $script:images | Out-Null
         Push-Location $script:project
 
@@ -91,6 +92,7 @@ grep '^root:' /etc/passwd
     AfterAll {
         Pop-Location
         Remove-TestProject -Path $script:project
+        Remove-Item $script:images -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     It 'imports the public-like image by password: DfVm key afterwards, every change listed, suite runs, image unchanged' {
@@ -106,7 +108,7 @@ grep '^root:' /etc/passwd
         $r.Changes | Should -Contain "/root/.ssh/authorized_keys: added the VM's key (dfvm@pub)"
         ($r.Changes -join "`n") | Should -Match 'provision.sh: created /root/tiny'
         ($r.Kept -join "`n") | Should -Match 'password logins stay on'
-        ($r.Checks -join "`n") | Should -Match 'ok tar is bsdtar'
+        ($r.Checks -join "`n") | Should -Match 'ok tar is bsdtar \(/usr/bin/tar\)'
         $r.Snapshot | Should -Be 'clean'
         (Get-DfVmSnapshot -Name pub).Name | Should -Contain 'clean'
         # the first contact is shown with its fingerprint, the changes too
@@ -124,7 +126,7 @@ grep '^root:' /etc/passwd
         $r.HostKeyFingerprint | Should -Be "ssh-ed25519 $fp"
 
         $rows = @(Invoke-DfVmTest -Name pub -Suite Unit -InformationAction SilentlyContinue)
-        @($rows | Where-Object Test -EQ 'TestAdd').Passed | Should -BeTrue
+        @($rows | Where-Object Test -EQ 'TestAdd').Passed | Should -BeTrue -Because ($rows | Format-List Package, Test, Result, Output | Out-String)
         @($rows | Where-Object Test -EQ 'TestRoot').Passed | Should -BeTrue
 
         # the base: the user's image itself, byte for byte as before
@@ -177,7 +179,7 @@ grep '^root:' /etc/passwd
         $keys | Should -Match 'dfvm@seed'
         (Invoke-DfVmCommand -Name seed 'grep "^root:" /etc/passwd').Output | Should -Match ':/bin/csh'
         $rows = @(Invoke-DfVmTest -Name seed -Suite Unit -InformationAction SilentlyContinue)
-        @($rows | Where-Object Test -EQ 'TestRoot').Passed | Should -BeTrue
+        @($rows | Where-Object Test -EQ 'TestRoot').Passed | Should -BeTrue -Because ($rows | Format-List Package, Test, Result, Output | Out-String)
         Stop-DfVm -Name seed -Force -Confirm:$false
         (Get-FileHash $script:seed -Algorithm SHA256).Hash | Should -Be $script:seedHash
     }

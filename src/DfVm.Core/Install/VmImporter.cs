@@ -482,7 +482,9 @@ namespace DfVm.Core.Install
         public const string SelfCheckCommand =
             "PATH=$PATH:/usr/local/bin:/usr/local/go/bin; export PATH; bad=0; " +
             "for c in tar go doas; do if p=$(command -v $c); then echo \"ok $c $p\"; else echo \"missing $c\"; bad=1; fi; done; " +
-            "if tar --version 2>/dev/null | grep -q bsdtar; then echo 'ok tar is bsdtar'; else echo 'missing bsdtar (tar is not bsdtar)'; bad=1; fi; " +
+            // the sync runs /usr/bin/tar by path (a busybox sh would run its own tar applet for a bare 'tar')
+            "t=/usr/bin/tar; [ -x $t ] || t=$(command -v tar); " +
+            "if \"$t\" --version 2>/dev/null | grep -q bsdtar; then echo \"ok tar is bsdtar ($t)\"; else echo \"missing bsdtar ($t is not bsdtar)\"; bad=1; fi; " +
             "if v=$(go version 2>/dev/null); then echo \"ok $v\"; else echo 'missing a working go'; bad=1; fi; " +
             "if doas -n true 2>/dev/null; then echo 'ok doas -n true'; else echo 'missing a doas rule for this user'; bad=1; fi; " +
             "exit $bad";

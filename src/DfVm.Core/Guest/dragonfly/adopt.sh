@@ -68,9 +68,10 @@ if [ "$DISABLE_PASSWORD" = yes ]; then
         tmp="$SSHD_CONFIG.dfvm.$$"
         {
             echo "$setting"
-            sed "s/^[[:space:]]*$key[[:space:]].*/# (DfVm) &/" "$SSHD_CONFIG"
+            sed "s/^[[:space:]]*${key}[[:space:]].*/# (DfVm) &/" "$SSHD_CONFIG"
         } >"$tmp" || fail "cannot write $tmp"
-        chmod 0644 "$tmp" && mv -f "$tmp" "$SSHD_CONFIG" || fail "cannot replace $SSHD_CONFIG"
+        chmod 0644 "$tmp" || fail "cannot chmod $tmp"
+        mv -f "$tmp" "$SSHD_CONFIG" || fail "cannot replace $SSHD_CONFIG"
         changed "$SSHD_CONFIG: $setting"
         EDITED=yes
     done
@@ -80,8 +81,10 @@ if [ "$DISABLE_PASSWORD" = yes ]; then
             if [ -s "$f" ]; then PIDFILE=$f; break; fi
         done
         [ -n "$PIDFILE" ] || fail "sshd's pid file not found: reload sshd yourself"
-        kill -HUP "$(cat "$PIDFILE")" || fail "could not reload sshd"
-        changed "reloaded sshd (pid $(cat "$PIDFILE"))"
+        # read once: sshd rewrites its pid file when it re-executes on SIGHUP
+        SSHD_PID=$(cat "$PIDFILE")
+        kill -HUP "$SSHD_PID" || fail "could not reload sshd (pid $SSHD_PID)"
+        changed "reloaded sshd (pid $SSHD_PID)"
     fi
 else
     if [ -f "$SSHD_CONFIG" ] && grep -Eiq '^[[:space:]]*PasswordAuthentication[[:space:]]+yes' "$SSHD_CONFIG"; then
