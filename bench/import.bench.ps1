@@ -56,7 +56,7 @@ rm -f /root/.ssh/authorized_keys /home/dfuser/.ssh/authorized_keys
     $t = [Diagnostics.Stopwatch]::StartNew()
     $imported = Import-DfVm $image -Name imp -Credential $cred @boot -WarningAction SilentlyContinue -InformationAction SilentlyContinue
     $importSeconds = $t.Elapsed.TotalSeconds
-    $rows = @(Invoke-DfVmTest -Name imp -Suite Unit -InformationAction SilentlyContinue)
+    $rows = @(Invoke-DfVmTest -Name imp -Suite Unit -Sync -InformationAction SilentlyContinue)
     $totalSeconds = $t.Elapsed.TotalSeconds
     $passed = @($rows | Where-Object { $_.Test -eq 'TestAdd' -and $_.Passed }).Count -eq 1
     Stop-DfVm -Name imp -Force -Confirm:$false

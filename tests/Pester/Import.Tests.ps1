@@ -125,12 +125,12 @@ grep '^root:' /etc/passwd
         $fp = 'SHA256:' + [Convert]::ToBase64String([Security.Cryptography.SHA256]::HashData([Convert]::FromBase64String($hk))).TrimEnd('=')
         $r.HostKeyFingerprint | Should -Be "ssh-ed25519 $fp"
 
-        $rows = @(Invoke-DfVmTest -Name pub -Suite Unit -InformationAction SilentlyContinue)
+        $rows = @(Invoke-DfVmTest -Name pub -Suite Unit -Sync -InformationAction SilentlyContinue)
         @($rows | Where-Object Test -EQ 'TestAdd').Passed | Should -BeTrue -Because ($rows | Format-List Package, Test, Result, Output | Out-String)
         @($rows | Where-Object Test -EQ 'TestRoot').Passed | Should -BeTrue
 
         # the base: the user's image itself, byte for byte as before
-        (& qemu-img info -U --output=json (Join-Path $script:project 'vm/pub/disk.qcow2') --backing-chain | ConvertFrom-Json).filename | Should -Contain $script:public
+        @((& qemu-img info -U --backing-chain --output=json (Join-Path $script:project 'vm/pub/disk.qcow2') | ConvertFrom-Json).filename)[-1] | Should -Be $script:public
         (Get-FileHash $script:public -Algorithm SHA256).Hash | Should -Be $script:publicHash
     }
 
@@ -160,9 +160,11 @@ grep '^root:' /etc/passwd
         ($r.Changes -join "`n") | Should -Match 'sshd_config: PasswordAuthentication no'
         ($r.Changes -join "`n") | Should -Match 'reloaded sshd'
         (Invoke-DfVmCommand -Name pub2 '/usr/sbin/sshd -T | grep -i "^passwordauthentication"').Output.Trim() | Should -Be 'passwordauthentication no'
-        $backing = { param($n) (& qemu-img info -U --output=json (Join-Path $script:project "vm/$n/disk.qcow2") | ConvertFrom-Json).'full-backing-filename' }
-        & $backing pub2 | Should -Be $script:public
-        & $backing pub | Should -Be $script:public
+        # each disk's backing chain (disk, then the clean snapshot's layer) ends at the user's image
+        $chain = { param($n) @((& qemu-img info -U --backing-chain --output=json (Join-Path $script:project "vm/$n/disk.qcow2") | ConvertFrom-Json).filename) }
+        (& $chain pub2)[-1] | Should -Be $script:public
+        (& $chain pub)[-1] | Should -Be $script:public
+        (& $chain pub2)[0] | Should -Not -Be (& $chain pub)[0]
         Stop-DfVm -Name pub2 -Force -Confirm:$false
         # the first VM still has its own changes and its own key (Restore of clean resumes it)
         Restore-DfVmSnapshot -Name pub clean -Confirm:$false | Out-Null
@@ -178,7 +180,7 @@ grep '^root:' /etc/passwd
         $keys | Should -Match ([regex]::Escape($script:userPub))
         $keys | Should -Match 'dfvm@seed'
         (Invoke-DfVmCommand -Name seed 'grep "^root:" /etc/passwd').Output | Should -Match ':/bin/csh'
-        $rows = @(Invoke-DfVmTest -Name seed -Suite Unit -InformationAction SilentlyContinue)
+        $rows = @(Invoke-DfVmTest -Name seed -Suite Unit -Sync -InformationAction SilentlyContinue)
         @($rows | Where-Object Test -EQ 'TestRoot').Passed | Should -BeTrue -Because ($rows | Format-List Package, Test, Result, Output | Out-String)
         Stop-DfVm -Name seed -Force -Confirm:$false
         (Get-FileHash $script:seed -Algorithm SHA256).Hash | Should -Be $script:seedHash
