@@ -207,3 +207,26 @@ grep '^root:' /etc/passwd
         Test-Path (Join-Path $script:project 'vm/fmt') | Should -BeFalse
     }
 }
+
+Describe 'Import-DfVm -WhatIf' -Tag Unit {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $script:wproject = New-TestProject -VmName wi
+        $script:wimage = Join-Path $script:wproject 'disk.qcow2'
+        & qemu-img create -q -f qcow2 $script:wimage 16M
+        $script:wbefore = (Get-FileHash $script:wimage -Algorithm SHA256).Hash
+        Push-Location $script:wproject
+    }
+    AfterAll {
+        Pop-Location
+        Remove-TestProject -Path $script:wproject
+    }
+
+    It 'creates, boots and writes nothing, and returns nothing' {
+        $cred = [pscredential]::new('root', (ConvertTo-SecureString 'runner' -AsPlainText -Force))
+        $out = @(Import-DfVm $script:wimage -Name wi -Credential $cred -DisablePasswordLogin -WhatIf)
+        $out.Count | Should -Be 0
+        Test-Path (Join-Path $script:wproject 'vm') | Should -BeFalse
+        (Get-FileHash $script:wimage -Algorithm SHA256).Hash | Should -Be $script:wbefore
+    }
+}
