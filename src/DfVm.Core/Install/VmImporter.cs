@@ -124,10 +124,7 @@ namespace DfVm.Core.Install
                 _engine.Store.SaveDefinition(paths, def);
 
                 // 3. From here on only the VM's own key.
-                if (!await Controller.WaitReadyAsync(def, paths, port, TimeSpan.FromSeconds(60), 0, reporter, ct).ConfigureAwait(false))
-                {
-                    throw new DfVmException(ErrorIds.GuestNotReady, DfVmErrorKind.Timeout, $"VM '{def.Name}' did not accept its own key.", def.Name);
-                }
+                await OwnKeyLoginAsync(def, paths, port, options.BootTimeout, reporter, ct).ConfigureAwait(false);
                 reporter.Verbose($"VM '{def.Name}' answers with its own key ({paths.PrivateKey}).");
 
                 // 4. What DfVm needs: adopt.sh (Go, sshd only when asked), then provision.sh (doas, project folders).
@@ -279,6 +276,32 @@ namespace DfVm.Core.Install
         {
             string tail = SerialLog.Tail(paths.SerialLog);
             return string.IsNullOrEmpty(tail) ? "(the serial log is empty)" : tail;
+        }
+
+        /// <summary>
+        /// The first login with the VM's own key, on the warm connection every later command uses. sshd is
+        /// known to answer (the first contact just logged in), so no banner wait: a connection error is
+        /// tried again until the timeout (a loaded host); a refused key is at once SshAuthenticationFailed.
+        /// </summary>
+        private async Task OwnKeyLoginAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
+        {
+            var endpoint = GuestReadiness.Endpoint(def, paths, port);
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(60), ct, reporter.Verbose).ConfigureAwait(false);
+                    break;
+                }
+                catch (GuestConnectionLostException e) when (watch.Elapsed < timeout && !ct.IsCancellationRequested)
+                {
+                    reporter.Verbose($"Login with the VM's key not through yet ({e.Message}); trying again.");
+                    await Task.Delay(1000, ct).ConfigureAwait(false);
+                }
+            }
+            var state = _engine.Store.LoadState(paths);
+            if (state != null) { state.Ready = true; _engine.Store.SaveState(paths, state); }
         }
 
         // ---------- first contact ----------
