@@ -37,6 +37,7 @@
         'Set-DfVm'
         'Copy-DfVmItem'
         'Install-DfVmGoExec'
+        'Import-DfVm'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

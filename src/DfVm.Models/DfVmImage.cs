@@ -29,6 +29,9 @@ namespace DfVm
         /// </summary>
         public bool Verified { get; set; }
 
+        /// <summary>SHA-256 (lower-case hex) of the file as downloaded, for an image fetched by URL (-Uri -Sha256); else null.</summary>
+        public string Sha256 { get; set; }
+
         /// <summary>Where the compressed image was fetched from.</summary>
         public string Source { get; set; }
 

@@ -22,7 +22,7 @@ namespace DfVm.Core.Images
     /// ETag or Last-Modified the .part came with, for If-Range) and <c>X.bz2.lock</c> (one download
     /// of X at a time, across processes).
     /// </remarks>
-    public sealed class ImageDownloader : IDisposable
+    public sealed partial class ImageDownloader : IDisposable
     {
         private readonly HttpClient _http;
         private readonly bool _ownsHttp;

@@ -9,5 +9,7 @@ namespace DfVm.Core.Images
         public const string ImageChecksumUnavailable = nameof(ImageChecksumUnavailable);
         public const string ImageChecksumConflict = nameof(ImageChecksumConflict);
         public const string ImageDecompressFailed = nameof(ImageDecompressFailed);
+        /// <summary>Save-DfVmImage -Uri: not an http(s) URL, or its last segment is not a plain file name.</summary>
+        public const string InvalidImageUri = nameof(InvalidImageUri);
     }
 }

@@ -46,9 +46,9 @@ namespace DfVm.Core.Images
     /// <summary>A downloaded or decompressed file does not have the expected MD5; the bad file was deleted.</summary>
     public sealed class ImageChecksumException : ImageException
     {
-        public ImageChecksumException(string fileName, string expectedMd5, string actualMd5)
+        public ImageChecksumException(string fileName, string expectedMd5, string actualMd5, string algorithm = "MD5")
             : base(ImageErrorIds.ImageChecksumMismatch, DfVmErrorKind.InvalidResult,
-                   $"MD5 mismatch for {fileName}: expected {expectedMd5}, got {actualMd5}. The bad file was deleted; run again to download it anew.")
+                   $"{algorithm} mismatch for {fileName}: expected {expectedMd5}, got {actualMd5}. The bad file was deleted; run again to download it anew.")
         {
             FileName = fileName;
             ExpectedMd5 = expectedMd5;
@@ -95,9 +95,9 @@ namespace DfVm.Core.Images
     /// <summary>The compressed image could not be decompressed (corrupt bzip2 data); it was deleted.</summary>
     public sealed class ImageDecompressException : ImageException
     {
-        public ImageDecompressException(string fileName, Exception inner)
+        public ImageDecompressException(string fileName, Exception inner, string format = "bzip2")
             : base(ImageErrorIds.ImageDecompressFailed, DfVmErrorKind.InvalidData,
-                   $"{fileName} is not valid bzip2 data ({inner.Message}). It was deleted; run again to download it anew.", inner)
+                   $"{fileName} is not valid {format} data ({inner.Message}). It was deleted; run again to download it anew.", inner)
         {
             FileName = fileName;
         }

@@ -19,6 +19,8 @@ namespace DfVm.Core.Images
         public long SizeBytes { get; set; }
         public string Md5 { get; set; }
         public string CompressedMd5 { get; set; }
+        /// <summary>SHA-256 of the file as downloaded (Save-DfVmImage -Uri -Sha256), else null.</summary>
+        public string DownloadSha256 { get; set; }
         public bool Verified { get; set; }
         public string Source { get; set; }
         public DateTime SavedUtc { get; set; }

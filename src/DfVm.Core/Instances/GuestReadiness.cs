@@ -35,11 +35,7 @@ namespace DfVm.Core.Instances
             var lastSerialChange = Stopwatch.StartNew();
             string lastProblem = "no SSH banner yet";
             bool bannerSeen = false;
-            // The banner wait starts short (until sshd listens, user networking accepts and says nothing, so a long
-            // wait only delays the next try) and doubles after each try that timed out, up to 15 s: on a starved
-            // host a guest's sshd can take seconds to fork the child that sends the banner, and a 700 ms wait cut
-            // every try short (with the abandoned connections counting against sshd's MaxStartups).
-            int bannerWaitMs = 700;
+            int attempts = 0, logins = 0;
             var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
             try
             {
@@ -78,14 +74,18 @@ namespace DfVm.Core.Instances
                     progress.Status = $"waiting for SSH on 127.0.0.1:{port} ({watch.Elapsed.TotalSeconds:0} s)";
                     reporter.Progress(progress);
 
-                    var attempt = Stopwatch.StartNew();
-                    if (await BannerAsync(port, ct, readTimeoutMs: bannerWaitMs).ConfigureAwait(false))
+                    // A short read timeout: until the guest's sshd listens, user networking accepts the
+                    // connection and then says nothing, so a long wait here only delays the next try.
+                    // The wait for the banner grows with each try that saw none: on a loaded host a TCG guest's sshd
+                    // (fork, re-exec) can take seconds to answer, and a fixed 700 ms would never see its banner.
+                    attempts++;
+                    if (await BannerAsync(port, ct, readTimeoutMs: BannerWaitMs(attempts)).ConfigureAwait(false))
                     {
                         bannerSeen = true;
                         try
                         {
                             _engine.Connections.Drop(paths.PrivateKey);
-                            await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(10), ct, reporter.Verbose).ConfigureAwait(false);
+                            await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(Math.Min(60, 10 + 5 * logins++)), ct, reporter.Verbose).ConfigureAwait(false);
                             var state = _engine.Store.LoadState(paths);
                             if (state != null) { state.Ready = true; _engine.Store.SaveState(paths, state); }
                             reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
@@ -94,10 +94,6 @@ namespace DfVm.Core.Instances
                         catch (HostKeyMismatchException) { throw; }
                         catch (DfVmException e) { lastProblem = e.Message; }
                         catch (IOException e) { lastProblem = e.Message; }
-                    }
-                    else if (attempt.ElapsedMilliseconds >= bannerWaitMs)
-                    {
-                        bannerWaitMs = Math.Min(bannerWaitMs * 2, 15000);
                     }
                     await Task.Delay(100, ct).ConfigureAwait(false);
                 }
@@ -108,6 +104,9 @@ namespace DfVm.Core.Instances
                 reporter.Progress(progress);
             }
         }
+
+        /// <summary>How long try <paramref name="attempt"/> (1, 2, ...) waits for the SSH banner: 700 ms, growing to 10 s.</summary>
+        public static int BannerWaitMs(int attempt) => Math.Min(10000, 700 + 300 * Math.Max(0, attempt - 1));
 
         /// <summary>Connects and reads one line: true when it starts with "SSH-".</summary>
         public static async Task<bool> BannerAsync(int port, CancellationToken ct, int readTimeoutMs = 2500)

@@ -65,7 +65,7 @@ namespace DfVm.Core.Instances
                     throw new DfVmException(ErrorIds.BaseImageNotFound, DfVmErrorKind.NotFound,
                         $"The base image of VM '{def.Name}' is missing: {def.BaseImage}.", def.Name);
                 }
-                await QemuImg.CreateOverlayAsync(paths.Disk, def.BaseImage, ct).ConfigureAwait(false);
+                await QemuImg.CreateOverlayAsync(paths.Disk, def.BaseImage, ct, backingFormat: def.BaseImageFormat).ConfigureAwait(false);
             }
             else
             {

@@ -8,6 +8,11 @@ namespace DfVm.Core.Instances
         public string Kernel { get; set; }
         public string Initrd { get; set; }
         public string Append { get; set; }
+        /// <summary>
+        /// Pass the VM's public key on the kernel command line (dfvm.authkey=, which the test guest writes
+        /// into authorized_keys at every boot). False for an imported disk: its own authorized_keys is used.
+        /// </summary>
+        public bool AuthKeyArgument { get; set; } = true;
     }
 
     /// <summary>The instance's own configuration, kept in vm/&lt;name&gt;/instance.json.</summary>
@@ -30,6 +35,8 @@ namespace DfVm.Core.Instances
         public string DiskInterface { get; set; } = "virtio-scsi";
         /// <summary>Read-only image the VM's disk is an overlay of, when it was made from one.</summary>
         public string BaseImage { get; set; }
+        /// <summary>The base image's format: "qcow2" (when null) or "raw" (an imported raw disk).</summary>
+        public string BaseImageFormat { get; set; }
         public DirectBoot Boot { get; set; }
         /// <summary>Seconds of serial silence under KVM after which the boot is retried under TCG.</summary>
         public int KvmWatchdogSeconds { get; set; } = 20;

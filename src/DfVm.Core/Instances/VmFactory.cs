@@ -62,7 +62,7 @@ namespace DfVm.Core.Instances
                     SshKeyPair.EnsureExists(temp.PrivateKey, temp.PublicKey, "dfvm@" + def.Name);
                     if (!string.IsNullOrEmpty(def.BaseImage))
                     {
-                        await QemuImg.CreateOverlayAsync(temp.Disk, def.BaseImage, ct).ConfigureAwait(false);
+                        await QemuImg.CreateOverlayAsync(temp.Disk, def.BaseImage, ct, backingFormat: def.BaseImageFormat).ConfigureAwait(false);
                     }
                     else
                     {

@@ -70,7 +70,7 @@ namespace DfVm.Core.Qemu
                 a.AddRange(new[] { "-kernel", def.Boot.Kernel });
                 if (!string.IsNullOrEmpty(def.Boot.Initrd)) a.AddRange(new[] { "-initrd", def.Boot.Initrd });
                 string append = def.Boot.Append ?? "";
-                if (!string.IsNullOrEmpty(authorizedKey))
+                if (!string.IsNullOrEmpty(authorizedKey) && def.Boot.AuthKeyArgument)
                 {
                     // The Linux test guest installs this key at every boot (DragonFly gets it from the PFI disc).
                     append += " dfvm.authkey=" + Convert.ToBase64String(Encoding.UTF8.GetBytes(authorizedKey));

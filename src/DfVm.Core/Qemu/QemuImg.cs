@@ -17,9 +17,9 @@ namespace DfVm.Core.Qemu
             RunCheckedAsync(new[] { "create", "-q", "-f", "qcow2", path, sizeGB + "G" }, ct);
 
         /// <summary>A qcow2 overlay whose reads fall through to <paramref name="backing"/> (never written).</summary>
-        public static Task CreateOverlayAsync(string path, string backing, CancellationToken ct, int? sizeGB = null)
+        public static Task CreateOverlayAsync(string path, string backing, CancellationToken ct, int? sizeGB = null, string backingFormat = null)
         {
-            var args = new List<string> { "create", "-q", "-f", "qcow2", "-b", Path.GetFullPath(backing), "-F", "qcow2", path };
+            var args = new List<string> { "create", "-q", "-f", "qcow2", "-b", Path.GetFullPath(backing), "-F", backingFormat ?? "qcow2", path };
             if (sizeGB.HasValue) args.Add(sizeGB + "G");
             return RunCheckedAsync(args, ct);
         }

@@ -16,7 +16,7 @@ namespace DfVm.Core.Tests.Images
 
         public void Dispose() => Directory.Delete(_dir, true);
 
-        public static IEnumerable<object[]> ScriptNames() => new[] { "install.sh", "packages.sh", "provision.sh" }.Select(n => new object[] { n });
+        public static IEnumerable<object[]> ScriptNames() => new[] { "adopt.sh", "install.sh", "packages.sh", "provision.sh" }.Select(n => new object[] { n });
 
         private string Extract(string name)
         {
@@ -28,7 +28,7 @@ namespace DfVm.Core.Tests.Images
         [Fact]
         public void EveryScriptIsEmbedded()
         {
-            Assert.Equal(new[] { "install.sh", "packages.sh", "provision.sh" }, GuestScripts.Names);
+            Assert.Equal(new[] { "adopt.sh", "install.sh", "packages.sh", "provision.sh" }, GuestScripts.Names);
             Assert.Throws<ArgumentException>(() => GuestScripts.Get("nope.sh"));
         }
 
