@@ -80,12 +80,29 @@ namespace DfVm.Core.Instances
                         bannerSeen = true;
                         try
                         {
+                            // The boot this login is for: another pwsh may restart the VM meanwhile (no VM lock here:
+                            // Wait-DfVm must not wait behind a Start-DfVm that holds it for minutes).
+                            string bootId = _engine.Store.LoadState(paths)?.BootId;
                             _engine.Connections.Drop(paths.PrivateKey);
                             await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(10), ct, reporter.Verbose).ConfigureAwait(false);
-                            var state = _engine.Store.LoadState(paths);
-                            if (state != null) { state.Ready = true; _engine.Store.SaveState(paths, state); }
-                            reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
-                            return true;
+                            // Marked under the state lock, and only on that boot: a QEMU relaunched since (a new boot id,
+                            // maybe another port) may not be the one this login reached, so it is not marked ready by it.
+                            bool current = false;
+                            _engine.Store.UpdateState(paths, s =>
+                            {
+                                if (s != null && (s.BootId != bootId || s.SshPort != port)) return false;
+                                current = true; // (no state at all: nothing to mark, the login is the answer)
+                                if (s == null) return false;
+                                if (s.Ready) return false;
+                                s.Ready = true;
+                                return true;
+                            });
+                            if (current)
+                            {
+                                reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
+                                return true;
+                            }
+                            lastProblem = "the VM was restarted by another command during the login";
                         }
                         catch (HostKeyMismatchException) { throw; }
                         catch (DfVmException e) { lastProblem = e.Message; }
