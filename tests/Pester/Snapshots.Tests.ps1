@@ -202,16 +202,16 @@ Describe 'Snapshots on the test guest' -Tag Integration {
 }
 
 # Issue 19 items 8 and 9 and what was found by reading around them: a live checkpoint of a VM whose definition was
-# changed while it ran, a live restore cut short (pwsh killed, Ctrl+C) after its guest ran again, the lock over
-# Restart-DfVm, and the guest's sshd sessions across live checkpoints and restores. One VM, in this order.
-Describe 'Live snapshots of a resized VM, interrupted restores, the VM lock and guest sessions' -Tag Integration {
+# changed while it ran, the guest's sshd sessions across live checkpoints and restores, and a live restore cut short
+# (pwsh killed, Ctrl+C) after its guest ran again. One VM, in this order.
+Describe 'Live snapshots of a resized VM, guest sessions and interrupted restores' -Tag Integration {
     BeforeAll {
         . $PSScriptRoot/TestHelpers.ps1
         . $PSScriptRoot/FaultHelpers.ps1
         $script:project = New-TestProject -VmName lsx
         Push-Location $script:project
         New-TestGuestVm -Name lsx -MemoryMB 512 | Out-Null
-        Start-DfVm -Name lsx -Timeout 600 -WarningAction SilentlyContinue | Out-Null
+        Start-DfVm -Name lsx -Timeout 1200 -WarningAction SilentlyContinue | Out-Null
         $script:vmDir = Join-Path $script:project 'vm/lsx'
         $script:journal = Join-Path $script:vmDir 'snapshots/.journal.json'
         $script:modulePath = (Get-Module DfVm).Path
@@ -221,7 +221,7 @@ Describe 'Live snapshots of a resized VM, interrupted restores, the VM lock and 
             $argv = [IO.File]::ReadAllText("/proc/$((Get-DfVm lsx).ProcessId)/cmdline").Split([char]0)
             [int]$argv[[array]::IndexOf($argv, '-m') + 1]
         }
-        function script:Wait-GuestSsh([int] $Seconds = 600) {
+        function script:Wait-GuestSsh([int] $Seconds = 1200) {
             # The snapshot 'nossh' resumes a guest whose sshd listener comes back after 40 s of guest time.
             Wait-Until -Seconds $Seconds -IntervalMs 1000 { try { (Invoke-DfVmCommand -Name lsx -Command 'echo up' -ErrorAction Stop).Output -eq 'up' } catch { $false } }
         }
@@ -266,7 +266,7 @@ Describe 'Live snapshots of a resized VM, interrupted restores, the VM lock and 
         $record.MemoryMB | Should -Be 512 -Because 'the memory saved is the running machine''s'
 
         Guest 'echo later > /tmp/ram-marker' | Out-Null
-        Restore-DfVmSnapshot resized -Name lsx -Force -ErrorAction Stop
+        Restore-DfVmSnapshot resized -Name lsx -Force -Timeout 1200 -ErrorAction Stop
         Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
         Get-QemuMemory | Should -Be 512
         (Get-Content (Join-Path $script:vmDir 'instance.json') -Raw | ConvertFrom-Json).MemoryMB | Should -Be 768
@@ -279,9 +279,9 @@ Describe 'Live snapshots of a resized VM, interrupted restores, the VM lock and 
         $err[0].FullyQualifiedErrorId | Should -Be 'LiveSnapshotWouldNotLoad,DfVm.PowerShell.Commands.SetDfVmCommand'
 
         # The next cold boot takes the definition's size; the live snapshot still restores (at its own).
-        Restart-DfVm -Name lsx -Force -Timeout 600 -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        Restart-DfVm -Name lsx -Force -Timeout 1200 -Confirm:$false -WarningAction SilentlyContinue | Out-Null
         Get-QemuMemory | Should -Be 768
-        Restore-DfVmSnapshot resized -Name lsx -Force -ErrorAction Stop
+        Restore-DfVmSnapshot resized -Name lsx -Force -Timeout 1200 -ErrorAction Stop
         Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
         Get-QemuMemory | Should -Be 512
         Set-DfVm -Name lsx -MemoryMB 512 -WarningAction SilentlyContinue -ErrorAction Stop
@@ -295,7 +295,7 @@ Describe 'Live snapshots of a resized VM, interrupted restores, the VM lock and 
         foreach ($i in 1..2) {
             Checkpoint-DfVm -Name lsx -SnapshotName "sess$i" -ErrorAction Stop | Out-Null
             Guest 'true' | Out-Null
-            Restore-DfVmSnapshot "sess$i" -Name lsx -Force -ErrorAction Stop
+            Restore-DfVmSnapshot "sess$i" -Name lsx -Force -Timeout 1200 -ErrorAction Stop
             Guest 'true' | Out-Null
         }
         $after = & $count
@@ -327,7 +327,7 @@ Describe 'Live snapshots of a resized VM, interrupted restores, the VM lock and 
         Stop-DfVm -Name lsx -WarningAction SilentlyContinue
         Test-Path $script:journal | Should -BeFalse -Because 'the resumed guest ran: nothing is owed, the journal is settled'
         $warnings = $null
-        Start-DfVm -Name lsx -Timeout 600 -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
+        Start-DfVm -Name lsx -Timeout 1200 -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
         Guest 'cat /root/after-restore' | Should -Be 'written-after'
         $left = @(Get-StrayHostProcess -VmDirectory $script:vmDir | Where-Object { $_ -notmatch "^$((Get-DfVm lsx).ProcessId) " })
         Add-FaultRecord -Fault 'pwsh kill -9 as a live restore waits for SSH' -During 'Restore-DfVmSnapshot (live)' -LeftBehind $left `
@@ -353,32 +353,7 @@ Describe 'Live snapshots of a resized VM, interrupted restores, the VM lock and 
         Guest 'cat /tmp/ram-marker' | Should -Be 'saved'
         Guest 'echo written-after > /root/after-restore; sync' | Out-Null
         Stop-DfVm -Name lsx -WarningAction SilentlyContinue
-        Start-DfVm -Name lsx -Timeout 600 -WarningAction SilentlyContinue | Out-Null
+        Start-DfVm -Name lsx -Timeout 1200 -WarningAction SilentlyContinue | Out-Null
         Guest 'cat /root/after-restore' | Should -Be 'written-after'
-    }
-
-    It 'Restart-DfVm holds the VM lock from its stop to its start: another process racing for the lock never finds the VM stopped' {
-        $done = Join-Path $script:project 'race.done'
-        # The other process: take and release the VM lock as fast as it can (the flock VmLock takes); each time it
-        # holds it, note whether QEMU's pid file is there. Between Restart's stop and start it is not.
-        $racer = Start-OtherPwsh @"
-`$lock = '$(Join-Path $script:vmDir 'lock')'; `$pidFile = '$(Join-Path $script:vmDir 'qemu.pid')'; `$held = 0; `$gaps = 0
-while (-not (Test-Path '$done')) {
-    try { `$s = [IO.File]::Open(`$lock, 'OpenOrCreate', 'ReadWrite', 'None') } catch { continue }
-    try { `$held++; if (-not [IO.File]::Exists(`$pidFile)) { `$gaps++ } } finally { `$s.Dispose() }
-}
-"HELD:`$held GAPS:`$gaps"
-"@
-        try {
-            foreach ($i in 1..3) { Restart-DfVm -Name lsx -Force -NoWait -Timeout 600 -Confirm:$false -WarningAction SilentlyContinue | Out-Null }
-        }
-        finally { Set-Content $done 'done' }
-        $racer.WaitForExit(60000) | Should -BeTrue
-        $text = Get-Content $racer.OutFile -Raw
-        Write-Host "racer: $text"
-        $text | Should -Match 'HELD:(\d+) GAPS:(\d+)'
-        [int]$Matches[1] | Should -BeGreaterThan 0 -Because 'the other process really raced for the lock'
-        [int]$Matches[2] | Should -Be 0 -Because 'no other command can act between the stop and the start'
-        Wait-DfVm -Name lsx -Timeout 600 | Out-Null
     }
 }
