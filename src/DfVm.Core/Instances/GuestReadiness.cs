@@ -35,6 +35,7 @@ namespace DfVm.Core.Instances
             var lastSerialChange = Stopwatch.StartNew();
             string lastProblem = "no SSH banner yet";
             bool bannerSeen = false;
+            int bannerWaitMs = 700;
             var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
             try
             {
@@ -73,9 +74,16 @@ namespace DfVm.Core.Instances
                     progress.Status = $"waiting for SSH on 127.0.0.1:{port} ({watch.Elapsed.TotalSeconds:0} s)";
                     reporter.Progress(progress);
 
-                    // A short read timeout: until the guest's sshd listens, user networking accepts the
-                    // connection and then says nothing, so a long wait here only delays the next try.
-                    if (await BannerAsync(port, ct, readTimeoutMs: 700).ConfigureAwait(false))
+                    // Until the guest's sshd listens, user networking accepts the connection and then says
+                    // nothing, so the first tries are short. But each probe the guest did accept costs it an sshd
+                    // (a fork and re-exec) that lives on for its login grace time after the probe gave up on it:
+                    // a guest too slow to answer within the wait (TCG on a loaded host) was flooded by hundreds
+                    // of them and never caught up (seen: 327 abandoned connections, no banner in 20 min). So
+                    // each silent probe waits twice as long as the last, up to 20 s.
+                    int left = (int)Math.Max(100, (timeout - watch.Elapsed).TotalMilliseconds);
+                    bool banner = await BannerAsync(port, ct, readTimeoutMs: Math.Min(bannerWaitMs, left)).ConfigureAwait(false);
+                    if (!banner) bannerWaitMs = Math.Min(bannerWaitMs * 2, 20000);
+                    if (banner)
                     {
                         bannerSeen = true;
                         try
