@@ -198,7 +198,11 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         Start-DfVm -Name flt -Timeout 240 -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
         (Invoke-DfVmCommand -Name flt -Command 'cat /tmp/ram-marker').Output | Should -Be 'in-memory'
         Test-Path $journal | Should -BeFalse
-        Assert-Recovered -Fault 'pwsh kill -9' -During 'Restore-DfVmSnapshot (live)' -Recovery 'Start-DfVm resumed the saved memory from the restore journal'
+        # Where the kill landed: before the guest ran again (recovery resumed it from the journal, warning so), or
+        # after its cont (the restore had settled its journal; the resumed guest ran on). Either way it runs the
+        # snapshot's memory; what it writes from then on is never thrown away by a second resume (issue 19).
+        Write-Host "recovery said: $(@($warnings) -join ' | ')"
+        Assert-Recovered -Fault 'pwsh kill -9' -During 'Restore-DfVmSnapshot (live)' -Recovery 'the guest runs the saved memory: Start-DfVm resumed it from the restore journal, or the restore had resumed it before the kill'
     }
 
     It 'QEMU killed in the middle of a live restore: an error with an id, the disk at the snapshot, Start-DfVm boots' {

@@ -203,3 +203,160 @@ Describe 'Snapshots on the test guest' -Tag Integration {
         }
     }
 }
+
+# Issue 19 items 8 and 9 and what was found by reading around them: a live checkpoint of a VM whose definition was
+# changed while it ran, the guest's sshd sessions across live checkpoints and restores, and a live restore cut short
+# (pwsh killed, Ctrl+C) after its guest ran again. One VM, in this order.
+Describe 'Live snapshots of a resized VM, guest sessions and interrupted restores' -Tag Integration {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        . $PSScriptRoot/FaultHelpers.ps1
+        $script:project = New-TestProject -VmName lsx
+        Push-Location $script:project
+        New-TestGuestVm -Name lsx -MemoryMB 512 | Out-Null
+        Start-DfVm -Name lsx -Timeout 1200 -WarningAction SilentlyContinue | Out-Null
+        $script:vmDir = Join-Path $script:project 'vm/lsx'
+        $script:journal = Join-Path $script:vmDir 'snapshots/.journal.json'
+        $script:modulePath = (Get-Module DfVm).Path
+        function script:Guest([string] $Command) { (Invoke-DfVmCommand -Name lsx -Command $Command).Output }
+        function script:Get-QemuMemory {
+            # What the running QEMU was launched with (-m), read on the host from its command line.
+            $argv = [IO.File]::ReadAllText("/proc/$((Get-DfVm lsx).ProcessId)/cmdline").Split([char]0)
+            [int]$argv[[array]::IndexOf($argv, '-m') + 1]
+        }
+        function script:Wait-GuestSsh([int] $Seconds = 1200) {
+            # The snapshot 'nossh' resumes a guest whose sshd listener comes back after 40 s of guest time.
+            Wait-Until -Seconds $Seconds -IntervalMs 1000 { try { (Invoke-DfVmCommand -Name lsx -Command 'echo up' -ErrorAction Stop).Output -eq 'up' } catch { $false } }
+        }
+        function script:Wait-ResumedGuestRuns([int] $OldQemu) {
+            # A new QEMU has been launched (after it the old serial log was moved aside) and the resumed guest's
+            # ticker has written to the new serial log: the guest runs again, and its sshd is not back yet.
+            $serial = Join-Path $script:vmDir 'serial.log'
+            Wait-Until -Seconds 300 -IntervalMs 20 {
+                $now = 0
+                try { $now = [int]([IO.File]::ReadAllText((Join-Path $script:vmDir 'qemu.pid')).Trim()) } catch { }
+                $now -gt 0 -and $now -ne $OldQemu -and (Test-Path $serial) -and ([IO.File]::ReadAllText($serial) -match 'dfvm-tick')
+            }
+        }
+        function script:Start-OtherPwsh([string] $Script) {
+            # A second pwsh whose pid is pwsh itself (New-PwshStartInfo), its output in a file.
+            $out = Join-Path $script:project ('pwsh-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.txt')
+            $full = "`$ProgressPreference = 'SilentlyContinue'; Import-Module '$($script:modulePath)'; Set-Location '$($script:project)'; $Script"
+            $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
+            $pwsh = New-PwshStartInfo '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded
+            $psi = [Diagnostics.ProcessStartInfo]::new('bash')
+            foreach ($a in @('-c', 'out=$1; shift; exec "$@" > "$out" 2>&1 < /dev/null', 'bash', $out, $pwsh.FileName) + @($pwsh.ArgumentList)) { $psi.ArgumentList.Add($a) }
+            $psi.UseShellExecute = $false
+            [Diagnostics.Process]::Start($psi) | Add-Member NoteProperty OutFile $out -PassThru
+        }
+    }
+    AfterAll {
+        Pop-Location
+        Remove-TestProject -Path $script:project
+    }
+
+    It 'Set-DfVm -MemoryMB on the running VM, then a live checkpoint: the guest runs on at its size, the snapshot restores, the new size is for the next boot' {
+        Guest 'echo in-memory > /tmp/ram-marker' | Out-Null
+        $warnings = $null
+        Set-DfVm -Name lsx -MemoryMB 768 -WarningVariable warnings -WarningAction SilentlyContinue
+        $s = Checkpoint-DfVm -Name lsx -SnapshotName resized -ErrorAction Stop
+        $s.Live | Should -BeTrue
+        (Get-DfVm lsx).State | Should -Be 'Running'
+        Get-QemuMemory | Should -Be 512
+        Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
+        $record = Get-Content (Join-Path $script:vmDir 'snapshots/resized.json') -Raw | ConvertFrom-Json
+        $record.MemoryMB | Should -Be 512 -Because 'the memory saved is the running machine''s'
+        "$warnings" | Should -Match 'next boots'
+
+        Guest 'echo later > /tmp/ram-marker' | Out-Null
+        Restore-DfVmSnapshot resized -Name lsx -Force -Timeout 1200 -ErrorAction Stop
+        Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
+        Get-QemuMemory | Should -Be 512
+        (Get-Content (Join-Path $script:vmDir 'instance.json') -Raw | ConvertFrom-Json).MemoryMB | Should -Be 768
+
+        # Setting it back is a size the snapshot restores with; another size is not.
+        Set-DfVm -Name lsx -MemoryMB 512 -WarningAction SilentlyContinue -ErrorAction Stop
+        Set-DfVm -Name lsx -MemoryMB 768 -WarningAction SilentlyContinue -ErrorAction Stop
+        $err = $null
+        Set-DfVm -Name lsx -MemoryMB 1024 -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'LiveSnapshotWouldNotLoad,DfVm.PowerShell.Commands.SetDfVmCommand'
+
+        # The next cold boot takes the definition's size; the live snapshot still restores (at its own).
+        Restart-DfVm -Name lsx -Force -Timeout 1200 -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        Get-QemuMemory | Should -Be 768
+        Restore-DfVmSnapshot resized -Name lsx -Force -Timeout 1200 -ErrorAction Stop
+        Guest 'cat /tmp/ram-marker' | Should -Be 'in-memory'
+        Get-QemuMemory | Should -Be 512
+        Set-DfVm -Name lsx -MemoryMB 512 -WarningAction SilentlyContinue -ErrorAction Stop
+    }
+
+    It 'the guest''s sshd sessions do not pile up across live checkpoints and restores' {
+        # Each live checkpoint and restore resumes a guest whose sshd still holds the session of a connection the
+        # new QEMU knows nothing of. Counted with POSIX ps in the guest.
+        $count = { @((Invoke-DfVmCommand -Name lsx -Command 'ps -A -o args=').Output -split "`n" | Where-Object { $_ -match '^sshd(-session)?: root@' }).Count }
+        $before = & $count
+        foreach ($i in 1..2) {
+            Checkpoint-DfVm -Name lsx -SnapshotName "sess$i" -ErrorAction Stop | Out-Null
+            Guest 'true' | Out-Null
+            Restore-DfVmSnapshot "sess$i" -Name lsx -Force -Timeout 1200 -ErrorAction Stop
+            Guest 'true' | Out-Null
+        }
+        $after = & $count
+        $settled = Wait-Until -Seconds 300 -IntervalMs 5000 { $n = & $count; if ($n -le $before) { "$n" } }
+        Write-Host "sshd sessions in the guest: $before before, $after after 2 live checkpoints and 2 restores, then $settled"
+        $settled | Should -Not -BeNullOrEmpty -Because "sessions whose client went with a QEMU that was replaced must end ($before before, $after after, still more after 300 s)"
+    }
+
+    It 'a snapshot whose guest resumes without sshd for 40 s (the window where a restore waits for SSH)' {
+        # A ticker on the serial port shows when the resumed guest runs; sshd's listener is off and comes back
+        # after 40 s of guest time; what is in that memory comes back with every restore of it.
+        Guest 'echo saved > /tmp/ram-marker; (while :; do echo dfvm-tick > /dev/ttyS0; sleep 1; done) >/dev/null 2>&1 & kill $(cat /run/sshd.pid); (sleep 40; /usr/sbin/sshd) >/dev/null 2>&1 &' | Out-Null
+        (Checkpoint-DfVm -Name lsx -SnapshotName nossh -ErrorAction Stop).Live | Should -BeTrue
+        Wait-GuestSsh | Should -BeTrue
+        Guest 'cat /tmp/ram-marker' | Should -Be 'saved'
+    }
+
+    It 'pwsh killed while a live restore waits for SSH after the guest resumed: a file written later survives Stop-DfVm and Start-DfVm' {
+        Guest 'echo changed > /tmp/ram-marker' | Out-Null
+        $old = (Get-DfVm lsx).ProcessId
+        $other = Start-OtherPwsh 'Restore-DfVmSnapshot nossh -Name lsx -Force -Timeout 600'
+        $ran = Wait-ResumedGuestRuns -OldQemu $old
+        & kill -9 $other.Id
+        $ran | Should -BeTrue -Because 'the restore resumed the guest and waited for its SSH'
+        $other.WaitForExit(30000) | Should -BeTrue
+        Wait-GuestSsh | Should -BeTrue
+        Guest 'cat /tmp/ram-marker' | Should -Be 'saved'
+        Guest 'echo written-after > /root/after-restore; sync' | Out-Null
+        Stop-DfVm -Name lsx -WarningAction SilentlyContinue
+        Test-Path $script:journal | Should -BeFalse -Because 'the resumed guest ran: nothing is owed, the journal is settled'
+        $warnings = $null
+        Start-DfVm -Name lsx -Timeout 1200 -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
+        Guest 'cat /root/after-restore' | Should -Be 'written-after'
+        $left = @(Get-StrayHostProcess -VmDirectory $script:vmDir | Where-Object { $_ -notmatch "^$((Get-DfVm lsx).ProcessId) " })
+        Add-FaultRecord -Fault 'pwsh kill -9 as a live restore waits for SSH' -During 'Restore-DfVmSnapshot (live)' -LeftBehind $left `
+            -Recovery 'the resumed guest ran on; Stop-DfVm/Start-DfVm kept what it wrote (no second resume of the saved memory)'
+        $left | Should -BeNullOrEmpty
+    }
+
+    It 'Ctrl+C while a live restore waits for SSH after the guest resumed: the same safe state' {
+        Guest 'echo changed > /tmp/ram-marker; rm -f /root/after-restore; sync' | Out-Null
+        $old = (Get-DfVm lsx).ProcessId
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$($script:modulePath)'; Set-Location '$($script:project)'; Restore-DfVmSnapshot nossh -Name lsx -Force -Timeout 600")
+            $handle = $ps.BeginInvoke()
+            $ran = Wait-ResumedGuestRuns -OldQemu $old
+            $ps.Stop()   # what Ctrl+C does to the running cmdlet
+            $ran | Should -BeTrue
+            $handle.IsCompleted | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+        Test-Path $script:journal | Should -BeFalse -Because 'the guest ran again: the restore owes nothing'
+        Wait-GuestSsh | Should -BeTrue
+        Guest 'cat /tmp/ram-marker' | Should -Be 'saved'
+        Guest 'echo written-after > /root/after-restore; sync' | Out-Null
+        Stop-DfVm -Name lsx -WarningAction SilentlyContinue
+        Start-DfVm -Name lsx -Timeout 1200 -WarningAction SilentlyContinue | Out-Null
+        Guest 'cat /root/after-restore' | Should -Be 'written-after'
+    }
+}

@@ -52,3 +52,49 @@ Describe 'Set-DfVm, Wait-DfVm and Restart-DfVm on stopped VMs' -Tag Unit {
         Test-Path (Join-Path $script:project 'vm/setvm/qemu.pid') | Should -BeFalse
     }
 }
+
+# Issue 19, found by reading: Restart-DfVm took the VM lock twice, so another pwsh could act between its stop and its
+# start. A VM with an empty disk is enough: QEMU runs (its firmware finds nothing to boot), no guest is needed.
+Describe 'Restart-DfVm racing another process for the VM lock' -Tag Integration {
+    BeforeAll {
+        . $PSScriptRoot/TestHelpers.ps1
+        $script:project = New-TestProject -VmName race
+        Push-Location $script:project
+        New-DfVm -Name race -DiskSizeGB 1 -MemoryMB 128 -Cpus 1 | Out-Null
+        $script:vmDir = Join-Path $script:project 'vm/race'
+        Start-DfVm -Name race -NoWait -WarningAction SilentlyContinue | Out-Null
+    }
+    AfterAll { Pop-Location; Remove-TestProject -Path $script:project }
+
+    It 'holds the lock from its stop to its start: the other process never gets it while the VM is stopped' {
+        $done = Join-Path $script:project 'race.done'
+        $ready = Join-Path $script:project 'race.ready'
+        # The other process takes and releases the VM lock (the flock VmLock takes) as fast as it can, and each time
+        # it holds it notes whether QEMU's pid file is there. Between a stop and a start it is not.
+        $script = @"
+`$lock = '$(Join-Path $script:vmDir 'lock')'; `$pidFile = '$(Join-Path $script:vmDir 'qemu.pid')'; `$held = 0; `$gaps = 0
+while (-not [IO.File]::Exists('$done')) {
+    try { `$s = [IO.File]::Open(`$lock, 'OpenOrCreate', 'ReadWrite', 'None') } catch { continue }
+    try { `$held++; if (-not [IO.File]::Exists(`$pidFile)) { `$gaps++ } } finally { `$s.Dispose() }
+    if (`$held -eq 1) { [IO.File]::WriteAllText('$ready', 'racing') }
+}
+"HELD:`$held GAPS:`$gaps"
+"@
+        $psi = New-PwshStartInfo '-NoProfile', '-NonInteractive', '-Command', $script
+        $psi.RedirectStandardOutput = $true
+        $racer = [Diagnostics.Process]::Start($psi)
+        try {
+            # It is racing once it has held the lock at least once.
+            Wait-Until -Seconds 120 { Test-Path $ready } | Should -BeTrue
+            foreach ($i in 1..5) { Restart-DfVm -Name race -Force -NoWait -Timeout 120 -Confirm:$false -WarningAction SilentlyContinue | Out-Null }
+        }
+        finally { Set-Content $done 'done' }
+        $text = $racer.StandardOutput.ReadToEnd()
+        $racer.WaitForExit(60000) | Should -BeTrue
+        Write-Host "racer: $text"
+        $text -match 'HELD:(\d+) GAPS:(\d+)' | Should -BeTrue
+        [int]$Matches[1] | Should -BeGreaterThan 0 -Because 'the other process really raced for the lock'
+        [int]$Matches[2] | Should -Be 0 -Because 'no other command can act on the VM between the stop and the start'
+        (Get-DfVm race).State | Should -Not -Be 'Stopped'
+    }
+}

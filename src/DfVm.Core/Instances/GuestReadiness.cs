@@ -35,7 +35,7 @@ namespace DfVm.Core.Instances
             var lastSerialChange = Stopwatch.StartNew();
             string lastProblem = "no SSH banner yet";
             bool bannerSeen = false;
-            int attempts = 0, logins = 0;
+            int silentProbes = 0, logins = 0;
             var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
             try
             {
@@ -74,22 +74,43 @@ namespace DfVm.Core.Instances
                     progress.Status = $"waiting for SSH on 127.0.0.1:{port} ({watch.Elapsed.TotalSeconds:0} s)";
                     reporter.Progress(progress);
 
-                    // A short read timeout: until the guest's sshd listens, user networking accepts the
-                    // connection and then says nothing, so a long wait here only delays the next try.
-                    // The wait for the banner grows with each try that saw none: on a loaded host a TCG guest's sshd
-                    // (fork, re-exec) can take seconds to answer, and a fixed 700 ms would never see its banner.
-                    attempts++;
-                    if (await BannerAsync(port, ct, readTimeoutMs: BannerWaitMs(attempts)).ConfigureAwait(false))
+                    // Until the guest's sshd listens, user networking accepts the connection and then says
+                    // nothing, so the first tries are short. But each probe the guest did accept costs it an sshd
+                    // (a fork and re-exec) that lives on for its login grace time after the probe gave up on it:
+                    // a guest too slow to answer within the wait (TCG on a loaded host) was flooded by hundreds
+                    // of them and never caught up (seen: 327 abandoned connections, no banner in 20 min). So
+                    // each silent probe waits twice as long as the last, up to 20 s.
+                    int left = (int)Math.Max(100, (timeout - watch.Elapsed).TotalMilliseconds);
+                    bool banner = await BannerAsync(port, ct, readTimeoutMs: Math.Min(BannerWaitMs(silentProbes + 1), left)).ConfigureAwait(false);
+                    if (!banner) silentProbes++;
+                    if (banner)
                     {
                         bannerSeen = true;
                         try
                         {
+                            // The boot this login is for: another pwsh may restart the VM meanwhile (no VM lock here:
+                            // Wait-DfVm must not wait behind a Start-DfVm that holds it for minutes).
+                            string bootId = _engine.Store.LoadState(paths)?.BootId;
                             _engine.Connections.Drop(paths.PrivateKey);
                             await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(Math.Min(60, 10 + 5 * logins++)), ct, reporter.Verbose).ConfigureAwait(false);
-                            var state = _engine.Store.LoadState(paths);
-                            if (state != null) { state.Ready = true; _engine.Store.SaveState(paths, state); }
-                            reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
-                            return true;
+                            // Marked under the state lock, and only on that boot: a QEMU relaunched since (a new boot id,
+                            // maybe another port) may not be the one this login reached, so it is not marked ready by it.
+                            bool current = false;
+                            _engine.Store.UpdateState(paths, s =>
+                            {
+                                if (s != null && (s.BootId != bootId || s.SshPort != port)) return false;
+                                current = true; // (no state at all: nothing to mark, the login is the answer)
+                                if (s == null) return false;
+                                if (s.Ready) return false;
+                                s.Ready = true;
+                                return true;
+                            });
+                            if (current)
+                            {
+                                reporter.Verbose($"VM '{def.Name}' accepted an SSH login after {watch.Elapsed.TotalSeconds:0.0} s.");
+                                return true;
+                            }
+                            lastProblem = "the VM was restarted by another command during the login";
                         }
                         catch (HostKeyMismatchException) { throw; }
                         catch (DfVmException e) { lastProblem = e.Message; }
@@ -105,8 +126,8 @@ namespace DfVm.Core.Instances
             }
         }
 
-        /// <summary>How long try <paramref name="attempt"/> (1, 2, ...) waits for the SSH banner: 700 ms, growing to 10 s.</summary>
-        public static int BannerWaitMs(int attempt) => Math.Min(10000, 700 + 300 * Math.Max(0, attempt - 1));
+        /// <summary>How long the n-th probe (1-based) waits for the banner: 700 ms, doubling after each silent probe, up to 20 s.</summary>
+        public static int BannerWaitMs(int probe) => (int)Math.Min(20000, 700L << Math.Min(10, Math.Max(0, probe - 1)));
 
         /// <summary>Connects and reads one line: true when it starts with "SSH-".</summary>
         public static async Task<bool> BannerAsync(int port, CancellationToken ct, int readTimeoutMs = 2500)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -96,7 +97,21 @@ namespace DfVm.Core.Instances
                 Native.Rename(paths.SerialLog, paths.SerialLog + ".1");
             }
 
-            var outcome = await ProcessRunner.RunAsync(qemu, argv, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            // The launch in flight is marked by its own process (sh writes its pid, then execs QEMU in its place), so a
+            // pwsh killed while QEMU starts up leaves a trace the next command waits on (SettleLaunchAsync): until QEMU's
+            // -daemonize parent has exited, its daemon may not hold the pid file yet and would look like no QEMU at all.
+            var launch = new List<string> { "-c", "echo $$ > \"$0\" && exec \"$@\"", paths.LaunchMarker, qemu };
+            launch.AddRange(argv);
+            ProcessOutcome outcome;
+            try
+            {
+                outcome = await ProcessRunner.RunAsync("/bin/sh", launch, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                // RunAsync returns or throws once the foreground process ended (or was killed): nothing is in flight.
+                AtomicFile.TryDelete(paths.LaunchMarker);
+            }
             if (outcome.ExitCode != 0)
             {
                 string err = outcome.StdErr.Trim();
@@ -118,6 +133,8 @@ namespace DfVm.Core.Instances
                 StartTime = DateTime.UtcNow,
                 BootId = Guid.NewGuid().ToString("N"),
                 Ready = false,
+                MemoryMB = def.MemoryMB,
+                Cpus = def.Cpus,
             });
             _engine.GuestChanged(paths);
             reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");
@@ -137,8 +154,57 @@ namespace DfVm.Core.Instances
                     CleanStale(paths, reporter);
                     throw;
                 }
+                // The guest runs again (and may write its disk): what was owed for the resume is settled now,
+                // before any wait for SSH that a kill or Ctrl+C could cut short.
+                options.AfterStateLoad?.Invoke();
             }
             return port;
+        }
+
+        /// <summary>
+        /// Waits (bounded) for a QEMU launch a dead process left in flight (<see cref="VmPaths.LaunchMarker"/>): its
+        /// -daemonize parent exits once the daemon holds the pid file, or once the launch failed. Until then a starting
+        /// QEMU is invisible to <see cref="RunningPid"/>, and a command that went on would launch a second QEMU on the
+        /// same disk, port and pid file, or resume saved memory under it. Call it holding the VM lock. Cheap (one stat)
+        /// when nothing is in flight.
+        /// </summary>
+        public async Task SettleLaunchAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
+        {
+            if (!File.Exists(paths.LaunchMarker)) return;
+            int pid = 0;
+            try { int.TryParse(File.ReadAllText(paths.LaunchMarker).Trim(), out pid); }
+            catch (IOException) { }
+            var watch = Stopwatch.StartNew();
+            bool said = false;
+            while (pid > 0 && IsAlive(pid) && watch.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                if (!said)
+                {
+                    reporter?.Verbose($"A QEMU launch of VM '{paths.Name}' by a process that ended is still in flight (pid {pid}): waiting for it to finish.");
+                    said = true;
+                }
+                await Task.Delay(50, ct).ConfigureAwait(false);
+            }
+            if (pid > 0 && IsAlive(pid))
+            {
+                reporter?.Warning($"A QEMU launch of VM '{paths.Name}' (pid {pid}) has not finished in {watch.Elapsed.TotalSeconds:0} s; going on without it.");
+            }
+            AtomicFile.TryDelete(paths.LaunchMarker);
+        }
+
+        /// <summary>A process that exists and is not a zombie (one whose dead parent's reaper never reaps it).</summary>
+        private static bool IsAlive(int pid)
+        {
+            if (!Native.Kill(pid, 0)) return false;
+            string stat = "/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/stat";
+            try
+            {
+                if (!File.Exists(stat)) return true; // no /proc (macOS): launchd reaps
+                string text = File.ReadAllText(stat);
+                int close = text.LastIndexOf(')');
+                return close < 0 || close + 2 >= text.Length || text[close + 2] != 'Z';
+            }
+            catch (IOException) { return false; }
         }
 
         private static DfVmException PortInUse(string vm, int port, string qemuText = null)

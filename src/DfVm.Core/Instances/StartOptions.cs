@@ -18,6 +18,19 @@ namespace DfVm.Core.Instances
         /// the snapshot operation's step probe, so a fault test can end the process in that window.
         /// </summary>
         internal Action<string> BeforeStateLoad { get; set; }
+        /// <summary>
+        /// Called once the saved state is loaded and the guest runs again (after <c>cont</c>), before any wait for SSH:
+        /// from here the guest may write its disk, so a live restore settles its journal here.
+        /// </summary>
+        internal Action AfterStateLoad { get; set; }
+        /// <summary>
+        /// The machine size of a resume from saved memory (a live checkpoint's relaunch, a live restore): the size the
+        /// memory was saved from, which may differ from the definition's (Set-DfVm on a running VM applies at the next
+        /// cold boot). Null: the definition's.
+        /// </summary>
+        internal int? MemoryMB { get; set; }
+        /// <inheritdoc cref="MemoryMB"/>
+        internal int? Cpus { get; set; }
         /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
         public bool CallerHoldsLock { get; set; }
 

@@ -119,6 +119,7 @@ namespace DfVm.Core.Instances
                 // so the disk below is never a half state. A caller holding the lock (a snapshot
                 // operation, or recovery itself resuming a restore) has recovered already.
                 if (!options.CallerHoldsLock) await _engine.Snapshots.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                else await Qemu.SettleLaunchAsync(paths, reporter, ct).ConfigureAwait(false);
                 var def = Store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
                 {
@@ -136,6 +137,9 @@ namespace DfVm.Core.Instances
                     return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
                 }
 
+                // A resume from saved memory runs the machine the memory came from; a boot runs the definition's.
+                if (options.MemoryMB > 0) def.MemoryMB = options.MemoryMB.Value;
+                if (options.Cpus > 0) def.Cpus = options.Cpus.Value;
                 Qemu.CleanStale(paths, reporter);
                 string publicKey = SshKeyPair.EnsureExists(paths.PrivateKey, paths.PublicKey, "dfvm@" + def.Name);
                 await QemuProcess.EnsureDiskAsync(def, paths, ct).ConfigureAwait(false);
@@ -204,23 +208,53 @@ namespace DfVm.Core.Instances
             reporter = reporter ?? NullReporter.Instance;
             using (VmLock.Acquire(paths, TimeSpan.FromSeconds(5), ct))
             {
-                int? pid = RunningPid(paths);
-                if (pid == null)
-                {
-                    Qemu.CleanStale(paths, reporter);
-                    return;
-                }
-                _engine.GuestChanged(paths);
-                if (force)
-                {
-                    await Qemu.KillAsync(paths, reporter, ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    await Qemu.PowerDownAsync(paths, pid.Value, timeout, reporter, ct).ConfigureAwait(false);
-                }
-                Qemu.CleanStale(paths, reporter);
+                await StopHoldingLockAsync(paths, force, timeout, reporter, ct).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>
+        /// Stops the VM and boots it again under one hold of the VM lock: no other DfVm command (another pwsh) can
+        /// act between the stop and the start. <paramref name="options"/>.Timeout is also how long to wait for the lock.
+        /// </summary>
+        public async Task<DfVmInstance> RestartAsync(VmPaths paths, bool force, TimeSpan stopTimeout, StartOptions options, IOperationReporter reporter, CancellationToken ct)
+        {
+            reporter = reporter ?? NullReporter.Instance;
+            using (VmLock.Acquire(paths, options.Timeout, reporter, ct))
+            {
+                await _engine.Snapshots.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                await StopHoldingLockAsync(paths, force, stopTimeout, reporter, ct).ConfigureAwait(false);
+                options.CallerHoldsLock = true;
+                return await StartAsync(paths, options, reporter, ct).ConfigureAwait(false);
+            }
+        }
+
+        private async Task StopHoldingLockAsync(VmPaths paths, bool force, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
+        {
+            await Qemu.SettleLaunchAsync(paths, reporter, ct).ConfigureAwait(false);
+            int? pid = RunningPid(paths);
+            if (pid == null)
+            {
+                Qemu.CleanStale(paths, reporter);
+                return;
+            }
+            try
+            {
+                await _engine.Snapshots.SettleBeforeStopAsync(paths, reporter, ct).ConfigureAwait(false);
+            }
+            catch (DfVmException e)
+            {
+                reporter.Warning($"VM '{paths.Name}': settling an interrupted snapshot operation before the stop failed ({e.Message}); the next start tries again.");
+            }
+            _engine.GuestChanged(paths);
+            if (force)
+            {
+                await Qemu.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await Qemu.PowerDownAsync(paths, pid.Value, timeout, reporter, ct).ConfigureAwait(false);
+            }
+            Qemu.CleanStale(paths, reporter);
         }
 
         // ---------- commands ----------

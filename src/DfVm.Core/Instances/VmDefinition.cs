@@ -53,5 +53,10 @@ namespace DfVm.Core.Instances
         /// <summary>Changes at every boot and every live restore; the sync manifest is tied to it.</summary>
         public string BootId { get; set; }
         public bool Ready { get; set; }
+        /// <summary>The memory QEMU was launched with (0: a QEMU launched before this was recorded). A live checkpoint
+        /// and its relaunch use this, not the definition's size, which Set-DfVm may have changed since (next cold boot).</summary>
+        public int MemoryMB { get; set; }
+        /// <summary>The CPU count QEMU was launched with (0: not recorded).</summary>
+        public int Cpus { get; set; }
     }
 }

@@ -24,6 +24,10 @@ namespace DfVm.Core.Instances
         public string PublicKey => Path.Combine(Directory, "id_ed25519.pub");
         public string KnownHosts => Path.Combine(Directory, "known_hosts");
         public string Lock => Path.Combine(Directory, "lock");
+        /// <summary>Held (flock) for the moment of a read-modify-write of state.json, by any process, with or without the VM lock.</summary>
+        public string StateLock => Path.Combine(Directory, "state.lock");
+        /// <summary>The pid of a QEMU launch in flight (the foreground process, before it daemonizes), written by that process itself.</summary>
+        public string LaunchMarker => Path.Combine(Directory, "launch.pid");
         public string SyncManifest => Path.Combine(Directory, "sync-manifest.json");
     }
 }

@@ -17,21 +17,40 @@ namespace DfVm.Core.Instances
 
         /// <summary>
         /// What would change, one phrase each ("memory 512 -> 1024 MB"); empty when nothing would.
-        /// Throws LiveSnapshotWouldNotLoad when memory or CPUs would change while a live snapshot
-        /// exists: QEMU loads saved memory only into a machine of the same size.
+        /// Throws LiveSnapshotWouldNotLoad when memory or CPUs would change to a size a live snapshot cannot be
+        /// restored with: QEMU loads saved memory only into a machine of the same size. A snapshot records the size
+        /// its machine ran with and the definition's size then (they differ after Set-DfVm on a running VM, which is
+        /// for the next cold boot); either is accepted, so a change made while the VM ran can always be set back.
         /// </summary>
         public IReadOnlyList<string> Describe(VmPaths paths, VmDefinition def)
         {
             var changes = new List<string>();
-            if (MemoryMB.HasValue && MemoryMB.Value != def.MemoryMB) changes.Add($"memory {def.MemoryMB} -> {MemoryMB} MB");
-            if (Cpus.HasValue && Cpus.Value != def.Cpus) changes.Add($"CPUs {def.Cpus} -> {Cpus}");
-            if (changes.Count > 0)
+            bool memory = MemoryMB.HasValue && MemoryMB.Value != def.MemoryMB;
+            bool cpus = Cpus.HasValue && Cpus.Value != def.Cpus;
+            if (memory) changes.Add($"memory {def.MemoryMB} -> {MemoryMB} MB");
+            if (cpus) changes.Add($"CPUs {def.Cpus} -> {Cpus}");
+            if (memory || cpus)
             {
-                var live = SnapshotStore.List(paths).Where(s => s.Live).Select(s => s.Name).ToList();
-                if (live.Count > 0)
+                var files = new SnapshotPaths(paths);
+                var blocking = new List<string>();
+                var held = new List<string>();
+                foreach (var live in SnapshotStore.List(paths).Where(s => s.Live))
+                {
+                    var record = SnapshotStore.ReadRecord(files, live.Name) ?? new SnapshotRecord();
+                    int machineMemory = record.MemoryMB != 0 ? record.MemoryMB : def.MemoryMB;
+                    int machineCpus = record.Cpus != 0 ? record.Cpus : def.Cpus;
+                    bool fits = (!memory || MemoryMB.Value == machineMemory || MemoryMB.Value == record.DefinitionMemoryMB)
+                        && (!cpus || Cpus.Value == machineCpus || Cpus.Value == record.DefinitionCpus);
+                    if (!fits)
+                    {
+                        blocking.Add(live.Name);
+                        held.Add($"'{live.Name}' holds {machineMemory} MB and {machineCpus} CPU(s)");
+                    }
+                }
+                if (blocking.Count > 0)
                 {
                     throw new DfVmException(ErrorIds.LiveSnapshotWouldNotLoad, DfVmErrorKind.InvalidOperation,
-                        $"VM '{def.Name}' has live snapshots ({string.Join(", ", live)}): they hold {def.MemoryMB} MB of guest memory and {def.Cpus} CPU(s), "
+                        $"VM '{def.Name}' has live snapshots ({string.Join(", ", blocking)}) that could not be restored after this change: {string.Join("; ", held)} of guest memory, "
                         + "and QEMU cannot load them into a machine of another size. Remove them first (Remove-DfVmSnapshot; disk snapshots can stay), "
                         + "or take them again after the change.", def.Name);
                 }

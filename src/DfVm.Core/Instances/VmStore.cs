@@ -110,11 +110,66 @@ namespace DfVm.Core.Instances
 
         public VmRuntimeState LoadState(VmPaths paths) => Json.Read<VmRuntimeState>(paths.State);
 
-        public void SaveState(VmPaths paths, VmRuntimeState state) => Json.Write(paths.State, state);
+        /// <summary>Replaces state.json (atomically, under the state lock).</summary>
+        public void SaveState(VmPaths paths, VmRuntimeState state)
+        {
+            using (StateLock(paths)) Json.Write(paths.State, state);
+        }
+
+        /// <summary>
+        /// Read-modify-write of state.json under the state lock, so no other process's write falls between the read
+        /// and the write (Wait-DfVm marking a guest ready while another pwsh restarts it). <paramref name="change"/>
+        /// gets the current state (null: none) and returns false to write nothing. Returns what it returned.
+        /// </summary>
+        public bool UpdateState(VmPaths paths, Func<VmRuntimeState, bool> change)
+        {
+            using (StateLock(paths))
+            {
+                var state = LoadState(paths);
+                if (!change(state) || state == null) return false;
+                Json.Write(paths.State, state);
+                return true;
+            }
+        }
 
         public void ClearState(VmPaths paths)
         {
-            if (File.Exists(paths.State)) File.Delete(paths.State);
+            if (!File.Exists(paths.State)) return;
+            using (StateLock(paths))
+            {
+                if (File.Exists(paths.State)) File.Delete(paths.State);
+            }
+        }
+
+        /// <summary>
+        /// The short lock over a state.json update: an flock on state.lock (released by the kernel if the holder dies),
+        /// separate from the VM lock, which a Start-DfVm holds for minutes while a Wait-DfVm must still mark readiness.
+        /// </summary>
+        private static IDisposable StateLock(VmPaths paths)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(paths.StateLock, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                }
+                catch (DirectoryNotFoundException e)
+                {
+                    throw new DfVmException(ErrorIds.VmNotFound, DfVmErrorKind.NotFound,
+                        $"VM '{paths.Name}' is gone: {paths.Directory} holds no VM (removed by another DfVm command?).", paths.Name, e);
+                }
+                catch (IOException e) when (!(e is FileNotFoundException))
+                {
+                    // Held only for one small file write: a holder for seconds is a process stuck in the kernel.
+                    if (watch.Elapsed > TimeSpan.FromSeconds(30))
+                    {
+                        throw new DfVmException(ErrorIds.VmLocked, DfVmErrorKind.ResourceUnavailable,
+                            $"VM '{paths.Name}': {paths.StateLock} has been held for over 30 s by another process. Try again.", paths.Name, e);
+                    }
+                    System.Threading.Thread.Sleep(5);
+                }
+            }
         }
     }
 }

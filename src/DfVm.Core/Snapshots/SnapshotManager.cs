@@ -60,6 +60,33 @@ namespace DfVm.Core.Snapshots
         public Task RecoverAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct) =>
             new SnapshotRecovery(_engine, paths, reporter, Step).RunAsync(ct);
 
+        /// <summary>
+        /// Before a stop (the caller holds the VM lock): a journal left by a process killed after its guest ran again
+        /// (a live restore waiting for SSH, a checkpoint's relaunch) is settled while that QEMU still runs, so the next
+        /// start never resumes saved memory over what the guest did since. A QEMU that still waits for its saved state
+        /// (prelaunch, inmigrate) has not run the guest: the journal stays, and the next start finishes the resume.
+        /// </summary>
+        internal async Task SettleBeforeStopAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
+        {
+            var files = new SnapshotPaths(paths);
+            if (!File.Exists(files.Journal) || Controller.RunningPid(paths) == null) return;
+            string status = null;
+            try
+            {
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+                {
+                    status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is QmpException || e is IOException || e is TimeoutException)
+            {
+                reporter.Verbose($"QMP of VM '{paths.Name}' did not answer before the stop ({e.Message}); its snapshot journal is left to the next start.");
+                return;
+            }
+            if (status == "inmigrate" || status == "prelaunch") return;
+            await RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+        }
+
         // ---------- checkpoint ----------
 
         /// <summary>
@@ -93,6 +120,9 @@ namespace DfVm.Core.Snapshots
                     VmName = paths.Name,
                     Created = DateTime.UtcNow,
                     MemoryMB = def.MemoryMB,
+                    Cpus = def.Cpus,
+                    DefinitionMemoryMB = def.MemoryMB,
+                    DefinitionCpus = def.Cpus,
                 };
                 bool running = Controller.RunningPid(paths) != null;
                 var watch = Stopwatch.StartNew();
@@ -158,13 +188,19 @@ namespace DfVm.Core.Snapshots
                         $"VM '{paths.Name}' is '{status}' in QEMU: a live snapshot needs it running or paused.", paths.Name);
                 }
                 wasRunning = status == "running";
+                // The saved memory is the running QEMU's, whatever the definition says now (Set-DfVm on a running
+                // VM is for its next cold boot): the record and the relaunch take the machine QEMU runs.
+                var previous = Store.LoadState(paths);
+                var machine = await RunningMachineAsync(qmp, previous, ct).ConfigureAwait(false);
+                if (machine.MemoryMB > 0) record.MemoryMB = machine.MemoryMB;
+                if (machine.Cpus > 0) record.Cpus = machine.Cpus;
                 journal = new SnapshotJournal
                 {
                     Operation = SnapshotJournal.Checkpoint,
                     Snapshot = name,
                     Record = record,
                     WasRunning = wasRunning,
-                    PreviousState = Store.LoadState(paths) ?? new VmRuntimeState(),
+                    PreviousState = previous ?? new VmRuntimeState(),
                 };
                 Step("journal");
                 SnapshotFiles.WriteJournal(files, journal);
@@ -202,6 +238,31 @@ namespace DfVm.Core.Snapshots
         }
 
         /// <summary>
+        /// The size of the machine a running QEMU was launched with: asked of QMP (the one truth, also for a QEMU
+        /// launched before state.json recorded it), else what the launch recorded. 0 where neither says.
+        /// </summary>
+        internal static async Task<(int MemoryMB, int Cpus)> RunningMachineAsync(QmpClient qmp, VmRuntimeState state, CancellationToken ct)
+        {
+            int memory = state?.MemoryMB ?? 0, cpus = state?.Cpus ?? 0;
+            try
+            {
+                var summary = await qmp.ExecuteAsync("query-memory-size-summary", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                if (summary.ValueKind == System.Text.Json.JsonValueKind.Object && summary.TryGetProperty("base-memory", out var b)
+                    && b.TryGetInt64(out long bytes) && bytes > 0 && bytes / (1024 * 1024) <= int.MaxValue)
+                {
+                    memory = (int)(bytes / (1024 * 1024));
+                }
+                var list = await qmp.ExecuteAsync("query-cpus-fast", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                if (list.ValueKind == System.Text.Json.JsonValueKind.Array && list.GetArrayLength() > 0) cpus = list.GetArrayLength();
+            }
+            catch (QmpCommandException)
+            {
+                // An older QEMU without these commands: what the launch recorded.
+            }
+            return (memory, cpus);
+        }
+
+        /// <summary>
         /// Relaunches the VM from the state it was just saved in. Nothing changed for the guest: its boot id,
         /// start time, readiness and the host's sync manifest are carried over.
         /// </summary>
@@ -216,6 +277,8 @@ namespace DfVm.Core.Snapshots
                 IncomingStatePath = statePath,
                 SshPort = before.SshPort > 0 ? before.SshPort : (int?)null,
                 BeforeStateLoad = s => step("relaunch:" + s),
+                MemoryMB = journal.Record?.MemoryMB > 0 ? journal.Record.MemoryMB : (int?)null,
+                Cpus = journal.Record?.Cpus > 0 ? journal.Record.Cpus : (int?)null,
             };
             try
             {
@@ -234,13 +297,16 @@ namespace DfVm.Core.Snapshots
                     await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
                 }
             }
-            var now = Store.LoadState(paths);
-            if (now != null && before.BootId != null)
+            if (before.BootId != null)
             {
-                now.BootId = before.BootId;
-                now.StartTime = before.StartTime;
-                now.Ready = before.Ready;
-                Store.SaveState(paths, now);
+                Store.UpdateState(paths, now =>
+                {
+                    if (now == null) return false;
+                    now.BootId = before.BootId;
+                    now.StartTime = before.StartTime;
+                    now.Ready = before.Ready;
+                    return true;
+                });
             }
             if (manifest != null) AtomicFile.WriteAllBytes(paths.SyncManifest, manifest);
         }
@@ -276,9 +342,11 @@ namespace DfVm.Core.Snapshots
                 var snapshot = SnapshotStore.Get(paths, name);
                 var record = SnapshotStore.ReadRecord(files, name);
                 var def = Store.LoadDefinition(paths);
-                if (snapshot.Live && record.MemoryMB != 0 && record.MemoryMB != def.MemoryMB)
+                if (snapshot.Live && record.MemoryMB != 0 && record.MemoryMB != def.MemoryMB && record.DefinitionMemoryMB != def.MemoryMB)
                 {
-                    // Checked before anything is touched: the saved memory only loads into the same machine.
+                    // Checked before anything is touched: the saved memory only loads into the same machine. The resume
+                    // runs the snapshot's machine; a definition that differs only by the size Set-DfVm had set for the
+                    // next cold boot when the snapshot was taken (a running VM) is that pending change, still owed.
                     throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
                         $"Live snapshot '{name}' was taken with {record.MemoryMB} MB of memory; VM '{paths.Name}' now has {def.MemoryMB} MB. Set its memory back to {record.MemoryMB} MB to restore it.", paths.Name);
                 }
@@ -323,7 +391,20 @@ namespace DfVm.Core.Snapshots
                     SshPort = port,
                     IncomingStatePath = snapshot.Live ? files.State(name) : null,
                     BeforeStateLoad = step => Step("start:" + step),
+                    MemoryMB = snapshot.Live && record.MemoryMB > 0 ? record.MemoryMB : (int?)null,
+                    Cpus = snapshot.Live && record.Cpus > 0 ? record.Cpus : (int?)null,
                 };
+                if (journal != null)
+                {
+                    // The resumed guest has run from the moment of its 'cont' and may write its disk: the resume is no
+                    // longer owed. A kill or Ctrl+C while waiting for SSH must not let recovery resume the saved memory
+                    // again over what the guest wrote since.
+                    start.AfterStateLoad = () =>
+                    {
+                        Step("start:resumed");
+                        SnapshotFiles.DeleteIfExists(files.Journal);
+                    };
+                }
                 try
                 {
                     await Controller.StartAsync(paths, start, reporter, ct).ConfigureAwait(false);
@@ -337,7 +418,7 @@ namespace DfVm.Core.Snapshots
                 if (journal != null)
                 {
                     Step("journal-delete");
-                    File.Delete(files.Journal);
+                    SnapshotFiles.DeleteIfExists(files.Journal);
                 }
                 if (snapshot.Live && !options.NoWait)
                 {

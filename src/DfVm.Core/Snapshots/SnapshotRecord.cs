@@ -15,6 +15,15 @@ namespace DfVm.Core.Snapshots
         /// <summary>What the saved memory needs to load again (same accelerator, memory size).</summary>
         public string Accelerator { get; set; }
         public int MemoryMB { get; set; }
+        /// <summary>The CPU count of the machine the memory was saved from (0: not recorded, an older snapshot).</summary>
+        public int Cpus { get; set; }
+        /// <summary>
+        /// The definition's memory when the snapshot was taken (0: not recorded). It differs from <see cref="MemoryMB"/>
+        /// when Set-DfVm changed a running VM: that size was owed to the next cold boot, and still is after a restore.
+        /// </summary>
+        public int DefinitionMemoryMB { get; set; }
+        /// <summary>The definition's CPU count when the snapshot was taken (0: not recorded).</summary>
+        public int DefinitionCpus { get; set; }
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ namespace DfVm.Core.Snapshots
 
         public async Task RunAsync(CancellationToken ct)
         {
+            // A QEMU a killed process was launching is waited for first: until it holds its pid file it looks like no
+            // QEMU at all, and recovery would then resume or boot a second one beside it.
+            await _engine.Qemu.SettleLaunchAsync(_paths, _reporter, ct).ConfigureAwait(false);
             if (!File.Exists(_files.Journal))
             {
                 SnapshotFiles.RemoveStrays(_files, _reporter);
@@ -170,6 +173,15 @@ namespace DfVm.Core.Snapshots
                     using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
                     {
                         status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
+                        if (status == "paused")
+                        {
+                            // The saved memory was loaded whole (-S leaves QEMU paused then) and the process died before
+                            // its 'cont': the guest has not run on this disk yet; letting it run is what was owed.
+                            Step("resume");
+                            await qmp.ExecuteAsync("cont", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
+                            _reporter.Warning($"The restore of live snapshot '{name}' of VM '{_paths.Name}' was interrupted after its memory was loaded: the guest runs on from it.");
+                            return;
+                        }
                     }
                 }
                 catch (Exception e) when (e is QmpException || e is IOException)
@@ -180,6 +192,15 @@ namespace DfVm.Core.Snapshots
                 Step("kill-incoming");
                 await controller.KillAsync(_paths, _reporter, ct).ConfigureAwait(false);
                 controller.CleanStale(_paths, _reporter);
+            }
+            if (DiskWrittenAfter(_files.Journal))
+            {
+                // A guest resumed from the snapshot ran and wrote its disk after the journal was last written (its
+                // process was killed before it could settle the journal): that data is the guest's now. Resuming the
+                // saved memory would throw it away, so the restore is taken as done; the VM boots from its disk.
+                _reporter.Warning($"The restore of live snapshot '{name}' of VM '{_paths.Name}' was interrupted after the guest had resumed and written its disk: " +
+                    "that disk is kept (the saved memory is not loaded again); Start-DfVm boots it.");
+                return;
             }
             if (!File.Exists(_files.Image(name)) || !File.Exists(_files.State(name)))
             {
@@ -203,6 +224,10 @@ namespace DfVm.Core.Snapshots
                     NoWait = true,
                     IncomingStatePath = _files.State(name),
                     SshPort = port > 0 ? port : (int?)null,
+                    MemoryMB = journal.Record?.MemoryMB > 0 ? journal.Record.MemoryMB : (int?)null,
+                    Cpus = journal.Record?.Cpus > 0 ? journal.Record.Cpus : (int?)null,
+                    // Resumed: the guest runs and may write; nothing is owed any more (RunAsync deletes the journal too).
+                    AfterStateLoad = () => SnapshotFiles.DeleteIfExists(_files.Journal),
                 }, _reporter, ct).ConfigureAwait(false);
             }
             catch (DfVmException e)
@@ -210,6 +235,13 @@ namespace DfVm.Core.Snapshots
                 // Nothing more recovery can do (e.g. the port is taken now): the disk is at the snapshot.
                 _reporter.Warning($"VM '{_paths.Name}' could not resume from snapshot '{name}' ({e.Message}). Restore-DfVmSnapshot -Name {_paths.Name} -SnapshotName {name} tries again.");
             }
+        }
+
+        /// <summary>True when disk.qcow2 was modified after <paramref name="journal"/> was last written.</summary>
+        private bool DiskWrittenAfter(string journal)
+        {
+            if (!File.Exists(_paths.Disk) || !File.Exists(journal)) return false;
+            return File.GetLastWriteTimeUtc(_paths.Disk) > File.GetLastWriteTimeUtc(journal);
         }
 
         /// <summary>

@@ -28,9 +28,9 @@ namespace DfVm.PowerShell.Commands
             {
                 bool running = Controller.RunningPid(paths) != null;
                 if (!ShouldProcess(name, running ? (Force ? "Restart VM (quit QEMU at once, then boot)" : "Restart VM (ACPI shutdown, then boot)") : "Start VM (it is stopped)")) return;
-                if (running) RunOnWorker((pump, ct) => Controller.StopAsync(paths, Force, TimeSpan.FromSeconds(Timeout), pump, ct));
                 var options = new StartOptions { NoWait = NoWait, Timeout = TimeSpan.FromSeconds(Timeout) };
-                WriteObject(RunOnWorker((pump, ct) => Controller.StartAsync(paths, options, pump, ct)));
+                // One hold of the VM lock over the stop and the start: another pwsh cannot act in between.
+                WriteObject(RunOnWorker((pump, ct) => Controller.RestartAsync(paths, Force, TimeSpan.FromSeconds(Timeout), options, pump, ct)));
             });
         }
     }

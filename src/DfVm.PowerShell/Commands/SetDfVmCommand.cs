@@ -41,7 +41,7 @@ namespace DfVm.PowerShell.Commands
                     changes = settings.Apply(store, paths, CancellationToken);
                     if (changes.Count > 0 && Controller.RunningPid(paths) != null)
                     {
-                        WriteWarning($"VM '{name}' is running: {string.Join(", ", changes)} take effect at its next start (Restart-DfVm).");
+                        WriteWarning($"VM '{name}' is running: {string.Join(", ", changes)} take effect when it next boots (Restart-DfVm); until then it runs, and a live checkpoint saves it, with the size it was started with.");
                     }
                 }
                 if (PassThru) WriteObject(RunOnWorker((pump, ct) => Controller.GetAsync(paths, ct, pump)));

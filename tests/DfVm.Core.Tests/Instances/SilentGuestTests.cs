@@ -70,5 +70,49 @@ namespace DfVm.Core.Tests.Instances
                     catch (IOException) { return false; }
                     catch (UnauthorizedAccessException) { return false; }
                 });
+
+        /// <summary>
+        /// Issue 19 (found while testing on a loaded host): a guest that accepts SSH connections but is too slow to
+        /// send its banner in time. The readiness probe gave up on each after 0.7 s and opened another: every one
+        /// costs such a guest an sshd process that lives on, so it was flooded (327 abandoned connections, no banner
+        /// in 20 minutes). Here the "guest" is a listener that accepts and never answers (QEMU runs, paused, so the
+        /// VM counts as running): the probe must wait longer each time instead of opening a connection a second.
+        /// </summary>
+        [Fact]
+        public async Task A_guest_slow_to_send_its_SSH_banner_is_not_flooded_with_connections()
+        {
+            using (var vm = await SnapshotTestVm.CreateAsync("slow"))
+            {
+                await vm.Controller.StartAsync(vm.Paths, new StartOptions { NoWait = true, SshPort = 0, ExtraQemuArgs = new[] { "-S" } }, null, CancellationToken.None);
+                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+                listener.Start();
+                int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+                var held = new List<System.Net.Sockets.TcpClient>();
+                var accepting = Task.Run(async () =>
+                {
+                    try { while (true) { var c = await listener.AcceptTcpClientAsync(); lock (held) held.Add(c); } }
+                    catch (Exception) { /* stopped */ }
+                });
+                try
+                {
+                    var watch = Stopwatch.StartNew();
+                    var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Controller.WaitReadyAsync(vm.Store.LoadDefinition(vm.Paths), vm.Paths, port,
+                        TimeSpan.FromSeconds(40), 0, new TestReporter(_out), CancellationToken.None));
+                    int count;
+                    lock (held) count = held.Count;
+                    _out.WriteLine($"{count} connections in {watch.Elapsed.TotalSeconds:0.0} s: {e.Message}");
+                    Assert.Equal(ErrorIds.GuestNotReady, e.ErrorId);
+                    // 0.7 s, then twice as long each time up to 20 s: 6 or 7 in 40 s (a probe every 0.8 s made about 50).
+                    Assert.True(count <= 10, $"{count} connections opened to a guest that was slow to answer");
+                    Assert.True(count >= 2, "the probe kept trying");
+                }
+                finally
+                {
+                    listener.Stop();
+                    lock (held) foreach (var c in held) c.Dispose();
+                    await vm.Controller.StopAsync(vm.Paths, true, TimeSpan.FromSeconds(10), null, CancellationToken.None);
+                }
+            }
+        }
     }
 }

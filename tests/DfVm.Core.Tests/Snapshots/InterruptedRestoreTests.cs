@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core.Instances;
 using DfVm.Core.Snapshots;
+using DfVm.Core.Util;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -54,6 +55,82 @@ namespace DfVm.Core.Tests.Snapshots
                 vm.AssertConsistent();
                 await vm.AssertImagesCleanAsync();
             }
+        }
+
+        /// <summary>
+        /// Issue 19 (the flaky Faults.Runtime case): a process killed while its QEMU was starting leaves that QEMU
+        /// starting on its own, invisible to the pid-file check until it locks its pid file. Here that launch is made
+        /// for real (the restore's own command line, through the same "sh writes its pid, then execs QEMU") and held
+        /// stopped; it goes on while recovery works. Before, recovery took the VM for stopped, resumed a second QEMU
+        /// that lost the pid file to the first, and Start-DfVm returned a VM with no state: "is not running".
+        /// </summary>
+        [Fact]
+        public async Task A_live_restore_killed_while_its_QEMU_was_starting_is_finished_by_the_next_start()
+        {
+            using (var vm = await SnapshotTestVm.CreateLinuxGuestAsync("lf"))
+            {
+                await vm.Controller.StartAsync(vm.Paths, new StartOptions { Timeout = TimeSpan.FromMinutes(8) }, null, None);
+                await RunAsync(vm, "echo saved > /tmp/dfvm-mark");
+                Assert.True((await vm.Manager.CheckpointAsync(vm.Paths, "warm", new TestReporter(_out), None)).Live);
+                await RunAsync(vm, "echo changed > /tmp/dfvm-mark");
+                int port = vm.Store.LoadState(vm.Paths).SshPort;
+
+                // The restore dies right before it launches QEMU (disk swapped, journal says so) ...
+                vm.Steps.OnStep = s => { if (s == "start") throw new SimulatedCrashException(s); };
+                await Assert.ThrowsAsync<SnapshotAbandonedException>(() => vm.Manager.RestoreAsync(vm.Paths, "warm", null, new TestReporter(_out), None));
+                vm.Steps.OnStep = null;
+
+                // ... but its QEMU launch had begun: the dying process's child, stopped before it execs QEMU.
+                var def = vm.Store.LoadDefinition(vm.Paths);
+                var argv = DfVm.Core.Qemu.QemuCommandLine.Build(def, vm.Paths, "tcg", port, File.ReadAllText(vm.Paths.PublicKey).Trim(), null, incomingDefer: true);
+                var launch = new System.Collections.Generic.List<string> { "-c", "echo $$ > \"$0\" && kill -STOP $$ && exec \"$@\"", vm.Paths.LaunchMarker, DfVm.Core.Qemu.QemuTools.SystemEmulator };
+                launch.AddRange(argv);
+                var psi = DfVm.Core.Util.ProcessRunner.StartInfo("/bin/sh", launch);
+                psi.RedirectStandardOutput = psi.RedirectStandardError = psi.RedirectStandardInput = false;
+                using (var orphan = System.Diagnostics.Process.Start(psi))
+                {
+                    var stopped = System.Diagnostics.Stopwatch.StartNew();
+                    while (!IsStopped(orphan.Id) && stopped.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(20);
+                    Assert.True(IsStopped(orphan.Id), "the orphan launch stopped itself");
+                    bool continued = false;
+                    void Continue()
+                    {
+                        if (continued) return;
+                        continued = true;
+                        Native.Kill(orphan.Id, 18 /* SIGCONT */);
+                        // It has taken the VM once its pid file is locked (or it has given up).
+                        var w = System.Diagnostics.Stopwatch.StartNew();
+                        while (vm.Controller.RunningPid(vm.Paths) == null && !orphan.HasExited && w.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(20);
+                    }
+                    // The orphan goes on by itself after a while, and at the latest once recovery, having found no
+                    // QEMU, starts making the disk anew for a resume of its own.
+                    vm.Steps.OnStep = s => { if (s == "recover:overlay") Continue(); };
+                    var timer = Task.Run(async () => { await Task.Delay(3000); Continue(); });
+                    var reporter = new TestReporter(_out);
+                    await vm.Controller.StartAsync(vm.Paths, new StartOptions { Timeout = TimeSpan.FromMinutes(5) }, reporter, None);
+                    await timer;
+                    vm.Steps.OnStep = null;
+
+                    Assert.Equal("saved", await RunAsync(vm, "cat /tmp/dfvm-mark"));
+                    Assert.False(File.Exists(vm.Files.Journal), "journal left behind");
+                    Assert.False(File.Exists(vm.Paths.LaunchMarker), "launch marker left behind");
+                    orphan.WaitForExit(30000);
+                }
+                await vm.Controller.StopAsync(vm.Paths, true, TimeSpan.FromSeconds(10), null, None);
+                Assert.Null(vm.Controller.RunningPid(vm.Paths));
+                vm.AssertConsistent();
+                await vm.AssertImagesCleanAsync();
+            }
+        }
+
+        private static bool IsStopped(int pid)
+        {
+            try
+            {
+                string text = File.ReadAllText($"/proc/{pid}/stat");
+                return text[text.LastIndexOf(')') + 2] == 'T';
+            }
+            catch (IOException) { return false; }
         }
 
         [Fact]

@@ -20,7 +20,8 @@
 # The disc must hold authorized_keys. Root's password is set to "*" (pw usermod -h -, usr.sbin/pw/pw.8: no
 # password login, keys still work), the live CD's uid-0 "installer" account is deleted, and
 # no account is left with an empty password; password logins stay off (stock
-# sshd_config); sshd makes its host keys at first boot.
+# sshd_config, plus keepalive probes that end sessions a live snapshot left without a client);
+# sshd makes its host keys at first boot.
 # Console markers: "DFVM-PFI: install start", "... done", "... failed: <why>", written to
 # the console and straight to the serial port (/dev/cuaa0), so they reach the serial log
 # whatever the console is.
@@ -213,6 +214,16 @@ fi
 run pwd_mkdb -p -d "$T/etc" "$T/etc/master.passwd"
 EMPTY=$(awk -F: '!/^#/ && NF > 1 && $2 == "" { print $1 }' "$T/etc/master.passwd") || fail "read $T/etc/master.passwd"
 [ -z "$EMPTY" ] || fail "accounts with an empty password remain: $EMPTY"
+
+# A live snapshot saves the guest with DfVm's SSH sessions open; the QEMU that resumes it has no
+# connection behind them, so those sshd sessions would wait forever. sshd's keepalive probes end
+# them once the guest runs again (QEMU's user network answers a probe for an unknown connection
+# with a reset): one probe after 15 s of silence, the session ends after 4 unanswered.
+cat >>"$T/etc/ssh/sshd_config" <<'SSHDCONF' || fail "write /etc/ssh/sshd_config"
+# DfVm: end sessions whose client is gone (left behind by live snapshots and restores).
+ClientAliveInterval 15
+ClientAliveCountMax 4
+SSHDCONF
 
 # Host keys are made by rc at first boot; never ship the live CD's.
 rm -f "$T"/etc/ssh/ssh_host_*
