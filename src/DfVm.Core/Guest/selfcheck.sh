@@ -208,8 +208,15 @@ if command -v go >/dev/null 2>&1; then
         row go fail "go version: $v"
     fi
     c=$(go env GOCACHE 2>&1)
-    if [ -z "$c" ] || [ "$c" = off ]; then
-        row go-cache fail "go env GOCACHE: '$c'"
+    nl='
+'
+    case $c in
+        /*"$nl"* | '') ok=0 ;;
+        /*) ok=1 ;;
+        *) ok=0 ;;
+    esac
+    if [ $ok -eq 0 ]; then
+        row go-cache fail "go env GOCACHE printed no absolute path: '$c'"
     elif ! mkdir -p "$c" 2>/dev/null; then
         row go-cache fail "cannot create $c as $me"
     else
