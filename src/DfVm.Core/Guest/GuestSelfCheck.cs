@@ -321,7 +321,7 @@ namespace DfVm.Core.Guest
                         return;
                     }
                     var v = new Version(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
-                    if (v < MinimumGo) Fail(row, $"{text}: older than Go {MinimumGo}");
+                    if (v < MinimumGo) Fail(row, $"older than Go {MinimumGo}: {text}");
                     return;
                 case "disk-free":
                     int sp = text.IndexOf(' ');

@@ -84,6 +84,16 @@ namespace DfVm.Core.Tests.Guest
             Assert.True(passes == row.Passed, row.Found);
         }
 
+        [Fact]
+        public void The_verdict_comes_first_so_that_a_long_answer_cannot_push_it_out()
+        {
+            var r = new GuestSelfCheck.Reader();
+            r.Feed("DFVM-CHECK go ok go version go1.18 " + new string('x', 400), Now);
+            var row = r.Rows("vm1", 0, "").Single(x => x.Name == "go");
+            Assert.False(row.Passed);
+            Assert.StartsWith("older than Go 1.19: go version go1.18 xxx", row.Found);
+        }
+
         [Theory]
         [InlineData("1048576 /root", true)]
         [InlineData("1048575 /root", false)]
