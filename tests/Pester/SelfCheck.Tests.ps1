@@ -19,7 +19,8 @@ BeforeAll {
     $script:project = New-TestProject -VmName selfchk
     Push-Location $script:project
     New-TestGuestVm -Name selfchk | Out-Null
-    Start-DfVm -Name selfchk | Out-Null
+    # A generous deadline (polled by Start-DfVm, not slept): on a loaded 2-core machine a TCG boot can take minutes.
+    Start-DfVm -Name selfchk -Timeout 900 -WarningAction SilentlyContinue | Out-Null
     $script:allNames = @('clock', 'tar-extract', 'tar-create', 'uuencode', 'sha256', 'find', 'od', 'gzip', 'pgrep', 'doas',
         'go', 'go-cache', 'vfs-nullfs', 'vfs-tmpfs', 'vfs-devfs', 'vfs-procfs', 'serial-console', 'disk-free', 'uname')
 
@@ -70,7 +71,9 @@ Describe 'Test-DfVmGuest on the DragonFly-strict test guest' -Tag Integration {
     }
 
     It 'is quiet on success with -CI, and -Verbose shows the script it runs' {
-        $verbose = Test-DfVmGuest -Name selfchk -CI -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        $out = @(Test-DfVmGuest -Name selfchk -CI -Verbose -ErrorAction Stop 4>&1)
+        @($out | Where-Object { $_ -is [DfVm.DfVmGuestCheck] }).Count | Should -Be $script:allNames.Count
+        $verbose = $out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         $text = ($verbose | ForEach-Object Message) -join "`n"
         $text | Should -Match ([regex]::Escape("/bin/sh -s -- '/root/"))
         $text | Should -Match 'DFVM-CHECK'
