@@ -26,6 +26,7 @@
         'Save-DfVmImage'
         'Install-DfVm'
         'Invoke-DfVmProvision'
+        'Test-DfVmGuest'
         'Invoke-DfVmTest'
         'ConvertFrom-GoTestJson'
         'Export-DfVmTestReport'

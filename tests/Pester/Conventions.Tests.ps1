@@ -15,6 +15,7 @@ BeforeDiscovery {
         @{ Cmdlet = 'Restart-DfVm'; First = 'Name' }
         @{ Cmdlet = 'Wait-DfVm'; First = 'Name' }
         @{ Cmdlet = 'Set-DfVm'; First = 'Name' }
+        @{ Cmdlet = 'Test-DfVmGuest'; First = 'Name' }
         @{ Cmdlet = 'Copy-DfVmItem'; First = 'Path' }
         @{ Cmdlet = 'Checkpoint-DfVm'; First = 'SnapshotName' }
         @{ Cmdlet = 'Get-DfVmSnapshot'; First = 'SnapshotName' }
@@ -31,7 +32,7 @@ BeforeDiscovery {
     # Cmdlets where several VMs make sense: -Name is string[] with wildcards.
     $multiCases = @('Get-DfVm', 'Start-DfVm', 'Stop-DfVm', 'Remove-DfVm', 'Checkpoint-DfVm', 'Get-DfVmSnapshot',
         'Invoke-DfVmCommand', 'Build-DfVmProject', 'Invoke-DfVmTest', 'Install-DfVm', 'Invoke-DfVmProvision',
-        'Reset-DfVmHostKey', 'Restart-DfVm', 'Wait-DfVm', 'Set-DfVm') | ForEach-Object { @{ Cmdlet = $_ } }
+        'Reset-DfVmHostKey', 'Restart-DfVm', 'Wait-DfVm', 'Set-DfVm', 'Test-DfVmGuest') | ForEach-Object { @{ Cmdlet = $_ } }
 }
 
 Describe 'One rule for position 0' -Tag Unit {

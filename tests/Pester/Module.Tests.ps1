@@ -148,7 +148,7 @@ Describe 'Views and error ids' -Tag Unit {
 
     It 'gives <_> a table view and a list view' -ForEach @(
         'DfVm.DfVmInstance', 'DfVm.DfVmCommandResult', 'DfVm.DfVmTestResult', 'DfVm.DfVmSyncResult',
-        'DfVm.DfVmSnapshot', 'DfVm.DfVmImage', 'DfVm.DfVmConfig'
+        'DfVm.DfVmSnapshot', 'DfVm.DfVmImage', 'DfVm.DfVmConfig', 'DfVm.DfVmGuestCheck'
     ) {
         $views = (Get-FormatData -TypeName $_ -PowerShellVersion $PSVersionTable.PSVersion).FormatViewDefinition
         $kinds = $views | ForEach-Object { $_.Control.GetType().Name }

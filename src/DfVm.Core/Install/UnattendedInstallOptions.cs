@@ -46,6 +46,9 @@ namespace DfVm.Core.Install
         /// <summary>Build the guest Go's standard library into root's build cache before the snapshot.</summary>
         public bool WarmGoBuildCache { get; set; } = true;
 
+        /// <summary>Run the guest self-check (Test-DfVmGuest) before the snapshot; any failed check fails the install (GuestSelfCheckFailed).</summary>
+        public bool SelfCheck { get; set; } = true;
+
         /// <summary>The snapshot taken at the end (null or empty: none).</summary>
         public string SnapshotName { get; set; } = "clean";
     }
@@ -59,6 +62,8 @@ namespace DfVm.Core.Install
         public ProvisionOutcome Provision { get; set; }
         /// <summary>The snapshot taken at the end, or null when none was (no snapshot layer wired).</summary>
         public string Snapshot { get; set; }
+        /// <summary>The guest self-check's rows (all passed: a failed one fails the install), empty when it was not run.</summary>
+        public IReadOnlyList<DfVmGuestCheck> Checks { get; set; } = new DfVmGuestCheck[0];
         /// <summary>What went not quite right but did not stop the install (e.g. a phase ended by DfVm, not by the guest's power-off).</summary>
         public IReadOnlyList<string> Warnings { get; set; } = new string[0];
     }

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core.Guest;
 using DfVm.Core.Images;
 using DfVm.Core.Instances;
 using DfVm.Core.Ssh;
@@ -16,8 +18,8 @@ namespace DfVm.Core.Install
     /// the installer ISO, starts from an empty disk, writes each phase's PFI disc (pfi.conf, the
     /// phase script, authorized_keys with the VM's public key) and runs the phases (install,
     /// packages) with <see cref="PfiPhaseRunner"/>; then boots the installed system, pins its
-    /// host key at the first SSH login, provisions it (<see cref="ProvisionRunner"/>) and takes
-    /// the <c>clean</c> snapshot while it runs. No password is set anywhere; SSH stays on 127.0.0.1.
+    /// host key at the first SSH login, provisions it (<see cref="ProvisionRunner"/>), runs the guest
+    /// self-check (<see cref="GuestSelfCheck"/>) and takes the <c>clean</c> snapshot while it runs. No password is set anywhere; SSH stays on 127.0.0.1.
     /// </summary>
     public sealed class UnattendedInstaller
     {
@@ -139,7 +141,23 @@ namespace DfVm.Core.Install
                 }
             }
 
-            // 7. The clean snapshot, taken live.
+            // 7. The guest self-check (Test-DfVmGuest): every assumption DfVm makes in the guest holds,
+            // or the install fails naming what does not, before a 'clean' snapshot of it is taken.
+            IReadOnlyList<DfVmGuestCheck> checks = new DfVmGuestCheck[0];
+            if (options.SelfCheck)
+            {
+                string projectPath = options.ProjectDirectories != null && options.ProjectDirectories.Count > 0 ? options.ProjectDirectories[0] : "/";
+                checks = await new GuestSelfCheck(Controller).RunAsync(paths, projectPath, reporter, ct).ConfigureAwait(false);
+                foreach (var c in checks) reporter.Verbose($"[self-check] {c.Name}: {(c.Passed ? "passed" : "FAILED")} ({c.Found})");
+                if (checks.Any(c => !c.Passed))
+                {
+                    throw GuestSelfCheck.Failure(def.Name, checks, string.IsNullOrEmpty(options.SnapshotName)
+                        ? $"The VM is installed, provisioned and running. Fix what failed, then check again with Test-DfVmGuest -Name {def.Name}."
+                        : $"The VM is installed, provisioned and running; no '{options.SnapshotName}' snapshot was taken. Fix what failed, check again with Test-DfVmGuest -Name {def.Name}, then take it: Checkpoint-DfVm {options.SnapshotName} -Name {def.Name}.");
+                }
+            }
+
+            // 8. The clean snapshot, taken live.
             releaseLock();
             string snapshot = null;
             if (!string.IsNullOrEmpty(options.SnapshotName))
@@ -156,6 +174,7 @@ namespace DfVm.Core.Install
                 Phases = results,
                 Provision = provision,
                 Snapshot = snapshot,
+                Checks = checks,
                 Warnings = warnings,
             };
         }

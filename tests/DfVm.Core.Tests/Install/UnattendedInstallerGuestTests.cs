@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core.Guest;
 using DfVm.Core.Images;
 using DfVm.Core.Install;
 using DfVm.Core.Instances;
@@ -53,14 +54,16 @@ namespace DfVm.Core.Tests.Install
                     return new[] { one, Phase("two", iso, key, paths, "test -f /root/phase-one && echo two >/root/phase-two", hangAfterDone: true) };
                 });
                 var checkpoints = new List<(string name, int? pid)>();
-                var installer = new UnattendedInstaller(vm.Engine, plan, checkpoint: (paths, name, reporter, ct) =>
+                var reporter = new RecordingReporter();
+                bool selfCheckBeforeSnapshot = false;
+                var installer = new UnattendedInstaller(vm.Engine, plan, checkpoint: (paths, name, r, ct) =>
                 {
                     using (VmLock.Acquire(paths, TimeSpan.Zero, ct)) { } // given back for the snapshot, which takes it itself
                     checkpoints.Add((name, vm.Controller.RunningPid(paths)));
+                    selfCheckBeforeSnapshot = reporter.VerboseLines.Any(l => l.StartsWith("[self-check] uname: ", StringComparison.Ordinal));
                     return Task.CompletedTask;
                 });
                 installer.Runner.ShutdownGrace = TimeSpan.FromSeconds(5);
-                var reporter = new RecordingReporter();
 
                 var result = await installer.InstallAsync(vm.Paths, new UnattendedInstallOptions
                 {
@@ -108,6 +111,12 @@ namespace DfVm.Core.Tests.Install
                 Assert.Equal(result.Provision.Changes.Count, result.Provision.Changed);
                 Assert.Contains(reporter.VerboseLines, l => l.StartsWith("[provision] DFVM-PROVISION: changed=", StringComparison.Ordinal));
 
+                // The guest self-check ran before the snapshot, and every check passed on the strict test guest.
+                Assert.Equal(GuestSelfCheck.Checks.Select(c => c.Name), result.Checks.Select(c => c.Name));
+                Assert.All(result.Checks, c => Assert.True(c.Passed, c.Name + ": " + c.Found));
+                Assert.Contains(reporter.VerboseLines, l => l == "[self-check] pgrep: passed (" + result.Checks.Single(c => c.Name == "pgrep").Found + ")");
+                Assert.True(selfCheckBeforeSnapshot, "the self-check ran before the snapshot was taken");
+
                 Assert.Equal("clean", result.Snapshot);
                 var only = Assert.Single(checkpoints);
                 Assert.Equal("clean", only.name);
@@ -123,6 +132,55 @@ namespace DfVm.Core.Tests.Install
                 var again = await vm.Engine.Provisioner.RunAsync(vm.Paths, new[] { "/root/installed-project" }, null, null, CancellationToken.None);
                 Assert.Equal(0, again.Changed);
                 Assert.Empty(again.Changes);
+            }
+        }
+
+        /// <summary>
+        /// A guest that fails a self-check (its phase moved uuencode aside on the disk, the way a DragonFly
+        /// without it would be): the install ends with GuestSelfCheckFailed naming that check and its fix,
+        /// after provisioning, and takes no 'clean' snapshot; the VM stays installed and running.
+        /// </summary>
+        [Fact]
+        public async Task A_failed_self_check_fails_the_install_naming_the_check_and_takes_no_snapshot()
+        {
+            using (var vm = new TestGuestVm("unattfail"))
+            using (var images = new ImageFixture())
+            using (var server = new FixtureHttpServer())
+            {
+                server.Serve("dfly-x86_64-9.9.2_REL.iso.bz2", images.Compressed);
+                server.Serve("md5.txt", Encoding.ASCII.GetBytes($"MD5 (dfly-x86_64-9.9.2_REL.iso.bz2) = {images.CompressedMd5}\n"));
+                var plan = new TestPlan((iso, key, paths, def, options) => new[]
+                {
+                    Phase("break", iso, key, paths, "u=$(command -v uuencode) && mv \"$u\" \"$u.dfvm-off\""),
+                });
+                var checkpoints = new List<string>();
+                var installer = new UnattendedInstaller(vm.Engine, plan, checkpoint: (paths, name, r, ct) => { checkpoints.Add(name); return Task.CompletedTask; });
+                installer.Runner.ShutdownGrace = TimeSpan.FromSeconds(5);
+                var reporter = new RecordingReporter();
+
+                var e = await Assert.ThrowsAsync<DfVmException>(() => installer.InstallAsync(vm.Paths, new UnattendedInstallOptions
+                {
+                    Version = "9.9.2",
+                    Mirror = server.Mirror,
+                    ImagesDirectory = vm.ImagesDirectory,
+                    ProjectDirectories = new[] { "/root/installed-project" },
+                    PhaseTimeout = TimeSpan.FromMinutes(4),
+                    SilenceTimeout = TimeSpan.FromSeconds(60),
+                    StartTimeout = TimeSpan.FromMinutes(3),
+                    WarmGoBuildCache = false,
+                }, reporter, null, CancellationToken.None));
+
+                Assert.Equal(Core.Guest.GuestCheckErrorIds.GuestSelfCheckFailed, e.ErrorId);
+                Assert.Equal("unattfail", e.Target);
+                Assert.StartsWith($"VM 'unattfail' failed 1 of {GuestSelfCheck.Checks.Count} guest self-check(s): uuencode.", e.Message);
+                Assert.Contains("\n  uuencode: ", e.Message);
+                Assert.Contains("Fix: uuencode is in DragonFly's base system", e.Message);
+                Assert.Contains("no 'clean' snapshot was taken", e.Message);
+                Assert.Empty(checkpoints);
+                Assert.Contains(reporter.VerboseLines, l => l.StartsWith("[provision] DFVM-PROVISION: changed=", StringComparison.Ordinal));
+                Assert.NotNull(vm.Controller.RunningPid(vm.Paths)); // installed and running: fix it and take the snapshot by hand
+                var there = await vm.Controller.InvokeCommandAsync(vm.Paths, "test -d /root/installed-project && echo provisioned", null, null, CancellationToken.None);
+                Assert.Equal("provisioned", there.Output.Trim());
             }
         }
 
