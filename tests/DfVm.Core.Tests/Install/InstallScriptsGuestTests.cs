@@ -84,7 +84,7 @@ namespace DfVm.Core.Tests.Install
                         ProjectDirectories = new[] { "/root/project" },
                         PhaseTimeout = TimeSpan.FromMinutes(6),
                         SilenceTimeout = TimeSpan.FromSeconds(150),
-                        StartTimeout = TimeSpan.FromMinutes(4),
+                        StartTimeout = TimeSpan.FromMinutes(6),
                         WarmGoBuildCache = false,
                     }, reporter, null, CancellationToken.None);
                 }
