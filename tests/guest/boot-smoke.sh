@@ -72,6 +72,7 @@ if [ $PFI = 1 ]; then
 	printf 'pfi_script=smoke.sh\npfi_shutdown=YES\n' >"$TMP/pfi/pfi.conf"
 	# waits (at most 120 s) for the go-ahead the SSH checks below leave in /tmp
 	cat >"$TMP/pfi/smoke.sh" <<'EOF'
+#!/bin/sh
 echo "smoke pfi: PATH=$PATH"
 echo "pfi was here" > /root/pfi-ran
 n=0
@@ -79,6 +80,8 @@ while [ ! -e /tmp/pfi-go ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
 sync
 echo "smoke pfi: done"
 EOF
+	# rc.d/pfi runs the script only when it is executable (as DragonFly's does)
+	chmod 0755 "$TMP/pfi/smoke.sh"
 	cp "$TMP/id_ed25519.pub" "$TMP/pfi/authorized_keys"
 	bsdtar -c -f "$TMP/pfi.iso" --format iso9660 -C "$TMP/pfi" .
 	EXTRA+=(-blockdev "{\"driver\":\"raw\",\"node-name\":\"cd0\",\"read-only\":true,\"file\":{\"driver\":\"file\",\"filename\":\"$TMP/pfi.iso\",\"read-only\":true}}"

@@ -158,8 +158,8 @@ compute_key() {
 		done
 		echo "modules ${MODULES_REQUIRED[*]} / ${MODULES_EARLY[*]} / ${MODULES_LATE[*]}"
 		cd "$HERE"
-		find build-guest.sh initramfs rootfs seedrng gowarm bsdtools -printf '%p %y %m %l\n' | LC_ALL=C sort
-		find build-guest.sh initramfs rootfs seedrng gowarm bsdtools -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+		find build-guest.sh initramfs rootfs seedrng gowarm bsdtools dfly-standins -printf '%p %y %m %l\n' | LC_ALL=C sort
+		find build-guest.sh initramfs rootfs seedrng gowarm bsdtools dfly-standins -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
 	} | sha256sum | cut -d' ' -f1
 }
 KEY=$(compute_key)
@@ -370,6 +370,9 @@ install_modules "$INITRD" >"$INITRD/etc/modules.load"
 add_modules "${MODULES_LATE[@]}"
 install_modules "$ROOT" >"$ROOT/lib/modules/$KVER/dfvm-late.load"
 echo "$KVER" >"$ROOT/lib/modules/dfvm-kernel"
+
+# DragonFly's install commands as stand-ins, and the stand-in release CD (release.iso)
+bash "$HERE/dfly-standins/setup.sh" "$ROOT" "$BUILD"
 
 # ---------------------------------------------------------------- initramfs
 cp "$BUSYBOX" "$INITRD/bin/busybox"

@@ -42,6 +42,28 @@ namespace DfVm.Core.Tests.Images
             Assert.DoesNotContain("\r", GuestScripts.Get(name));
         }
 
+        public static IEnumerable<object[]> StandInNames() => new[]
+        {
+            "fdisk", "disklabel", "newfs", "newfs_hammer2", "mount.hammer2", "mount.ufs", "mount_cd9660",
+            "cpdup", "pw", "pwd_mkdb", "ifconfig", "logger", "pkg",
+        }.Select(n => new object[] { n });
+
+        /// <summary>The test guest's stand-ins for DragonFly's commands (tests/guest/dfly-standins): POSIX sh, each naming its DragonFly source file.</summary>
+        [Theory]
+        [MemberData(nameof(StandInNames))]
+        public void StandInIsPosixShAndNamesItsDragonFlySource(string name)
+        {
+            var d = new DirectoryInfo(AppContext.BaseDirectory);
+            while (d != null && !File.Exists(Path.Combine(d.FullName, "DfVm.sln"))) d = d.Parent;
+            Assert.NotNull(d);
+            string path = Path.Combine(d.FullName, "tests", "guest", "dfly-standins", name);
+            string text = File.ReadAllText(path);
+            Assert.StartsWith("#!/bin/sh\n", text);
+            Assert.Matches(@"\((sbin|bin|usr\.sbin|usr\.bin|ports-mgmt)/[a-z_0-9/]+(\.c)?[;,)\s]", text);
+            var result = ImageFixture.Run("dash", new[] { "-n", path });
+            Assert.True(result.exit == 0, result.stderr);
+        }
+
         [Theory]
         [MemberData(nameof(ScriptNames))]
         public void ScriptPassesShellcheck(string name)

@@ -21,7 +21,8 @@ namespace DfVm.Core.Tests.Install
         private static readonly Lazy<JsonElement> Guest = new Lazy<JsonElement>(LoadGuest);
 
         /// <param name="append">Rewrites the guest's kernel command line (e.g. <see cref="LoaderAppend"/>).</param>
-        public TestGuestVm(string name = "inst", Func<string, string> append = null)
+        /// <param name="configure">Changes the VM definition before the VM is made (e.g. no base image: an empty disk).</param>
+        public TestGuestVm(string name = "inst", Func<string, string> append = null, Action<VmDefinition> configure = null)
         {
             Root = Path.Combine(Path.GetTempPath(), "dfvm-install-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.CreateDirectory(Root);
@@ -43,6 +44,7 @@ namespace DfVm.Core.Tests.Install
                     Append = (append ?? (a => a))(g.GetProperty("append").GetString()),
                 },
             };
+            configure?.Invoke(def);
             Paths = Engine.Factory.CreateAsync(def, false, null, CancellationToken.None).GetAwaiter().GetResult();
         }
 
@@ -57,6 +59,12 @@ namespace DfVm.Core.Tests.Install
             if (a == append) throw new InvalidOperationException("the guest's append line has no console=ttyS0,115200: " + append);
             return a + " dfvm.loader=" + ready + (knobs.Length > 0 ? " " + string.Join(" ", knobs) : "");
         };
+
+        /// <summary>A file of the test guest's build directory (next to guest.json), e.g. release.iso or rootfs.qcow2.</summary>
+        public static string GuestFile(string name) => Path.Combine(Path.GetDirectoryName(Guest.Value.GetProperty("disk").GetString()), name);
+
+        /// <summary>The guest's kernel command line as guest.json gives it.</summary>
+        public static string GuestAppend => Guest.Value.GetProperty("append").GetString();
 
         public string Root { get; }
         public DfVmEngine Engine { get; }

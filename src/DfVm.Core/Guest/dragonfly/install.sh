@@ -13,7 +13,9 @@
 # keeps /etc, /var, /root and /tmp on tmpfs (nrelease/root/etc/fstab) and cpdup does not
 # cross mounts, so a copy of / would have an empty /etc.
 # /etc comes from the CD's /etc.hdd, as DragonFly's installer does it
-# (usr.sbin/installer/dfuibe_installer/fn_install.c); then pwd_mkdb.
+# (usr.sbin/installer/dfuibe_installer/fn_install.c), plus the live CD's rc.d/pfi and
+# defaults/pfi.conf (so the installed system runs the packages disc) and the CA bundle link
+# /etc/ssl/cert.pem (so pkg can fetch over HTTPS); then pwd_mkdb.
 # Settings (pfi.conf): dfvm_hostname (default dfly), dfvm_disk (default da0),
 # dfvm_ifname (the NIC the VM definition implies, e.g. vtnet0 or em0; default: the first
 # non-loopback interface the kernel sees).
@@ -163,6 +165,27 @@ run cpdup "$SRC" "$T"
 # The live CD's /etc is for the CD; a disk gets /etc.hdd (fn_install.c does the same).
 run rm -rf "$T/etc"
 run cpdup "$SRC/etc.hdd" "$T/etc"
+# /etc.hdd is copied from /etc before the release adds its own files (nrelease/Makefile:
+# buildiso runs "cpdup etc etc.hdd", customizeiso then copies nrelease/root, which holds
+# etc/rc.d/pfi and etc/defaults/pfi.conf), so the disk would boot without rc.d/pfi and never
+# run the next phase's disc. Carry the live CD's over (nrelease/root/etc/rc.d/pfi reads
+# /etc/defaults/pfi.conf when it is there; without it pfi_autologin is empty, not "NONE",
+# and every boot would rewrite /etc/gettytab and /etc/ttys).
+[ -f "$SRC/etc/rc.d/pfi" ] || fail "the release CD has no /etc/rc.d/pfi: the installed system could not run the next phase's disc"
+run cp -p "$SRC/etc/rc.d/pfi" "$T/etc/rc.d/pfi"
+if [ -f "$SRC/etc/defaults/pfi.conf" ]; then
+    run mkdir -p "$T/etc/defaults"
+    run cp -p "$SRC/etc/defaults/pfi.conf" "$T/etc/defaults/pfi.conf"
+fi
+# pkg fetches over HTTPS and its TLS library looks for the CA bundle at /etc/ssl/cert.pem.
+# DPorts' ca_root_nss (installed on the CD by nrelease/Makefile's customizeiso, after
+# /etc.hdd was made) links it from /etc, so /etc.hdd lacks the link: make it again.
+if [ ! -e "$T/etc/ssl/cert.pem" ]; then
+    CA=/usr/local/share/certs/ca-root-nss.crt
+    [ -f "$T$CA" ] || fail "no CA bundle: neither /etc/ssl/cert.pem nor $CA on the release CD (pkg could not fetch over HTTPS)"
+    run mkdir -p "$T/etc/ssl"
+    run ln -sf "$CA" "$T/etc/ssl/cert.pem"
+fi
 rm -rf "$T/etc.hdd" "$T"/README* "$T"/autorun* "$T/dflybsd.ico" "$T/index.html"
 
 info "configuring"

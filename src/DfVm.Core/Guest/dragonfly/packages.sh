@@ -3,7 +3,7 @@
 # DfVm PFI phase "packages" (phase 2), shipped with the DfVm module.
 #
 # Runs from a PFI disc while the installed system boots (its /etc/rc.d/pfi came from
-# the live CD). Bootstraps pkg when needed, writes a known-good repository config (the
+# the live CD: install.sh copies it). Fails clearly when pkg or the CA bundle is missing, writes a known-good repository config (the
 # official repository from pkg's own sample, every other repository config disabled),
 # tries pkg's self-upgrade (known to fail harmlessly on a fresh system: the Go team's
 # builder runs it with "|| true") and puts the config back (upgrading pkg can wipe it on
@@ -115,9 +115,15 @@ repo_config() {
     done
 }
 
-if ! pkg -N >/dev/null 2>&1; then
-    pkg_run "bootstrap" bootstrap -f || pkg_fail "pkg bootstrap failed"
-fi
+# DragonFly has no pkg(7) bootstrapper ("pkg bootstrap" is FreeBSD's): pkg comes from the
+# release CD, which install.sh copied (nrelease/Makefile installs it from DPorts), and
+# DragonFly's own way to get it back is "make pkg-bootstrap" in /usr (etc/Makefile.usr), which
+# fetches a bootstrap package from the network. Say so instead of guessing.
+command -v pkg >/dev/null 2>&1 ||
+    fail "no pkg on the installed system (the release CD carries it): log in as root, run 'cd /usr && make pkg-bootstrap', then install the packages with 'pkg install $PACKAGES'"
+# pkg fetches over HTTPS: its TLS library needs the CA bundle (install.sh links it).
+[ -s /etc/ssl/cert.pem ] ||
+    fail "no CA bundle at /etc/ssl/cert.pem: pkg cannot fetch over HTTPS (link it to /usr/local/share/certs/ca-root-nss.crt)"
 run mkdir -p "$REPOS"
 repo_config
 # Warnings and a failed self-upgrade are harmless here; what counts is checked below.
