@@ -45,9 +45,6 @@ namespace DfVm.Core.GoExec
             _environment = environment ?? new Dictionary<string, string>();
         }
 
-        /// <summary>Walk processes with `ps` even where /proc exists (tests of the path macOS takes).</summary>
-        internal static bool ForcePs { get; set; }
-
         /// <summary>True when <paramref name="shText"/> runs a `go test`.</summary>
         public static bool HasGoTest(string shText) => shText != null && GoTest.IsMatch(shText);
 
@@ -158,10 +155,11 @@ namespace DfVm.Core.GoExec
         }
 
         /// <summary><paramref name="root"/> and its descendants, parents first: from /proc, or from `ps` where there is no /proc (macOS).</summary>
-        internal static List<int> Tree(int root)
+        /// <paramref name="usePs"/> walks with `ps` even where /proc exists (the tests of the path macOS takes).
+        internal static List<int> Tree(int root, bool usePs = false)
         {
             var children = new Dictionary<int, List<int>>();
-            foreach (var pair in ForcePs || !Directory.Exists("/proc/self") ? ParentsFromPs() : ParentsFromProc())
+            foreach (var pair in usePs || !Directory.Exists("/proc/self") ? ParentsFromPs() : ParentsFromProc())
             {
                 if (!children.TryGetValue(pair.Value, out List<int> list))
                 {

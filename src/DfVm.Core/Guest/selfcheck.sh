@@ -249,23 +249,27 @@ else
     done
 fi
 
-# 11. The kernel console on the serial port: DfVm reads panics and install progress from it.
-if [ -r /sys/class/tty/console/active ]; then
+# 11. The console on the serial port: DfVm reads panics and install progress from it. DragonFly's
+# loader takes it from the kenv `console` (stand/boot: set by /boot/loader.conf); a Linux guest from
+# its kernel command line (/sys/class/tty/console/active). The loader setting is asked first: the test
+# guest's loader imitation writes /boot/loader.conf like an installed DragonFly.
+k=$(kenv console 2>/dev/null)
+if [ -z "$k" ] && [ -r /boot/loader.conf ]; then
+    k=$(sed -n 's/^[[:space:]]*console[[:space:]]*=[[:space:]]*"\{0,1\}\([^"#]*\)"\{0,1\}.*/\1/p' /boot/loader.conf | tail -n 1)
+fi
+if [ -n "$k" ]; then
+    case $k in
+        *comconsole*) row serial-console ok "console=$k" ;;
+        *) row serial-console fail "console=$k, without comconsole" ;;
+    esac
+elif [ -r /sys/class/tty/console/active ]; then
     a=$(cat /sys/class/tty/console/active 2>/dev/null)
     case " $a " in
         *' ttyS0 '*) row serial-console ok "kernel console: $a" ;;
         *) row serial-console fail "kernel console: '$a', not ttyS0" ;;
     esac
 else
-    k=$(kenv console 2>/dev/null)
-    if [ -z "$k" ] && [ -r /boot/loader.conf ]; then
-        k=$(sed -n 's/^[[:space:]]*console[[:space:]]*=[[:space:]]*"\{0,1\}\([^"#]*\)"\{0,1\}.*/\1/p' /boot/loader.conf | tail -n 1)
-    fi
-    case $k in
-        *comconsole*) row serial-console ok "console=$k" ;;
-        '') row serial-console fail "no console setting (kenv console, /boot/loader.conf)" ;;
-        *) row serial-console fail "console=$k, without comconsole" ;;
-    esac
+    row serial-console fail "no console setting (kenv console, /boot/loader.conf)"
 fi
 
 # 12. Free space where the project goes (the host checks the amount).

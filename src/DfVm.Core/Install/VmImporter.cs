@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core.Guest;
 using DfVm.Core.Images;
 using DfVm.Core.Instances;
 using DfVm.Core.Qemu;
@@ -134,7 +135,7 @@ namespace DfVm.Core.Install
                 Note(changes, provision.Changes.Select(c => "provision.sh: " + c), reporter);
 
                 // 5. The self-check.
-                var check = await SelfCheckAsync(paths, reporter, ct).ConfigureAwait(false);
+                var check = await SelfCheckAsync(paths, options.ProjectDirectories, reporter, ct).ConfigureAwait(false);
                 result.Checks = check.Item2.ToArray();
                 if (!check.Item1)
                 {
@@ -499,26 +500,16 @@ namespace DfVm.Core.Install
         // ---------- the self-check ----------
 
         /// <summary>
-        /// The guest command of the self-check: what DfVm needs (tar that is bsdtar, go, doas for
-        /// root). The one place to switch to Test-DfVmGuest once it lands.
+        /// The guest self-check of Test-DfVmGuest (<see cref="GuestSelfCheck"/>): (all passed, one
+        /// "ok|fail name: found" line per check).
         /// </summary>
-        public const string SelfCheckCommand =
-            "PATH=$PATH:/usr/local/bin:/usr/local/go/bin; export PATH; bad=0; " +
-            "for c in tar go doas; do if p=$(command -v $c); then echo \"ok $c $p\"; else echo \"missing $c\"; bad=1; fi; done; " +
-            // the sync runs /usr/bin/tar by path (a busybox sh would run its own tar applet for a bare 'tar')
-            "t=/usr/bin/tar; [ -x $t ] || t=$(command -v tar); " +
-            "if \"$t\" --version 2>/dev/null | grep -q bsdtar; then echo \"ok tar is bsdtar ($t)\"; else echo \"missing bsdtar ($t is not bsdtar)\"; bad=1; fi; " +
-            "if v=$(go version 2>/dev/null); then echo \"ok $v\"; else echo 'missing a working go'; bad=1; fi; " +
-            "if doas -n true 2>/dev/null; then echo 'ok doas -n true'; else echo 'missing a doas rule for this user'; bad=1; fi; " +
-            "exit $bad";
-
-        /// <summary>(all fine, the lines) of the self-check.</summary>
-        public async Task<Tuple<bool, List<string>>> SelfCheckAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
+        public async Task<Tuple<bool, List<string>>> SelfCheckAsync(VmPaths paths, IReadOnlyList<string> projectDirectories, IOperationReporter reporter, CancellationToken ct)
         {
-            var lines = new List<string>();
-            var result = await Controller.InvokeCommandAsync(paths, SelfCheckCommand, line => { lock (lines) lines.Add(Clean(line)); }, reporter, ct).ConfigureAwait(false);
+            string projectPath = projectDirectories != null && projectDirectories.Count > 0 ? projectDirectories[0] : "/";
+            var rows = await new GuestSelfCheck(Controller).RunAsync(paths, projectPath, reporter, ct).ConfigureAwait(false);
+            var lines = rows.Select(r => $"{(r.Passed ? "ok" : "fail")} {r.Name}: {r.Found}").ToList();
             foreach (var l in lines) reporter.Verbose("[check] " + l);
-            return Tuple.Create(result.ExitCode == 0, lines.Take(20).ToList());
+            return Tuple.Create(rows.All(r => r.Passed), lines);
         }
     }
 }

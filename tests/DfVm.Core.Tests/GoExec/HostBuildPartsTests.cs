@@ -136,16 +136,7 @@ namespace DfVm.Core.Tests.GoExec
                     }
 
                     Assert.Equal(5, fromProc.Count); // sh, two sleeps, the subshell and its sleep
-                    HostGoShell.ForcePs = true;
-                    List<int> fromPs;
-                    try
-                    {
-                        fromPs = HostGoShell.Tree(p.Id);
-                    }
-                    finally
-                    {
-                        HostGoShell.ForcePs = false;
-                    }
+                    List<int> fromPs = HostGoShell.Tree(p.Id, usePs: true);
 
                     Assert.Equal(fromProc.OrderBy(x => x), fromPs.OrderBy(x => x));
                     Assert.Equal(p.Id, fromPs[0]);
