@@ -141,23 +141,7 @@ namespace DfVm.Core.Images
 
         private static string Sha256Of(string path, ProgressMeter meter, CancellationToken ct)
         {
-            using (var sha = SHA256.Create())
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
-            {
-                var buffer = new byte[1 << 20];
-                long done = 0;
-                int read;
-                while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    sha.TransformBlock(buffer, 0, read, null, 0);
-                    done += read;
-                    meter?.Update(done);
-                }
-                sha.TransformFinalBlock(buffer, 0, 0);
-                meter?.Complete(done);
-                return Md5File.ToHex(sha.Hash);
-            }
+            using (var sha = SHA256.Create()) return Md5File.Compute(sha, path, meter, ct);
         }
 
         private string DecompressByFormat(string format, string partPath, string decompressPath, string fileName, IProgress<DownloadProgress> progress, CancellationToken ct)

@@ -26,7 +26,12 @@ namespace DfVm.Core.Images
         /// <summary>Hashes a file in 1 MiB reads, reporting progress through <paramref name="meter"/>.</summary>
         public static string Compute(string path, ProgressMeter meter, CancellationToken ct)
         {
-            using (var md5 = MD5.Create())
+            using (var md5 = MD5.Create()) return Compute(md5, path, meter, ct);
+        }
+
+        /// <summary>Hashes a file with <paramref name="algorithm"/> in 1 MiB reads, reporting progress; lower-case hex.</summary>
+        public static string Compute(HashAlgorithm algorithm, string path, ProgressMeter meter, CancellationToken ct)
+        {
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
             {
                 var buffer = new byte[1 << 20];
@@ -35,13 +40,13 @@ namespace DfVm.Core.Images
                 while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
                 {
                     ct.ThrowIfCancellationRequested();
-                    md5.TransformBlock(buffer, 0, read, null, 0);
+                    algorithm.TransformBlock(buffer, 0, read, null, 0);
                     done += read;
                     meter?.Update(done);
                 }
-                md5.TransformFinalBlock(buffer, 0, 0);
+                algorithm.TransformFinalBlock(buffer, 0, 0);
                 meter?.Complete(done);
-                return ToHex(md5.Hash);
+                return ToHex(algorithm.Hash);
             }
         }
     }
