@@ -574,7 +574,7 @@ func TestReadsAfterAWhile(t *testing.T) {
         $again = & sh -c "cd '$($script:project)' && '$($script:wrapper)' '$big' 2>&1; echo rc=`$?"
         $again | Should -Contain 'rc=0'
         $again | Should -Contain $expected
-        (Get-Content $script:log)[-1] | Should -Match '^sent [0-9a-f]{64} \d+$' -Because 'the cut copy was not kept under the full hash'
+        @(Get-Content $script:log)[-1] | Should -Match '^sent [0-9a-f]{64} \d+$' -Because 'the cut copy was not kept under the full hash'
     }
 
     It 'first runs of one new binary at once all run it (none exits 199)' {
