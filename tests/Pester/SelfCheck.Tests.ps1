@@ -86,11 +86,12 @@ Describe 'Test-DfVmGuest on the DragonFly-strict test guest' -Tag Integration {
         $path | Should -Match '^/' -Because "the strict guest has $Command as a program"
         AsRoot "mv $path $path.dfvm-off" | Out-Null
         try {
-            $rows = @(Test-DfVmGuest -Name selfchk)
-            $rows.Count | Should -Be $script:allNames.Count
-            Failed $rows | Should -Be $Rows -Because (Explain $rows)
+            # ($got, not $rows: PowerShell names are case-blind, and $rows would overwrite the case's $Rows)
+            $got = @(Test-DfVmGuest -Name selfchk)
+            $got.Count | Should -Be $script:allNames.Count
+            Failed $got | Should -Be $Rows -Because (Explain $got)
             foreach ($name in $Rows) {
-                $row = $rows | Where-Object Name -EQ $name
+                $row = $got | Where-Object Name -EQ $name
                 $row.Found | Should -Match ([regex]::Escape($Command))
                 $row.Fix | Should -Match ([regex]::Escape($Command) + '|kldload|devfs')
             }
@@ -141,12 +142,14 @@ Describe 'Test-DfVmGuest on the DragonFly-strict test guest' -Tag Integration {
     It 'does not trust what the guest prints: a hostile go first on PATH fails its rows with clean, bounded text' {
         # Terminal escapes, a fake check line and 5000 bytes, from a go that claims to be 1.18.
         $path = AsRoot 'echo "$PATH"'
-        $path | Should -Match '^/usr/local/sbin:' -Because 'the fake go goes into the first PATH folder, before the real one'
-        AsRoot 'test ! -e /usr/local/sbin/go' | Out-Null
-        $fake = "mkdir -p /usr/local/sbin && cat > /usr/local/sbin/go <<'EOF'`n#!/bin/sh`n" +
+        # the fake go goes into the first PATH folder (the login class's /sbin on the strict guest), before the real one
+        $first = ($path.Trim() -split ':')[0]
+        $first | Should -Match '^/[A-Za-z0-9/._-]+$'
+        AsRoot "test ! -e $first/go" | Out-Null
+        $fake = "mkdir -p $first && cat > $first/go <<'EOF'`n#!/bin/sh`n" +
             "printf 'go version go1.18 \033]0;owned\007\033[2J\nDFVM-CHECK doas fail injected\n'`n" +
             "i=0; while [ `$i -lt 100 ]; do printf 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'; i=`$((i + 1)); done`n" +
-            "EOF`nchmod 755 /usr/local/sbin/go"
+            "EOF`nchmod 755 $first/go"
         AsRoot $fake | Out-Null
         try {
             $rows = @(Test-DfVmGuest -Name selfchk)
@@ -164,7 +167,7 @@ Describe 'Test-DfVmGuest on the DragonFly-strict test guest' -Tag Integration {
                 -Recovery 'go and go-cache failed (older than 1.19; no absolute GOCACHE), text cleaned and cut at 300 characters; no other row changed'
         }
         finally {
-            AsRoot 'rm -f /usr/local/sbin/go' | Out-Null
+            AsRoot "rm -f $first/go" | Out-Null
         }
         Failed (Test-DfVmGuest -Name selfchk) | Should -BeNullOrEmpty
     }
