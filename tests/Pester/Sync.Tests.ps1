@@ -7,16 +7,20 @@ Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
         . $PSScriptRoot/TestHelpers.ps1
         . $PSScriptRoot/FaultHelpers.ps1
         function Get-TreeListingScript {
-            # POSIX sh that lists the current folder, one line per entry, with DragonFly's tools (BSD stat -f,
-            # sha256 -r; the test guest has the same, no GNU stat -c or sha256sum):
+            # POSIX sh that lists the current folder, one line per entry, the same on both sides:
             #   d|mode|mtime||path    l|mode|mtime|target|path    f|mode|mtime|size|path    h|sha256|path
-            param([string[]] $Prune = @())
+            # -Bsd: with DragonFly's tools (BSD stat -f, sha256 -r), as the strict test guest has them (no GNU
+            # stat -c, no sha256sum); without it, with the host's GNU tools (no BSD stat -f, no sha256).
+            # (no name in the tests holds a backslash or a line break, so the hash lines print names as they are)
+            param([string[]] $Prune = @(), [switch] $Bsd)
             $p = ''
             if ($Prune.Count -gt 0) { $p = '\( ' + (($Prune | ForEach-Object { "-path './$_'" }) -join ' -o ') + ' \) -prune -o ' }
-            return "find . -mindepth 1 $p-type d -exec stat -f 'd|%Lp|%m||%N' {} + ; " +
-                "find . -mindepth 1 $p-type f -exec stat -f 'f|%Lp|%m|%z|%N' {} + ; " +
-                "find . -mindepth 1 $p-type f -exec sha256 -r {} + | sed 's/^\([0-9a-f]*\) /h|\1|/' ; " +
-                "find . -mindepth 1 $p-type l -exec sh -c 'for l; do printf ""l|777|%s|%s|%s\n"" ""`$(stat -f %m ""`$l"")"" ""`$(readlink ""`$l"")"" ""`$l""; done' sh {} +"
+            if ($Bsd) { $dir = "stat -f 'd|%Lp|%m||%N'"; $file = "stat -f 'f|%Lp|%m|%z|%N'"; $hash = "sha256 -r {} + | sed 's/^\([0-9a-f]*\) /h|\1|/'"; $mtime = 'stat -f %m' }
+            else { $dir = "stat -c 'd|%a|%Y||%n'"; $file = "stat -c 'f|%a|%Y|%s|%n'"; $hash = "sha256sum {} + | sed 's/^\([0-9a-f]*\)  /h|\1|/'"; $mtime = 'stat -c %Y' }
+            return "find . -mindepth 1 $p-type d -exec $dir {} + ; " +
+                "find . -mindepth 1 $p-type f -exec $file {} + ; " +
+                "find . -mindepth 1 $p-type f -exec $hash ; " +
+                "find . -mindepth 1 $p-type l -exec sh -c 'for l; do printf ""l|777|%s|%s|%s\n"" ""`$($mtime ""`$l"")"" ""`$(readlink ""`$l"")"" ""`$l""; done' sh {} +"
         }
 
         function ConvertTo-TreeMap([string[]] $Lines) {
@@ -51,7 +55,7 @@ Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
         function Get-GuestTree([string] $Vm, [string] $Destination) {
             # One guest command: the same listing, taken in the guest.
             $q = "'" + $Destination.Replace("'", "'\''") + "'"
-            $r = Invoke-DfVmCommand -Name $Vm -Command ("cd $q && { " + (Get-TreeListingScript) + '; }')
+            $r = Invoke-DfVmCommand -Name $Vm -Command ("cd $q && { " + (Get-TreeListingScript -Bsd) + '; }')
             if ($r.ExitCode -ne 0) { throw "guest listing failed ($($r.ExitCode)): $($r.Error)" }
             return ConvertTo-TreeMap ($r.Output -split "`n")
         }
