@@ -12,6 +12,9 @@ namespace DfVm
         public string ImageFormat { get; set; }
         /// <summary>True with -Copy: the VM's disk is a copy and the image is no longer needed.</summary>
         public bool Copied { get; set; }
+
+        /// <summary>The user's clean copy (-CleanImage) the 'clean' snapshot was made from, or null.</summary>
+        public string CleanImage { get; set; }
         /// <summary>The guest's SSH host key pinned at first contact ("ssh-ed25519 SHA256:...").</summary>
         public string HostKeyFingerprint { get; set; }
         /// <summary>The output of uname -s in the guest ("DragonFly").</summary>

@@ -63,6 +63,13 @@ func TestRoot(t *testing.T) {
         if ($r.ExitCode -ne 0) { throw "preparing the seed image failed: $($r.Error)" }
         $script:seed = Join-Path $script:images 'seed.qcow2'
         Save-PreparedImage $script:seed
+        # ... and the same VM worked on since: the seed's dfly-vm.qcow2 beside its clean copy (seed.qcow2).
+        Start-DfVm -Name prep -Timeout 300 -WarningAction SilentlyContinue | Out-Null
+        # (the test guest writes the prep VM's key from its kernel command line at each boot: the user's key again)
+        $r = Invoke-DfVmCommand -Name prep "printf '%s\n' '$script:userPub' > /root/.ssh/authorized_keys && echo work > /root/work-in-progress && cat /root/work-in-progress"
+        if ($r.ExitCode -ne 0) { throw "preparing the worked-on seed image failed: $($r.Error)" }
+        $script:seedWork = Join-Path $script:images 'seed-work.qcow2'
+        Save-PreparedImage $script:seedWork
 
         # 2. Like the public image: root's password 'runner' (SHA-512 crypt of it, fixed salt), password logins,
         #    root's shell /bin/sh, no authorized_keys anywhere.
@@ -86,6 +93,7 @@ grep '^root:' /etc/passwd
 
         $script:publicHash = (Get-FileHash $script:public -Algorithm SHA256).Hash
         $script:seedHash = (Get-FileHash $script:seed -Algorithm SHA256).Hash
+        $script:seedWorkHash = (Get-FileHash $script:seedWork -Algorithm SHA256).Hash
         $script:root = [pscredential]::new('root', (ConvertTo-SecureString 'runner' -AsPlainText -Force))
         $boot = @{ Kernel = $script:g.kernel; Initrd = $script:g.initrd; KernelArguments = $script:g.append; DiskInterface = 'virtio-blk' }
     }
@@ -174,17 +182,32 @@ grep '^root:' /etc/passwd
         (Get-FileHash $script:public -Algorithm SHA256).Hash | Should -Be $script:publicHash
     }
 
-    It 'imports the seed-like image with the user''s own key: the user''s key stays, the suite runs, image unchanged' {
-        $r = Import-DfVm $script:seed -Name seed -KeyFile $script:userKey @boot -WarningAction SilentlyContinue
+    It 'imports the seed-like image with the user''s own key and its clean copy as the clean snapshot: the user''s key stays, the suite runs, both images unchanged' {
+        $info = $null
+        $r = Import-DfVm $script:seedWork -CleanImage $script:seed -Name seed -KeyFile $script:userKey @boot -WarningAction SilentlyContinue -InformationVariable info
+        $r.CleanImage | Should -Be $script:seed
+        $r.Snapshot | Should -Be 'clean'
+        # both disks got the VM's key, each change listed once and named by the disk it was made on
+        $r.Changes | Should -Contain "clean copy: /root/.ssh/authorized_keys: added the VM's key (dfvm@seed)"
         $r.Changes | Should -Contain "/root/.ssh/authorized_keys: added the VM's key (dfvm@seed)"
+        ($info.MessageData.Message -join "`n") | Should -Match "Snapshot 'clean' holds"
         $keys = (Invoke-DfVmCommand -Name seed 'cat /root/.ssh/authorized_keys').Output
         $keys | Should -Match ([regex]::Escape($script:userPub))
         $keys | Should -Match 'dfvm@seed'
         (Invoke-DfVmCommand -Name seed 'grep "^root:" /etc/passwd').Output | Should -Match ':/bin/csh'
+        # the VM runs on the worked-on image; its chain ends there, the clean snapshot's at the clean copy
+        (Invoke-DfVmCommand -Name seed 'cat /root/work-in-progress').Output.Trim() | Should -Be 'work'
+        @((& qemu-img info -U --backing-chain --output=json (Join-Path $script:project 'vm/seed/disk.qcow2') | ConvertFrom-Json).filename)[-1] | Should -Be $script:seedWork
+        @((& qemu-img info -U --backing-chain --output=json (Join-Path $script:project 'vm/seed/snapshots/clean.qcow2') | ConvertFrom-Json).filename)[-1] | Should -Be $script:seed
         $rows = @(Invoke-DfVmTest -Name seed -Suite Unit -Sync -InformationAction SilentlyContinue)
         @($rows | Where-Object Test -EQ 'TestRoot').Passed | Should -BeTrue -Because ($rows | Format-List Package, Test, Result, Output | Out-String)
+        # back to the clean copy: no work file, and DfVm's own key still gets in
+        Restore-DfVmSnapshot -Name seed clean -Confirm:$false | Out-Null
+        $g = Invoke-DfVmCommand -Name seed 'test -e /root/work-in-progress && echo present || echo absent; grep -c dfvm@seed /root/.ssh/authorized_keys'
+        $g.Output | Should -Match '(?s)absent.*\b1\b'
         Stop-DfVm -Name seed -Force -Confirm:$false
         (Get-FileHash $script:seed -Algorithm SHA256).Hash | Should -Be $script:seedHash
+        (Get-FileHash $script:seedWork -Algorithm SHA256).Hash | Should -Be $script:seedWorkHash
     }
 
     It 'an image that does not boot to SSH fails with ImportBootTimeout and the serial tail, and makes no VM' {
@@ -221,6 +244,15 @@ Describe 'Import-DfVm -WhatIf' -Tag Unit {
     AfterAll {
         Pop-Location
         Remove-TestProject -Path $script:wproject
+    }
+
+    It '-CleanImage naming the image itself is CleanImageInvalid, and makes no VM' {
+        $cred = [pscredential]::new('root', (ConvertTo-SecureString 'runner' -AsPlainText -Force))
+        $err = $null
+        Import-DfVm $script:wimage -CleanImage $script:wimage -Name wi -Credential $cred -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CleanImageInvalid,DfVm.PowerShell.Commands.ImportDfVmCommand'
+        Test-Path (Join-Path $script:wproject 'vm/wi') | Should -BeFalse
+        (Get-FileHash $script:wimage -Algorithm SHA256).Hash | Should -Be $script:wbefore
     }
 
     It 'creates, boots and writes nothing, and returns nothing' {

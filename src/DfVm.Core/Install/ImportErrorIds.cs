@@ -14,5 +14,8 @@ namespace DfVm.Core.Install
 
         /// <summary>The image is not qcow2 or raw (qemu-img info says which format it is).</summary>
         public const string ImageFormatNotSupported = nameof(ImageFormatNotSupported);
+
+        /// <summary>-CleanImage names the image itself (the clean copy must be a file of its own).</summary>
+        public const string CleanImageInvalid = nameof(CleanImageInvalid);
     }
 }

@@ -39,6 +39,8 @@ namespace DfVm.Core.Install
         public IReadOnlyList<string> ProjectDirectories { get; set; }
         /// <summary>The snapshot taken at the end (null: none).</summary>
         public string SnapshotName { get; set; } = "clean";
+        /// <summary>The user's clean copy of the image (the Makefile workflow's dfly-vm-clean.qcow2): adopted first and kept as the 'clean' snapshot.</summary>
+        public string CleanImagePath { get; set; }
     }
 
     /// <summary>
@@ -81,73 +83,64 @@ namespace DfVm.Core.Install
             }
             var info = await InspectAsync(image, def.Name, ct).ConfigureAwait(false);
             reporter.Verbose($"{image}: {info.Item1}, {info.Item2 / (1024.0 * 1024 * 1024):0.#} GiB virtual.");
+            string cleanImage = null;
+            Tuple<string, long> cleanInfo = null;
+            if (!string.IsNullOrEmpty(options.CleanImagePath))
+            {
+                cleanImage = Path.GetFullPath(options.CleanImagePath);
+                if (!File.Exists(cleanImage))
+                {
+                    throw new DfVmException(ErrorIds.BaseImageNotFound, DfVmErrorKind.NotFound, $"Clean disk image not found: {cleanImage}.", def.Name);
+                }
+                if (string.Equals(cleanImage, image, StringComparison.Ordinal))
+                {
+                    throw new DfVmException(ImportErrorIds.CleanImageInvalid, DfVmErrorKind.InvalidArgument,
+                        $"-CleanImage names the image itself ({image}); give the clean copy (the Makefile workflow's vm/dfly-vm-clean.qcow2), or leave -CleanImage out.", def.Name);
+                }
+                cleanInfo = await InspectAsync(cleanImage, def.Name, ct).ConfigureAwait(false);
+                reporter.Verbose($"{cleanImage} (the clean copy): {cleanInfo.Item1}, {cleanInfo.Item2 / (1024.0 * 1024 * 1024):0.#} GiB virtual.");
+            }
 
             def.SshUser = options.User ?? "root";
-            def.DiskSizeGB = (int)Math.Max(1, (info.Item2 + (1L << 30) - 1) >> 30);
+            def.DiskSizeGB = (int)Math.Max(1, (Math.Max(info.Item2, cleanInfo?.Item2 ?? 0) + (1L << 30) - 1) >> 30);
             if (def.Boot != null) def.Boot.AuthKeyArgument = false; // the disk's own authorized_keys, nothing from the command line
-            def.BaseImage = options.Copy ? null : image;
-            def.BaseImageFormat = options.Copy || info.Item1 == "qcow2" ? null : info.Item1;
+            // With a clean copy the VM is first made on it (the 'clean' snapshot), then moved onto the image.
+            UseBase(def, options.Copy, cleanImage ?? image, (cleanInfo ?? info).Item1);
 
-            var result = new DfVmImportResult { Name = def.Name, Image = image, ImageFormat = info.Item1, Copied = options.Copy };
+            var result = new DfVmImportResult { Name = def.Name, Image = image, ImageFormat = info.Item1, Copied = options.Copy, CleanImage = cleanImage };
             var changes = new List<string>();
             var kept = new List<string>();
             var warnings = new List<string>();
             var paths = await _engine.Factory.CreateAsync(def, false, reporter, ct).ConfigureAwait(false);
             try
             {
-                if (options.Copy)
+                if (cleanImage != null)
                 {
-                    await CopyImageAsync(image, info.Item1, paths, reporter, ct).ConfigureAwait(false);
+                    // 1. The clean copy, brought to what DfVm needs and snapshotted as 'clean'.
+                    await PlaceDiskAsync(paths, cleanImage, cleanInfo.Item1, options.Copy, reporter, ct).ConfigureAwait(false);
+                    var clean = await AdoptDiskAsync(def, paths, options, true, "clean copy: ", changes, kept, warnings, reporter, ct).ConfigureAwait(false);
+                    result.HostKeyFingerprint = clean.Fingerprint;
+                    result.GuestOs = clean.GuestOs;
+                    result.Snapshot = await TakeCleanSnapshotAsync(def, paths, options, clean, warnings, reporter, ct).ConfigureAwait(false);
+                    await Controller.StopAsync(paths, false, TimeSpan.FromMinutes(2), reporter, ct).ConfigureAwait(false);
+
+                    // 2. The image itself becomes the VM's disk; its host key must be the one pinned above
+                    //    (a copy of the same VM), else HostKeyMismatch: the snapshot would not be that VM.
+                    File.Delete(paths.Disk);
+                    UseBase(def, options.Copy, image, info.Item1);
+                    _engine.Store.SaveDefinition(paths, def);
+                    await PlaceDiskAsync(paths, image, info.Item1, options.Copy, reporter, ct).ConfigureAwait(false);
+                    var work = await AdoptDiskAsync(def, paths, options, false, "", changes, kept, warnings, reporter, ct).ConfigureAwait(false);
+                    result.Checks = work.Checks.ToArray();
                 }
                 else
                 {
-                    reporter.Verbose($"The VM's disk {paths.Disk} is an overlay of {image}; the image is only read.");
-                }
-
-                // 1. Boot, with the VM's key nowhere: the disk as the user left it.
-                await Controller.StartAsync(paths, new StartOptions { NoWait = true, Timeout = options.BootTimeout }, reporter, ct).ConfigureAwait(false);
-                int port = _engine.Store.LoadState(paths)?.SshPort ?? def.SshPort;
-                await WaitForBannerAsync(def, paths, port, options.BootTimeout, reporter, ct).ConfigureAwait(false);
-
-                // 2. First contact: the user's password or key, once; the host key pinned; the VM's key installed.
-                string publicKey = File.ReadAllText(paths.PublicKey).Trim();
-                var first = await FirstContactAsync(def, paths, port, options, publicKey, reporter, ct).ConfigureAwait(false);
-                result.HostKeyFingerprint = first.Fingerprint;
-                result.GuestOs = first.GuestOs;
-                Note(changes, first.Changes, reporter);
-                kept.AddRange(first.Kept);
-                if (!string.Equals(first.GuestOs, "DragonFly", StringComparison.Ordinal))
-                {
-                    warnings.Add($"The guest of VM '{def.Name}' is {(string.IsNullOrEmpty(first.GuestOs) ? "an unknown system" : first.GuestOs)}, not DragonFly: DfVm is made for DragonFly, so test results may not say what they would there.");
-                    reporter.Warning(warnings[warnings.Count - 1]);
-                }
-                if (first.GuestOs != null && first.GuestOs != "DragonFly") def.GuestOs = first.GuestOs.ToLowerInvariant();
-                _engine.Store.SaveDefinition(paths, def);
-
-                // 3. From here on only the VM's own key.
-                await OwnKeyLoginAsync(def, paths, port, options.BootTimeout, reporter, ct).ConfigureAwait(false);
-                reporter.Verbose($"VM '{def.Name}' answers with its own key ({paths.PrivateKey}).");
-
-                // 4. What DfVm needs: adopt.sh (Go, sshd only when asked), then provision.sh (doas, project folders).
-                await RunAdoptAsync(paths, options, changes, kept, reporter, ct).ConfigureAwait(false);
-                var provision = await _engine.Provisioner.RunAsync(paths, options.ProjectDirectories, line => reporter.Verbose("[provision] " + line), reporter, ct).ConfigureAwait(false);
-                if (!provision.Result.Succeeded) throw ProvisionRunner.Failure(provision);
-                Note(changes, provision.Changes.Select(c => "provision.sh: " + c), reporter);
-
-                // 5. The self-check.
-                var check = await SelfCheckAsync(paths, options.ProjectDirectories, reporter, ct).ConfigureAwait(false);
-                result.Checks = check.Item2.ToArray();
-                if (!check.Item1)
-                {
-                    warnings.Add($"The guest of VM '{def.Name}' lacks what DfVm needs: {string.Join("; ", check.Item2.Where(l => !l.StartsWith("ok ", StringComparison.Ordinal)))}. No '{options.SnapshotName}' snapshot was taken; fix the guest (Invoke-DfVmCommand), then Checkpoint-DfVm.");
-                    reporter.Warning(warnings[warnings.Count - 1]);
-                }
-                else if (!string.IsNullOrEmpty(options.SnapshotName))
-                {
-                    // 6. The clean snapshot, taken live.
-                    await _engine.Snapshots.CheckpointAsync(paths, options.SnapshotName, reporter, ct).ConfigureAwait(false);
-                    result.Snapshot = options.SnapshotName;
-                    reporter.Verbose($"Took snapshot '{options.SnapshotName}' of VM '{def.Name}'.");
+                    await PlaceDiskAsync(paths, image, info.Item1, options.Copy, reporter, ct).ConfigureAwait(false);
+                    var adopted = await AdoptDiskAsync(def, paths, options, true, "", changes, kept, warnings, reporter, ct).ConfigureAwait(false);
+                    result.HostKeyFingerprint = adopted.Fingerprint;
+                    result.GuestOs = adopted.GuestOs;
+                    result.Checks = adopted.Checks.ToArray();
+                    result.Snapshot = await TakeCleanSnapshotAsync(def, paths, options, adopted, warnings, reporter, ct).ConfigureAwait(false);
                 }
             }
             catch (Exception e)
@@ -176,6 +169,96 @@ namespace DfVm.Core.Install
                 changes.Add(c);
                 reporter.Verbose("Changed: " + c);
             }
+        }
+
+        private static void UseBase(VmDefinition def, bool copy, string image, string format)
+        {
+            def.BaseImage = copy ? null : image;
+            def.BaseImageFormat = copy || format == "qcow2" ? null : format;
+        }
+
+        private sealed class AdoptedDisk
+        {
+            public string Fingerprint;
+            public string GuestOs;
+            public bool ChecksPassed;
+            public List<string> Checks;
+        }
+
+        /// <summary>
+        /// Boots the VM's disk as the user left it, logs in once with what the user gave (pinning the
+        /// host key when <paramref name="pinAnew"/>, else checking it against the pin), installs the
+        /// VM's key, then adopt.sh, provision.sh and the self-check. Changes go to
+        /// <paramref name="changes"/> with <paramref name="label"/> in front.
+        /// </summary>
+        private async Task<AdoptedDisk> AdoptDiskAsync(VmDefinition def, VmPaths paths, ImportOptions options, bool pinAnew, string label,
+            List<string> changes, List<string> kept, List<string> warnings, IOperationReporter reporter, CancellationToken ct)
+        {
+            // 1. Boot, with the VM's key nowhere: the disk as the user left it.
+            await Controller.StartAsync(paths, new StartOptions { NoWait = true, Timeout = options.BootTimeout }, reporter, ct).ConfigureAwait(false);
+            int port = _engine.Store.LoadState(paths)?.SshPort ?? def.SshPort;
+            await WaitForBannerAsync(def, paths, port, options.BootTimeout, reporter, ct).ConfigureAwait(false);
+
+            // 2. First contact: the user's password or key, once; the host key pinned; the VM's key installed.
+            string publicKey = File.ReadAllText(paths.PublicKey).Trim();
+            var first = await FirstContactAsync(def, paths, port, options, publicKey, pinAnew, reporter, ct).ConfigureAwait(false);
+            Note(changes, first.Changes.Select(c => label + c), reporter);
+            kept.AddRange(first.Kept.Select(k => label + k));
+            if (pinAnew && !string.Equals(first.GuestOs, "DragonFly", StringComparison.Ordinal))
+            {
+                warnings.Add($"The guest of VM '{def.Name}' is {(string.IsNullOrEmpty(first.GuestOs) ? "an unknown system" : first.GuestOs)}, not DragonFly: DfVm is made for DragonFly, so test results may not say what they would there.");
+                reporter.Warning(warnings[warnings.Count - 1]);
+            }
+            if (first.GuestOs != null && first.GuestOs != "DragonFly") def.GuestOs = first.GuestOs.ToLowerInvariant();
+            _engine.Store.SaveDefinition(paths, def);
+
+            // 3. From here on only the VM's own key.
+            await OwnKeyLoginAsync(def, paths, port, options.BootTimeout, reporter, ct).ConfigureAwait(false);
+            reporter.Verbose($"VM '{def.Name}' answers with its own key ({paths.PrivateKey}).");
+
+            // 4. What DfVm needs: adopt.sh (Go, sshd only when asked), then provision.sh (doas, project folders).
+            var made = new List<string>();
+            var keptHere = new List<string>();
+            await RunAdoptAsync(paths, options, made, keptHere, reporter, ct).ConfigureAwait(false);
+            kept.AddRange(keptHere.Select(k => label + k));
+            var provision = await _engine.Provisioner.RunAsync(paths, options.ProjectDirectories, line => reporter.Verbose("[provision] " + line), reporter, ct).ConfigureAwait(false);
+            if (!provision.Result.Succeeded) throw ProvisionRunner.Failure(provision);
+            made.AddRange(provision.Changes.Select(c => "provision.sh: " + c));
+            Note(changes, made.Select(c => label + c), reporter);
+
+            // 5. The self-check.
+            var check = await SelfCheckAsync(paths, options.ProjectDirectories, reporter, ct).ConfigureAwait(false);
+            return new AdoptedDisk { Fingerprint = first.Fingerprint, GuestOs = first.GuestOs, ChecksPassed = check.Item1, Checks = check.Item2 };
+        }
+
+        /// <summary>The 'clean' snapshot, taken live, when every check passed; else a warning and no snapshot.</summary>
+        private async Task<string> TakeCleanSnapshotAsync(VmDefinition def, VmPaths paths, ImportOptions options, AdoptedDisk adopted, List<string> warnings, IOperationReporter reporter, CancellationToken ct)
+        {
+            if (!adopted.ChecksPassed)
+            {
+                warnings.Add($"The guest of VM '{def.Name}' lacks what DfVm needs: {string.Join("; ", adopted.Checks.Where(l => !l.StartsWith("ok ", StringComparison.Ordinal)))}. No '{options.SnapshotName}' snapshot was taken; fix the guest (Invoke-DfVmCommand), then Checkpoint-DfVm.");
+                reporter.Warning(warnings[warnings.Count - 1]);
+                return null;
+            }
+            if (string.IsNullOrEmpty(options.SnapshotName)) return null;
+            await _engine.Snapshots.CheckpointAsync(paths, options.SnapshotName, reporter, ct).ConfigureAwait(false);
+            reporter.Verbose($"Took snapshot '{options.SnapshotName}' of VM '{def.Name}'.");
+            return options.SnapshotName;
+        }
+
+        /// <summary>The VM's disk: an overlay of the image (only read), or with -Copy a copy of it.</summary>
+        private static async Task PlaceDiskAsync(VmPaths paths, string image, string format, bool copy, IOperationReporter reporter, CancellationToken ct)
+        {
+            if (copy)
+            {
+                await CopyImageAsync(image, format, paths, reporter, ct).ConfigureAwait(false);
+                return;
+            }
+            if (!File.Exists(paths.Disk))
+            {
+                await QemuImg.CreateOverlayAsync(paths.Disk, image, ct, backingFormat: format == "qcow2" ? null : format).ConfigureAwait(false);
+            }
+            reporter.Verbose($"The VM's disk {paths.Disk} is an overlay of {image}; the image is only read.");
         }
 
         // ---------- the image ----------
@@ -320,7 +403,7 @@ namespace DfVm.Core.Install
         /// with its fingerprint); the VM's public key goes into the user's authorized_keys (appended,
         /// never replacing the user's keys).
         /// </summary>
-        private async Task<FirstContact> FirstContactAsync(VmDefinition def, VmPaths paths, int port, ImportOptions options, string publicKey, IOperationReporter reporter, CancellationToken ct)
+        private async Task<FirstContact> FirstContactAsync(VmDefinition def, VmPaths paths, int port, ImportOptions options, string publicKey, bool pinAnew, IOperationReporter reporter, CancellationToken ct)
         {
             var methods = new List<AuthenticationMethod>();
             var hows = new List<string>();
@@ -362,7 +445,7 @@ namespace DfVm.Core.Install
 
             string how = string.Join(" or ", hows);
             var pin = new HostKeyPin(paths.KnownHosts, def.Name);
-            pin.Forget();
+            if (pinAnew) pin.Forget();
             var contact = new FirstContact();
             var deadline = Stopwatch.StartNew();
             SshClient client = null;
@@ -386,7 +469,7 @@ namespace DfVm.Core.Install
                 catch (SshAuthenticationException e)
                 {
                     attempt.Dispose();
-                    pin.Forget();
+                    if (pinAnew) pin.Forget();
                     throw new DfVmException(ImportErrorIds.GuestLoginFailed, DfVmErrorKind.Security,
                         $"The guest refused {def.SshUser}'s login with {how}: {e.Message}. Check the password (-Credential) or key (-KeyFile), and that the guest's sshd allows that login (PermitRootLogin, PasswordAuthentication).", def.Name, e);
                 }
@@ -469,11 +552,11 @@ namespace DfVm.Core.Install
 
         // ---------- adopt.sh ----------
 
-        private async Task RunAdoptAsync(VmPaths paths, ImportOptions options, List<string> changes, List<string> kept, IOperationReporter reporter, CancellationToken ct)
+        /// <summary>Runs adopt.sh; what it changed goes to <paramref name="made"/>, what it left as it was to <paramref name="kept"/>.</summary>
+        private async Task RunAdoptAsync(VmPaths paths, ImportOptions options, List<string> made, List<string> kept, IOperationReporter reporter, CancellationToken ct)
         {
             string command = "/bin/sh -s --" + (options.DisablePasswordLogin ? " --disable-password-login" : "");
             byte[] script = new UTF8Encoding(false).GetBytes(GuestScripts.Get(AdoptScriptName));
-            var made = new List<string>();
             var result = await Controller.InvokeCommandAsync(paths, command,
                 line =>
                 {
@@ -489,7 +572,6 @@ namespace DfVm.Core.Install
                     await stdin.WriteAsync(script, 0, script.Length, token).ConfigureAwait(false);
                     await stdin.FlushAsync(token).ConfigureAwait(false);
                 }).ConfigureAwait(false);
-            Note(changes, made, reporter);
             if (result.ExitCode != 0)
             {
                 throw new DfVmException(InstallErrorIds.ProvisionFailed, DfVmErrorKind.InvalidOperation,

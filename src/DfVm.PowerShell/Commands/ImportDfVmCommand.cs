@@ -25,6 +25,14 @@ namespace DfVm.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
+        /// <summary>
+        /// The user's clean copy of the same VM (the Makefile workflow's vm/dfly-vm-clean.qcow2): adopted
+        /// first, kept as the 'clean' snapshot; the VM then runs on -Path. Never written either.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string CleanImage { get; set; }
+
         /// <summary>The new VM's name (default: the config's VM).</summary>
         [Parameter(Position = 1)]
         [Alias("VmName")]
@@ -97,12 +105,14 @@ namespace DfVm.PowerShell.Commands
             ForEachItem(name, () =>
             {
                 string how = Copy ? "copied into the VM" : "used as the read-only base of its disk";
-                if (!ShouldProcess(name, $"Import {image} as VM '{name}' (the image is {how}; the guest gets the VM's key, Go, a doas rule" +
+                string clean = CleanImage != null ? GetUnresolvedProviderPathFromPSPath(CleanImage) : null;
+                if (!ShouldProcess(name, $"Import {image} as VM '{name}'" + (clean != null ? $" with {clean} as its 'clean' snapshot" : "") + $" (the image is {how}; the guest gets the VM's key, Go, a doas rule" +
                     (DisablePasswordLogin ? ", and sshd key-only" : "") + ")")) return;
                 bool direct = ParameterSetName == DirectBootSet;
                 var options = new ImportOptions
                 {
                     ImagePath = image,
+                    CleanImagePath = clean,
                     Copy = Copy,
                     User = Credential != null ? Credential.UserName : (User ?? config.SshUser ?? "root"),
                     Password = Credential?.GetNetworkCredential().Password,
@@ -130,6 +140,7 @@ namespace DfVm.PowerShell.Commands
                 var result = RunOnWorker((pump, ct) => new VmImporter(Engine).ImportAsync(options, pump, ct));
                 Say($"VM '{name}' imported from {image} ({result.ImageFormat}, {how}) in {result.Duration.TotalSeconds:0} s.");
                 Say($"First contact: pinned the guest's SSH host key {result.HostKeyFingerprint}.");
+                if (clean != null) Say(result.Snapshot != null ? $"Snapshot 'clean' holds {clean}, brought to what DfVm needs; the VM runs on {image}." : $"No 'clean' snapshot: the self-check of {clean} failed (see the warning).");
                 foreach (var change in result.Changes) Say("  changed: " + change);
                 foreach (var k in result.Kept) Say("  kept:    " + k);
                 WriteObject(result);
