@@ -20,7 +20,12 @@ param(
     [string] $Configuration = 'Release',
 
     # Pester tags to run (Unit, Integration). Default: all.
-    [string[]] $Tag
+    [string[]] $Tag,
+
+    # Test jobs run at once by -Task Test (the xunit run and each Pester container are jobs). Default:
+    # $env:DFVM_TEST_WORKERS, else 2: most of a job's time is waiting on a guest under TCG.
+    [ValidateRange(1, 16)]
+    [int] $Workers = $(if ($env:DFVM_TEST_WORKERS) { [int]$env:DFVM_TEST_WORKERS } else { 2 })
 )
 
 $ErrorActionPreference = 'Stop'
@@ -114,14 +119,12 @@ function Invoke-Guest {
     return $dir
 }
 
-function Invoke-XunitTests {
-    $trx = Join-Path $ResultsDir 'xunit.trx'
-    if (Test-Path $trx) { Remove-Item $trx }
-    & dotnet test (Join-Path $Root 'tests/DfVm.Core.Tests/DfVm.Core.Tests.csproj') -c $Configuration --nologo -v q `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
-    $exit = $LASTEXITCODE
-    if (-not (Test-Path $trx)) { throw "xunit produced no results (exit $exit)" }
-    [xml] $doc = Get-Content $trx -Raw
+function Read-XunitResults {
+    param([string] $Trx, [int] $ExitCode)
+    if (-not (Test-Path $Trx)) {
+        return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 1; Skipped = 0; Failures = @([pscustomobject]@{ Name = 'xunit'; Message = "xunit produced no results (exit $ExitCode)" }) }
+    }
+    [xml] $doc = Get-Content $Trx -Raw
     $c = $doc.TestRun.ResultSummary.Counters
     $failures = @($doc.SelectNodes("//*[local-name()='UnitTestResult'][@outcome!='Passed' and @outcome!='NotExecuted']") | ForEach-Object {
         $info = $_.SelectSingleNode("*[local-name()='Output']/*[local-name()='ErrorInfo']")
@@ -147,52 +150,156 @@ function Write-FailureRecap {
     Write-Host ''
 }
 
-function Invoke-PesterTests {
-    $pester = Get-PesterPath
-    $xml = Join-Path $ResultsDir 'pester.xml'
-    $failedJson = Join-Path $ResultsDir 'pester-failed.json'
-    Remove-Item -LiteralPath $failedJson -ErrorAction Ignore
+# Seconds each job took in a whole run on the 2-core machine (xunit and the Pester containers): only the
+# order jobs start in (longest first, so the last to start are short). A container not listed counts 60 s.
+$JobSeconds = @{
+    xunit = 340; Snapshots = 348; 'Faults.Runtime' = 242; GoExec = 204; SelfCheck = 99; 'Faults.HostileGoExec' = 96
+    ConventionsGuest = 87; 'Faults.HostileCopy' = 81; 'Faults.HostileSync' = 78; Import = 90; 'Faults.Paths' = 64
+    Enter = 58; TestCommands = 56; Sync = 55; Lifecycle = 42; GuestStrictness = 28; Errors = 17; Conventions = 13
+    Help = 13; Install = 11; Module = 6; VmCmdlets = 6; TestResults = 2; Config = 1; GoTestJsonPipeline = 1; WhatIf = 1
+}
+
+function New-PesterJob {
+    # One Pester container run in a child pwsh against the built module folder (STYLE.md #14); its results
+    # go to out/test-results/pester/<name>.*: the NUnit XML, the failures as JSON, the counts.
+    param([Parameter(Mandatory)][IO.FileInfo] $Container)
+    $name = $Container.Name -replace '\.Tests\.ps1$', ''
+    $dir = Join-Path $ResultsDir 'pester'
+    $base = Join-Path $dir $name
     $tagList = if ($Tag) { ($Tag | ForEach-Object { "'$_'" }) -join ',' } else { '' }
-    # Pester runs in a child pwsh against the built module folder (STYLE.md #14).
     $runner = @"
 `$ErrorActionPreference = 'Stop'
 # Plain text: ANSI colour codes in failure messages are invalid in the XML test report.
 `$PSStyle.OutputRendering = 'PlainText'
-Import-Module '$pester' -Force
+Import-Module '$(Get-PesterPath)' -Force
 `$c = New-PesterConfiguration
-`$c.Run.Path = '$(Join-Path $Root 'tests/Pester')'
+`$c.Run.Path = '$($Container.FullName)'
 `$c.Run.PassThru = `$true
 `$c.Output.Verbosity = 'Detailed'
 `$c.TestResult.Enabled = `$true
-`$c.TestResult.OutputPath = '$xml'
+`$c.TestResult.OutputPath = '$base.xml'
 $(if ($tagList) { "`$c.Filter.Tag = @($tagList)" })
 `$r = Invoke-Pester -Configuration `$c
 # What failed, with where and why, for the recap above the counts (Write-FailureRecap).
 `$failed = @(`$r.Failed | ForEach-Object { @{ Name = `$_.ExpandedPath; Message = "`$(`$_.ErrorRecord | Select-Object -First 1)``n`$((`$_.ErrorRecord | Select-Object -First 1).ScriptStackTrace)" } }) +
     @(`$r.FailedBlocks | ForEach-Object { @{ Name = "block: `$(`$_.ExpandedPath)"; Message = "`$(`$_.ErrorRecord | Select-Object -First 1)" } }) +
     @(`$r.FailedContainers | ForEach-Object { @{ Name = "container: `$(`$_.Item)"; Message = "`$(`$_.ErrorRecord | Select-Object -First 1)" } })
-ConvertTo-Json -InputObject `$failed -Depth 3 | Set-Content -LiteralPath '$failedJson'
-"PESTER-COUNTS `$(`$r.PassedCount) `$(`$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount) `$(`$r.SkippedCount + `$r.NotRunCount)"
+ConvertTo-Json -InputObject `$failed -Depth 3 | Set-Content -LiteralPath '$base-failed.json'
+"`$(`$r.PassedCount) `$(`$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount) `$(`$r.SkippedCount + `$r.NotRunCount)" | Set-Content -LiteralPath '$base.counts'
 "@
+    Set-Content -LiteralPath "$base.runner.ps1" -Value $runner
+    [pscustomobject]@{
+        Name = $name; Runner = 'Pester'; FilePath = 'pwsh'; ArgumentList = @('-NoProfile', '-NonInteractive', '-File', "$base.runner.ps1")
+        Log = "$base.log"
+        Seconds = if ($JobSeconds.ContainsKey($name)) { $JobSeconds[$name] } else { 60 }
+        Read = {
+            param($job)
+            $b = $job.Log -replace '\.log$', ''
+            if (-not (Test-Path -LiteralPath "$b.counts")) {
+                return [pscustomobject]@{ Runner = 'Pester'; Passed = 0; Failed = 1; Skipped = 0; Failures = @([pscustomobject]@{ Name = "container: $($job.Name)"; Message = "the container's pwsh ended (exit $($job.ExitCode)) without reporting its counts; its output is in $($job.Log)" }) }
+            }
+            $n = (Get-Content -LiteralPath "$b.counts" -Raw).Trim() -split ' '
+            $failures = if (Test-Path -LiteralPath "$b-failed.json") { @(Get-Content -LiteralPath "$b-failed.json" -Raw | ConvertFrom-Json) } else { @() }
+            [pscustomobject]@{ Runner = 'Pester'; Passed = [int]$n[0]; Failed = [int]$n[1]; Skipped = [int]$n[2]; Failures = $failures }
+        }
+    }
+}
+
+function New-XunitJob {
+    $trx = Join-Path $ResultsDir 'xunit.trx'
+    Remove-Item -LiteralPath $trx -ErrorAction Ignore
+    [pscustomobject]@{
+        Name = 'xunit'; Runner = 'xunit'; FilePath = 'dotnet'
+        ArgumentList = @('test', (Join-Path $Root 'tests/DfVm.Core.Tests/DfVm.Core.Tests.csproj'), '-c', $Configuration, '--nologo', '-v', 'q',
+            '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=minimal')
+        Log = Join-Path $ResultsDir 'xunit.log'
+        Seconds = $JobSeconds['xunit']
+        Read = { param($job) Read-XunitResults -Trx (Join-Path $ResultsDir 'xunit.trx') -ExitCode $job.ExitCode }
+    }
+}
+
+function Invoke-TestJobs {
+    # Runs the jobs $Workers at a time, longest first. A job's output is shown whole when it ends (the
+    # log of a job never interleaves with another's), with its time.
+    param([Parameter(Mandatory)][object[]] $Jobs)
+    $queue = [Collections.Generic.Queue[object]]::new([object[]]@($Jobs | Sort-Object Seconds -Descending))
+    $running = [Collections.Generic.List[object]]::new()
+    $results = [Collections.Generic.List[object]]::new()
+    Write-Host "Test jobs: $($Jobs.Count), $Workers at a time."
+    try {
+        while ($queue.Count -gt 0 -or $running.Count -gt 0) {
+            while ($queue.Count -gt 0 -and $running.Count -lt $Workers) {
+                $job = $queue.Dequeue()
+                $job | Add-Member -Force -NotePropertyName Watch -NotePropertyValue ([Diagnostics.Stopwatch]::StartNew())
+                $job | Add-Member -Force -NotePropertyName Process -NotePropertyValue (Start-Process -FilePath $job.FilePath -ArgumentList $job.ArgumentList `
+                    -RedirectStandardOutput $job.Log -RedirectStandardError "$($job.Log).err" -NoNewWindow -PassThru)
+                $running.Add($job)
+            }
+            $done = @($running | Where-Object { $_.Process.HasExited })
+            if ($done.Count -eq 0) { Start-Sleep -Milliseconds 500; continue }
+            foreach ($job in $done) {
+                $null = $running.Remove($job)
+                $job.Process.WaitForExit()
+                $job | Add-Member -Force -NotePropertyName ExitCode -NotePropertyValue $job.Process.ExitCode
+                Write-Host ''
+                Write-Host "===== $($job.Name): $([int]$job.Watch.Elapsed.TotalSeconds) s (exit $($job.ExitCode)) ====="
+                Get-Content -LiteralPath $job.Log, "$($job.Log).err" -ErrorAction Ignore | Out-Host
+                $r = & $job.Read $job
+                $r | Add-Member -Force -NotePropertyName Job -NotePropertyValue $job.Name
+                $r | Add-Member -Force -NotePropertyName Seconds -NotePropertyValue ([int]$job.Watch.Elapsed.TotalSeconds)
+                $results.Add($r)
+            }
+        }
+    }
+    finally {
+        # Ctrl+C or a throw: the jobs still running end with the build (by their pid, children too).
+        foreach ($job in $running) { if (-not $job.Process.HasExited) { $job.Process.Kill($true) } }
+    }
+    return $results.ToArray()
+}
+
+function Get-PesterJobs {
+    # One job per container under tests/Pester, with out/test-results/pester/ made anew.
+    $dir = Join-Path $ResultsDir 'pester'
+    if (Test-Path $dir) { Remove-Item -LiteralPath $dir -Recurse -Force }
+    New-Item -ItemType Directory -Force $dir | Out-Null
     $env:DFVM_MODULE_PATH = Join-Path $ModuleOut 'DfVm.psd1'
-    $counts = $null
-    & pwsh -NoProfile -NonInteractive -Command $runner | ForEach-Object {
-        if ($_ -match '^PESTER-COUNTS (\d+) (\d+) (\d+)$') { $counts = $Matches } else { $_ }
-    } | Out-Host
-    if (-not $counts) { throw 'Pester did not report its counts' }
-    $failures = if (Test-Path -LiteralPath $failedJson) { @(Get-Content -LiteralPath $failedJson -Raw | ConvertFrom-Json) } else { @() }
-    return [pscustomobject]@{ Runner = 'Pester'; Passed = [int]$counts[1]; Failed = [int]$counts[2]; Skipped = [int]$counts[3]; Failures = $failures }
+    Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | ForEach-Object { New-PesterJob -Container $_ }
+}
+
+function Invoke-PesterTests {
+    Merge-Results -Runner 'Pester' -Results (Invoke-TestJobs -Jobs @(Get-PesterJobs))
+}
+
+function Merge-Results {
+    param([string] $Runner, [object[]] $Results)
+    [pscustomobject]@{
+        Runner = $Runner
+        Passed = [int]($Results | Measure-Object Passed -Sum).Sum
+        Failed = [int]($Results | Measure-Object Failed -Sum).Sum
+        Skipped = [int]($Results | Measure-Object Skipped -Sum).Sum
+        Failures = @($Results | ForEach-Object { $_.Failures } | Where-Object { $_ })
+    }
 }
 
 function Invoke-Test {
     Invoke-Bootstrap
     Invoke-Build
     New-Item -ItemType Directory -Force $ResultsDir | Out-Null
-    Remove-Item (Join-Path $ResultsDir 'faults.jsonl') -ErrorAction Ignore
+    Remove-Item (Join-Path $ResultsDir 'faults*.jsonl') -ErrorAction Ignore
     $null = Invoke-Guest
-    $results = @(Invoke-XunitTests; Invoke-PesterTests)
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    # xunit and the Pester containers share the workers: each is one job.
+    $all = Invoke-TestJobs -Jobs (@(New-XunitJob) + @(Get-PesterJobs))
+    $results = @(
+        Merge-Results -Runner 'xunit' -Results @($all | Where-Object Runner -EQ 'xunit')
+        Merge-Results -Runner 'Pester' -Results @($all | Where-Object Runner -EQ 'Pester')
+    )
+    Write-Host ''
+    Write-Host "Jobs by time ($Workers at a time, $([int]$watch.Elapsed.TotalSeconds) s in all):"
+    $all | Sort-Object Seconds -Descending | Format-Table -AutoSize Job, Seconds, Passed, Failed, Skipped | Out-Host
     # The Faults containers' records, as the table docs/FAULTS.md is made from (tools/Write-FaultTable.ps1).
-    if (Test-Path (Join-Path $ResultsDir 'faults.jsonl')) {
+    if (Test-Path (Join-Path $ResultsDir 'faults*.jsonl')) {
         & (Join-Path $Root 'tools/Write-FaultTable.ps1') -OutputPath (Join-Path $ResultsDir 'FAULTS.md')
     }
     Write-FailureRecap -Failures @($results | ForEach-Object { $_.Failures } | Where-Object { $_ })

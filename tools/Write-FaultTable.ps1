@@ -1,15 +1,15 @@
 #Requires -Version 7.2
 <#
 .SYNOPSIS
-    Writes docs/FAULTS.md from the records the Faults tests left in out/test-results/faults.jsonl.
+    Writes docs/FAULTS.md from the records the Faults tests left in out/test-results/faults-<pid>.jsonl (one file per pwsh that ran Faults containers).
 #>
 param(
-    [string] $RecordPath = (Join-Path $PSScriptRoot '../out/test-results/faults.jsonl'),
+    [string] $RecordPath = (Join-Path $PSScriptRoot '../out/test-results/faults*.jsonl'),
     [string] $OutputPath = (Join-Path $PSScriptRoot '../docs/FAULTS.md')
 )
 $ErrorActionPreference = 'Stop'
 if (-not (Test-Path $RecordPath)) { throw "no fault records at ${RecordPath}: run the Faults tests first (pwsh ./build.ps1 -Task Test)" }
-$rows = Get-Content $RecordPath | Where-Object { $_ } | ConvertFrom-Json
+$rows = Get-Content -Path $RecordPath | Where-Object { $_ } | ConvertFrom-Json
 $text = [Text.StringBuilder]::new()
 $null = $text.AppendLine('# Faults tried for real, and what each left behind')
 $null = $text.AppendLine()

@@ -1,6 +1,7 @@
 # Shared by the Faults containers (tests/Pester/Faults.*.Tests.ps1): each case records what it did and
 # what it found left behind; tools/Write-FaultTable.ps1 turns the records into docs/FAULTS.md.
-# A record is one JSON line in out/test-results/faults.jsonl (the file is made anew by each test run).
+# A record is one JSON line in out/test-results/faults-<pid>.jsonl, a file per pwsh: containers run at once
+# (build.ps1 -Workers), and appends from two processes to one file could mix (the files go at each test run).
 
 function Add-FaultRecord {
     param(
@@ -14,8 +15,7 @@ function Add-FaultRecord {
     New-Item -ItemType Directory -Force $dir | Out-Null
     $line = [ordered]@{ Fault = $Fault; During = $During; ErrorId = $ErrorId; LeftBehind = @($LeftBehind); Recovery = $Recovery } |
         ConvertTo-Json -Compress
-    # Several containers may append at once: one write per line keeps lines whole.
-    [IO.File]::AppendAllText((Join-Path $dir 'faults.jsonl'), $line + "`n")
+    [IO.File]::AppendAllText((Join-Path $dir "faults-$PID.jsonl"), $line + "`n")
 }
 
 function Get-StrayHostProcess {
