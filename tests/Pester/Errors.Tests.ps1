@@ -69,6 +69,21 @@ Describe 'Errors without a running guest' -Tag Unit {
         (Get-DfVmSnapshot -Name withsnap).Name | Should -Be 'before'
     }
 
+    It 'InvalidMirror: Save-DfVmImage and Install-DfVm refuse a mirror that is not http(s), before anything is fetched or touched' {
+        { Save-DfVmImage -Mirror 'ftp://127.0.0.1/dragonfly/' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidMirror,DfVm.PowerShell.Commands.SaveDfVmImageCommand'
+        Test-Path (Join-Path $script:project 'vm/images') | Should -BeFalse
+        New-DfVm -Name ftpmirror -DiskSizeGB 1 -Confirm:$false | Out-Null
+        $disk = (Get-DfVm -Name ftpmirror).DiskPath
+        $before = (Get-FileHash $disk -Algorithm SHA256).Hash
+        $e = { Install-DfVm -Name ftpmirror -Unattended -Force -Mirror 'ftp://127.0.0.1/dragonfly/' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidMirror,DfVm.PowerShell.Commands.InstallDfVmCommand' -PassThru
+        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $e.Exception.Message | Should -Match 'http\(s\) URL'
+        (Get-DfVm -Name ftpmirror).State | Should -Be 'Stopped'
+        (Get-FileHash $disk -Algorithm SHA256).Hash | Should -Be $before
+    }
+
     It 'TerminalRequired when Enter-DfVm has no terminal' {
         New-DfVm -Name noterm -DiskSizeGB 1 -Confirm:$false | Out-Null
         $out = '' | & pwsh -NoProfile -NonInteractive -Command "Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; try { Enter-DfVm -Name noterm -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"

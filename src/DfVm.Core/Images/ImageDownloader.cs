@@ -63,9 +63,8 @@ namespace DfVm.Core.Images
             DragonFlyRelease.ValidateVersion(req.Version);
             if (string.IsNullOrWhiteSpace(req.ImagesDirectory))
                 throw new ArgumentException("ImagesDirectory is required.", nameof(req));
+            ImageRequest.ValidateMirror(req.Mirror);
             var mirror = req.Mirror ?? DragonFlyRelease.DefaultMirrors[0];
-            if (!mirror.IsAbsoluteUri || (mirror.Scheme != Uri.UriSchemeHttp && mirror.Scheme != Uri.UriSchemeHttps))
-                throw new ArgumentException($"Mirror must be an http(s) URL, not '{mirror}'.", nameof(req));
 
             var directory = Path.GetFullPath(req.ImagesDirectory);
             Directory.CreateDirectory(directory);

@@ -11,5 +11,7 @@ namespace DfVm.Core.Images
         public const string ImageDecompressFailed = nameof(ImageDecompressFailed);
         /// <summary>Save-DfVmImage -Uri: not an http(s) URL, or its last segment is not a plain file name.</summary>
         public const string InvalidImageUri = nameof(InvalidImageUri);
+        /// <summary>-Mirror of Save-DfVmImage or Install-DfVm: not an absolute http(s) URL.</summary>
+        public const string InvalidMirror = nameof(InvalidMirror);
     }
 }

@@ -21,5 +21,19 @@ namespace DfVm.Core.Images
 
         /// <summary>Accept an image no checksum can be found for (the result has Verified = false).</summary>
         public bool AllowUnverified { get; set; }
+
+        /// <summary>
+        /// The one check of a mirror URL (Save-DfVmImage, Install-DfVm, the downloader): absolute http(s),
+        /// else InvalidMirror. Null (the default mirrors) passes.
+        /// </summary>
+        public static void ValidateMirror(Uri mirror)
+        {
+            if (mirror == null) return;
+            if (!mirror.IsAbsoluteUri || (mirror.Scheme != Uri.UriSchemeHttp && mirror.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new DfVmException(ImageErrorIds.InvalidMirror, DfVmErrorKind.InvalidArgument,
+                    $"-Mirror must be an http(s) URL of the folder holding the images and md5.txt, not '{mirror}'.", mirror.OriginalString);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using DfVm.Core;
 using DfVm.Core.Images;
 using DfVm.Core.Install;
 
@@ -51,6 +52,9 @@ namespace DfVm.PowerShell.Commands
             var config = Project.Config;
             string version = Version ?? config.DragonFlyVersion ?? DragonFlyRelease.DefaultVersion;
             string images = Path.Combine(Project.VmRoot, "images");
+            // Checked before any VM is touched, cached ISO or not.
+            try { ImageRequest.ValidateMirror(Mirror); }
+            catch (DfVmException e) { ThrowTerminating(e, Mirror); }
             foreach (var name in VmNames(Name))
             {
                 ForEachItem(name, () =>

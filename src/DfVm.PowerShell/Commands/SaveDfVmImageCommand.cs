@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using DfVm.Core;
 using DfVm.Core.Images;
 
 namespace DfVm.PowerShell.Commands
@@ -55,11 +56,8 @@ namespace DfVm.PowerShell.Commands
             string version = Version ?? config.DragonFlyVersion ?? DragonFlyRelease.DefaultVersion;
             string images = Path.Combine(Project.VmRoot, "images");
             string target = Path.Combine(images, DragonFlyRelease.ImageFileName(version, Kind));
-            if (Mirror != null && (!Mirror.IsAbsoluteUri || (Mirror.Scheme != Uri.UriSchemeHttp && Mirror.Scheme != Uri.UriSchemeHttps)))
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Mirror must be an http(s) URL, not '{Mirror}'."),
-                    "InvalidMirror", ErrorCategory.InvalidArgument, Mirror));
-            }
+            try { ImageRequest.ValidateMirror(Mirror); }
+            catch (DfVmException e) { ThrowTerminating(e, Mirror); }
             if (!ShouldProcess(target, Force ? "Download the DragonFly image again" : "Download the DragonFly image unless it is cached")) return;
 
             ForEachItem(version, () =>
