@@ -1,5 +1,3 @@
-using DfVm.Core.Images;
-
 namespace DfVm
 {
     /// <summary>
