@@ -129,7 +129,7 @@ namespace DfVm.Core.Install
             // after a restore of the snapshot does not compile it again.
             if (options.WarmGoBuildCache)
             {
-                var warm = await Controller.InvokeCommandAsync(paths, GuestCommandLine.Build(WarmGoCommand), line => reporter.Verbose("[warm] " + line), reporter, ct).ConfigureAwait(false);
+                var warm = await Controller.InvokeCommandAsync(paths, WarmGoCommand, line => reporter.Verbose("[warm] " + line), reporter, ct).ConfigureAwait(false);
                 if (warm.ExitCode != 0)
                 {
                     warnings.Add($"Building the guest Go's standard library into its build cache failed (exit {warm.ExitCode}): {warm.Error}. The first guest build after a restore compiles it.");
