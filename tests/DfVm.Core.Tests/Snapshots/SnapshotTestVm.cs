@@ -117,7 +117,9 @@ namespace DfVm.Core.Tests.Snapshots
 
         public static async Task<ProcessOutcome> RunAsync(string program, params string[] args)
         {
-            var outcome = await ProcessRunner.RunAsync(program, args, TimeSpan.FromMinutes(2), CancellationToken.None);
+            // A deadline, not a speed check: qemu-io reading 1 GiB took over 120 s on the 2-core machine
+            // while other test jobs and sessions ran VMs.
+            var outcome = await ProcessRunner.RunAsync(program, args, TimeSpan.FromMinutes(10), CancellationToken.None);
             return outcome;
         }
 
