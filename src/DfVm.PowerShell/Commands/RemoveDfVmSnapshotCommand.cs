@@ -9,28 +9,13 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
     [OutputType(typeof(void))]
-    public sealed class RemoveDfVmSnapshotCommand : DfVmCmdlet
+    public sealed class RemoveDfVmSnapshotCommand : SnapshotCmdlet
     {
-        private const string ByName = "ByName";
-        private const string ByObject = "InputObject";
-
-        /// <summary>The VM (default: the project's VM). A piped string binds here; a piped DfVmSnapshot binds -InputObject.</summary>
-        [Parameter(ParameterSetName = ByName, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; }
-
         /// <summary>The snapshot: the first positional value, so that `Remove-DfVmSnapshot clean` works.</summary>
         [Parameter(Position = 0, Mandatory = true, ParameterSetName = ByName)]
         [ArgumentCompleter(typeof(SnapshotNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] SnapshotName { get; set; }
-
-        /// <summary>Snapshots from Get-DfVmSnapshot.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByObject)]
-        public DfVmSnapshot InputObject { get; set; }
 
         /// <summary>Fold the snapshot's data into the snapshots (and disk) stacked on it, then delete it.</summary>
         [Parameter]
@@ -42,7 +27,7 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            string vm = InputObject?.VmName ?? Name ?? Project.Config.VmName;
+            string vm = TargetVm;
             var store = Store;
             foreach (var snapshot in InputObject != null ? new[] { InputObject.Name } : SnapshotName)
             {

@@ -11,28 +11,13 @@ namespace DfVm.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsData.Restore, "DfVmSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByName)]
     [OutputType(typeof(DfVmInstance))]
-    public sealed class RestoreDfVmSnapshotCommand : DfVmCmdlet
+    public sealed class RestoreDfVmSnapshotCommand : SnapshotCmdlet
     {
-        private const string ByName = "ByName";
-        private const string ByObject = "InputObject";
-
-        /// <summary>The VM (default: the project's VM). A piped string binds here; a piped DfVmSnapshot binds -InputObject.</summary>
-        [Parameter(ParameterSetName = ByName, ValueFromPipeline = true)]
-        [Alias("VmName")]
-        [VmNameTransformation]
-        [ArgumentCompleter(typeof(VmNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; }
-
         /// <summary>The snapshot: the first positional value, so that `Restore-DfVmSnapshot clean` works.</summary>
         [Parameter(Position = 0, Mandatory = true, ParameterSetName = ByName)]
         [ArgumentCompleter(typeof(SnapshotNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string SnapshotName { get; set; }
-
-        /// <summary>A snapshot from Get-DfVmSnapshot.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByObject)]
-        public DfVmSnapshot InputObject { get; set; }
 
         /// <summary>Boot the VM after restoring a disk snapshot (a live snapshot always comes back running).</summary>
         [Parameter]
@@ -56,7 +41,7 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            string vm = InputObject?.VmName ?? Name ?? Project.Config.VmName;
+            string vm = TargetVm;
             string snapshot = InputObject?.Name ?? SnapshotName;
             var store = Store;
             ForEachItem(vm, () =>
