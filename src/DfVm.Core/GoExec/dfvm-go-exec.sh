@@ -323,7 +323,7 @@ $sweep
 mkdir -p \"\$r\" || exit 3
 t=\$r/.part
 $unpack >\"\$t\" || { rm -f \"\$t\"; printf 'dfvm-go-exec: the copy that reached the guest is incomplete or damaged: not kept\\n' >&2; exit 4; }
-if ! $check; then
+if ! { $check; }; then
     rm -f \"\$t\"
     printf 'dfvm-go-exec: the copy that reached the guest is incomplete or damaged (%s, not %s): not kept\\n' \"\${s:-unknown}\" $(quote "$size $hash") >&2
     exit 4
