@@ -131,28 +131,38 @@ namespace DfVm.Core.Tests.Sync
             public long Count { get; set; }
         }
 
-        /// <summary>Passes writes through, noting the first bytes and the count in a <see cref="StdinRecord"/>.</summary>
-        private sealed class RecordingStream : Stream
+        /// <summary>A write-only stream over another: what a stdin wrapper need not say again.</summary>
+        private abstract class PassThroughStream : Stream
         {
-            private readonly Stream _inner;
-            private readonly StdinRecord _record;
-
-            public RecordingStream(Stream inner, StdinRecord record)
+            protected PassThroughStream(Stream inner)
             {
                 _inner = inner;
-                _record = record;
             }
+
+            protected readonly Stream _inner;
 
             public override bool CanRead => false;
             public override bool CanSeek => false;
             public override bool CanWrite => true;
             public override long Length => throw new NotSupportedException();
-            public override long Position { get => _record.Count; set => throw new NotSupportedException(); }
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
             public override void Flush() => _inner.Flush();
             public override Task FlushAsync(CancellationToken ct) => _inner.FlushAsync(ct);
             public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
             public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
             public override void SetLength(long value) => throw new NotSupportedException();
+        }
+
+        /// <summary>Passes writes through, noting the first bytes and the count in a <see cref="StdinRecord"/>.</summary>
+        private sealed class RecordingStream : PassThroughStream
+        {
+            private readonly StdinRecord _record;
+
+            public RecordingStream(Stream inner, StdinRecord record)
+                : base(inner)
+            {
+                _record = record;
+            }
 
             public override void Write(byte[] buffer, int offset, int count)
             {
@@ -177,30 +187,18 @@ namespace DfVm.Core.Tests.Sync
         }
 
         /// <summary>Passes writes through until <c>limit</c> bytes, then kills the command and fails the write.</summary>
-        private sealed class KillingStream : Stream
+        private sealed class KillingStream : PassThroughStream
         {
-            private readonly Stream _inner;
             private readonly long _limit;
             private readonly Action _kill;
             private long _written;
 
             public KillingStream(Stream inner, long limit, Action kill)
+                : base(inner)
             {
-                _inner = inner;
                 _limit = limit;
                 _kill = kill;
             }
-
-            public override bool CanRead => false;
-            public override bool CanSeek => false;
-            public override bool CanWrite => true;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => _written; set => throw new NotSupportedException(); }
-            public override void Flush() => _inner.Flush();
-            public override Task FlushAsync(CancellationToken ct) => _inner.FlushAsync(ct);
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
 
             public override void Write(byte[] buffer, int offset, int count)
             {
