@@ -11,10 +11,7 @@ namespace DfVm.Core.Sync
     internal static class SyncShellCommands
     {
         /// <summary>Single-quotes a string for POSIX sh ('it'\''s').</summary>
-        public static string Quote(string s)
-        {
-            return "'" + s.Replace("'", "'\\''") + "'";
-        }
+        public static string Quote(string s) => Ssh.GuestCommandLine.SingleQuote(s);
 
         /// <summary>
         /// Creates the destination and extracts the tar on stdin, keeping modes and mtimes.
