@@ -38,6 +38,46 @@ namespace DfVm.Core.Instances
         public Task<bool> WaitReadyAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, int silentSerialSeconds, IOperationReporter reporter, CancellationToken ct) =>
             _engine.Readiness.WaitReadyAsync(def, paths, port, timeout, silentSerialSeconds, reporter, ct);
 
+        /// <summary>
+        /// Wait-DfVm: polls until the VM accepts a real SSH login (<paramref name="untilStopped"/> false) or
+        /// its QEMU has exited (true), at most <paramref name="limit"/>; a running VM not yet known ready gets
+        /// the login Start-DfVm waits for, within what is left. Past the limit: WaitTimeout.
+        /// </summary>
+        public async Task<DfVmInstance> WaitForAsync(VmPaths paths, string name, bool untilStopped, TimeSpan limit, IOperationReporter reporter, CancellationToken ct)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                var now = await GetAsync(paths, ct, reporter).ConfigureAwait(false);
+                if (untilStopped ? now.State == DfVmState.Stopped : now.Ready) return now;
+                if (!untilStopped && now.State == DfVmState.Running)
+                {
+                    var left = limit - watch.Elapsed;
+                    if (left > TimeSpan.Zero)
+                    {
+                        try
+                        {
+                            var state = Store.LoadState(paths);
+                            await WaitReadyAsync(Store.LoadDefinition(paths), paths, state?.SshPort ?? now.SshPort, left, 0, reporter, ct).ConfigureAwait(false);
+                            return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
+                        }
+                        catch (DfVmException e) when (e.ErrorId == ErrorIds.GuestNotReady && e.Kind == DfVmErrorKind.Timeout)
+                        {
+                            // out of time: the WaitTimeout below says so
+                        }
+                    }
+                }
+                if (watch.Elapsed >= limit)
+                {
+                    int seconds = (int)Math.Round(limit.TotalSeconds);
+                    throw new DfVmException(ErrorIds.WaitTimeout, DfVmErrorKind.Timeout, untilStopped
+                        ? $"VM '{name}' was still {now.State} after {seconds} s. Stop it with Stop-DfVm (-Force quits QEMU at once)."
+                        : $"VM '{name}' did not accept an SSH login within {seconds} s (it is {now.State}). Start it with Start-DfVm; the console log is {paths.SerialLog}.", name);
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+            }
+        }
+
         // ---------- status (no lock, no SSH) ----------
 
         public async Task<DfVmInstance> GetAsync(VmPaths paths, CancellationToken ct, IOperationReporter reporter = null)

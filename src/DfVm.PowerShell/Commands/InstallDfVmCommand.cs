@@ -91,24 +91,18 @@ namespace DfVm.PowerShell.Commands
                     }
                     else
                     {
-                        var interactive = Engine.InteractiveInstaller();
-                        interactive.Check(paths);
+                        var iso = new ImageRequest { Version = version, Kind = ImageKind.Iso, Mirror = Mirror, ImagesDirectory = images };
                         var session = RunOnWorker(async (pump, ct) =>
                         {
                             var download = new DownloadProgressWriter(pump);
-                            DfVmImage iso;
                             try
                             {
-                                using (var downloader = new ImageDownloader())
-                                {
-                                    iso = await downloader.SaveAsync(new ImageRequest { Version = version, Kind = ImageKind.Iso, Mirror = Mirror, ImagesDirectory = images }, download, ct).ConfigureAwait(false);
-                                }
+                                return await Engine.InteractiveInstaller().StartAsync(paths, iso, Vnc ? InstallConsole.Vnc : InstallConsole.Serial, pump, download, ct).ConfigureAwait(false);
                             }
                             finally
                             {
                                 if (download.Any) download.Complete();
                             }
-                            return await interactive.StartAsync(paths, iso.Path, Vnc ? InstallConsole.Vnc : InstallConsole.Serial, pump, ct).ConfigureAwait(false);
                         });
                         Say($"VM '{name}' is booting the DragonFly {version} installer (QEMU pid {session.Vm.ProcessId}). Next:");
                         int step = 1;
