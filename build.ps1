@@ -352,7 +352,7 @@ foreach ($t in $Task) {
         'Docs' { Invoke-Docs }
         'Guest' { $null = Invoke-Guest }
         'Test' { Invoke-Test }
-        'UnitTest' { $Tag = @('Unit'); Invoke-Build; New-Item -ItemType Directory -Force $ResultsDir | Out-Null; $r = Invoke-PesterTests; Write-FailureRecap -Failures $r.Failures; $r | Format-Table Runner, Passed, Failed, Skipped | Out-Host }
+        'UnitTest' { $Tag = @('Unit'); Invoke-Build; New-Item -ItemType Directory -Force $ResultsDir | Out-Null; $r = Invoke-PesterTests; Write-FailureRecap -Failures $r.Failures; $r | Format-Table Runner, Passed, Failed, Skipped | Out-Host; if ($r.Failed -gt 0) { exit 1 } }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }
         'Package' { Invoke-Package }
