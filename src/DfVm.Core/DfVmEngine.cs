@@ -109,7 +109,7 @@ namespace DfVm.Core
                 using (VmLock.Acquire(paths, SyncLockWait, reporter, token))
                 {
                     var connection = await Controller.ConnectAsync(paths, reporter, token).ConfigureAwait(false);
-                    var progress = new OperationProgress { ActivityId = 43, Activity = $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}" };
+                    var progress = new OperationProgress { ActivityId = ProgressActivities.Sync, Activity = $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}" };
                     try
                     {
                         return await new ProjectSyncer(connection).SyncAsync(options, new Util.InlineProgress<SyncProgress>(p =>

@@ -40,7 +40,7 @@ namespace DfVm.Core.Instances
             string lastProblem = "no SSH banner yet";
             bool bannerSeen = false;
             int silentProbes = 0, logins = 0;
-            var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
+            var progress = new OperationProgress { ActivityId = ProgressActivities.Start, Activity = $"Starting VM '{def.Name}'" };
             try
             {
                 while (true)

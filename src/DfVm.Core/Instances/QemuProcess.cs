@@ -221,7 +221,7 @@ namespace DfVm.Core.Instances
         internal async Task PowerDownAsync(VmPaths paths, int pid, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
         {
             var watch = Stopwatch.StartNew();
-            var progress = new OperationProgress { ActivityId = 42, Activity = $"Stopping VM '{paths.Name}'" };
+            var progress = new OperationProgress { ActivityId = ProgressActivities.Stop, Activity = $"Stopping VM '{paths.Name}'" };
             try
             {
                 using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, Log(reporter)).ConfigureAwait(false))
