@@ -93,7 +93,7 @@ namespace DfVm.Core.Snapshots
                 // (cut short before it quit: nothing renamed yet) or the relaunched one (after the commit).
                 try
                 {
-                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
+                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Debug).ConfigureAwait(false))
                     {
                         string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                         if (status == "inmigrate" || status == "prelaunch")
@@ -177,7 +177,7 @@ namespace DfVm.Core.Snapshots
                 string status = null;
                 try
                 {
-                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
+                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Debug).ConfigureAwait(false))
                     {
                         status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                         if (status == "paused")
