@@ -475,7 +475,7 @@ namespace DfVm.Core.Snapshots
                 {
                     Step("journal");
                     SnapshotFiles.WriteJournal(files, journal);
-                    await SnapshotRecovery.FinishRemoveAsync(files, journal, ct, Step).ConfigureAwait(false);
+                    await SnapshotRecovery.FinishRemoveAsync(files, journal, Step, ct).ConfigureAwait(false);
                     Step("journal-delete");
                     File.Delete(files.Journal);
                 }
