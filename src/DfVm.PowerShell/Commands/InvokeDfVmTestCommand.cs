@@ -20,7 +20,6 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmTestResult))]
     public sealed partial class InvokeDfVmTestCommand : InVmCmdlet
     {
-        public const string TestsFailed = nameof(TestsFailed);
         private const int ProgressActivityId = 71;
         private ProjectContext _project;
         private readonly RunSummary _summary = new RunSummary();
@@ -187,9 +186,11 @@ namespace DfVm.PowerShell.Commands
             if (CI && !_summary.Green)
             {
                 string vms = string.Join(", ", _summary.Vms);
-                ThrowTerminatingError(new ErrorRecord(
-                    new InvalidOperationException($"Suite '{Suite}' on {vms}: {_summary.Problem()}. {_summary.Line()}"),
-                    TestsFailed, ErrorCategory.InvalidResult, vms));
+                ThrowTerminating(new DfVmException(ErrorIds.TestsFailed, DfVmErrorKind.InvalidResult,
+                    $"Suite '{Suite}' on {vms}: {_summary.Problem()}. {_summary.Line()}", vms)
+                {
+                    RecommendedAction = "Read the Output and Reason of the rows whose Result is Failed (Where-Object Result -eq Failed), or of the run that did not complete, and run them again with -Run.",
+                });
             }
         }
 
