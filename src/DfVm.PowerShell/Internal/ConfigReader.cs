@@ -142,6 +142,9 @@ namespace DfVm.PowerShell
 
         private static DfVmException Invalid(string path, int line, string key, string why) =>
             new DfVmException(ErrorIds.ConfigInvalid, DfVmErrorKind.InvalidData,
-                $"{path}:{line}: " + (key != null ? $"key '{key}': " : "") + why, path);
+                $"{path}:{line}: " + (key != null ? $"key '{key}': " : "") + why, path)
+            {
+                RecommendedAction = $"Correct line {line} of {path}: it is data, not a script (about_DfVm lists the keys; New-DfVmConfig writes each with its default).",
+            };
     }
 }
