@@ -189,7 +189,7 @@ namespace DfVm.PowerShell.Commands
                 ThrowTerminating(new DfVmException(ErrorIds.TestsFailed, DfVmErrorKind.InvalidResult,
                     $"Suite '{Suite}' on {vms}: {_summary.Problem()}. {_summary.Line()}", vms)
                 {
-                    RecommendedAction = "Read the Output and Reason of the rows whose Result is Failed (Where-Object Result -eq Failed), or of the run that did not complete, and run them again with -Run.",
+                    RecommendedAction = "Look at the rows whose Result is Failed (their Output and Reason) and at the errors written before this one, then run the suite again (-Run picks single tests).",
                 });
             }
         }
