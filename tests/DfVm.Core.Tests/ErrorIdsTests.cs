@@ -1,7 +1,6 @@
 using System;
 using System.Linq;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace DfVm.Core.Tests
@@ -33,9 +32,7 @@ namespace DfVm.Core.Tests
         public void The_registry_is_the_only_type_that_declares_ids()
         {
             var ids = Registry().Select(f => (string)f.GetRawConstantValue()).ToHashSet(StringComparer.Ordinal);
-            var types = typeof(ErrorIds).Assembly.GetTypes()
-                .Where(t => t != typeof(ErrorIds) && t.GetCustomAttribute<CompilerGeneratedAttribute>() == null)
-                .ToList();
+            var types = CoreStateTests.CoreTypes().Where(t => t != typeof(ErrorIds)).ToList();
 
             var registries = types.Where(t => t.Name.EndsWith("ErrorIds", StringComparison.Ordinal)).Select(t => t.FullName).ToList();
             Assert.True(registries.Count == 0, "id classes besides ErrorIds: " + string.Join(", ", registries));
