@@ -14,7 +14,7 @@ namespace DfVm.Core
 
         /// <summary>No VM of that name (or a VM was removed by another command while this one ran).</summary>
         public const string VmNotFound = nameof(VmNotFound);
-        /// <summary>New-DfVm or Import-DfVm without -Force: a VM of that name exists already.</summary>
+        /// <summary>New-DfVm (without -Force) or Import-DfVm: a VM of that name exists already.</summary>
         public const string VmExists = nameof(VmExists);
         /// <summary>A VM name that is not 1-63 letters, digits, '-' or '_'.</summary>
         public const string InvalidVmName = nameof(InvalidVmName);
@@ -106,7 +106,7 @@ namespace DfVm.Core
 
         // ---- Copy-DfVmItem -------------------------------------------------------------------
 
-        /// <summary>A guest path that matches nothing, or that is not absolute.</summary>
+        /// <summary>Copy-DfVmItem -FromGuest: a guest path that matches nothing, is not absolute, or has wildcards DfVm does not pass on.</summary>
         public const string GuestPathNotFound = nameof(GuestPathNotFound);
         /// <summary>-ToGuest: the host path does not exist.</summary>
         public const string HostPathNotFound = nameof(HostPathNotFound);
