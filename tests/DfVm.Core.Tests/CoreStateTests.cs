@@ -14,7 +14,8 @@ namespace DfVm.Core.Tests
     {
         private const BindingFlags StaticMembers = BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
 
-        private static Type[] CoreTypes() => typeof(DfVmEngine).Assembly.GetTypes()
+        /// <summary>DfVm.Core's types, those the compiler made itself left out.</summary>
+        internal static Type[] CoreTypes() => typeof(DfVmEngine).Assembly.GetTypes()
             .Where(t => t.GetCustomAttribute<CompilerGeneratedAttribute>() == null && !t.Name.StartsWith("<", StringComparison.Ordinal))
             .ToArray();
 

@@ -152,6 +152,7 @@ Describe 'New-DfVmConfig and Get-DfVmConfig' -Tag Unit {
         $err[0].FullyQualifiedErrorId | Should -Be 'ConfigInvalid,DfVm.PowerShell.Commands.GetDfVmConfigCommand'
         $err[0].Exception.Message | Should -Match 'DfVm\.config\.psd1:3'
         $err[0].Exception.Message | Should -Match "includes 'Nope'"
+        $err[0].ErrorDetails.RecommendedAction | Should -Match '^Correct line 3 of .*DfVm\.config\.psd1'
     }
 
     It 'a -Path that does not exist is PathNotFound' {

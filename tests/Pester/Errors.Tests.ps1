@@ -32,6 +32,8 @@ Describe 'Errors without a running guest' -Tag Unit {
         $err[0].FullyQualifiedErrorId | Should -Be 'QemuNotInstalled,DfVm.PowerShell.Commands.NewDfVmCommand'
         $err[0].CategoryInfo.Category | Should -Be 'NotInstalled'
         $err[0].Exception.Message | Should -Match 'apt-get install qemu-utils'
+        $err[0].ErrorDetails.Message | Should -Be $err[0].Exception.Message
+        $err[0].ErrorDetails.RecommendedAction | Should -Match '^Install QEMU: .*apt-get install qemu-utils'
     }
 
     It 'VmNotRunning for a command sent to a stopped VM, saying how to start it' {
@@ -41,6 +43,36 @@ Describe 'Errors without a running guest' -Tag Unit {
         $err[0].FullyQualifiedErrorId | Should -Be 'VmNotRunning,DfVm.PowerShell.Commands.InvokeDfVmCommandCommand'
         $err[0].TargetObject | Should -Be 'cold'
         $err[0].Exception.Message | Should -Match 'Start-DfVm -Name cold'
+        $err[0].ErrorDetails.RecommendedAction | Should -Be 'Start it with Start-DfVm -Name cold.'
+    }
+
+    It 'framework exceptions no DfVm error wraps get fixed ids and categories; a remedy goes into ErrorDetails' {
+        # ErrorMapping is internal: the cmdlets reach it for every error, this test by reflection.
+        $toRecord = (Get-Module DfVm).ImplementingAssembly.GetType('DfVm.PowerShell.ErrorMapping', $true).GetMethod('ToErrorRecord')
+        $cases = @(
+            @{ Exception = [TimeoutException]::new('t'); Id = 'OperationTimeout'; Category = 'OperationTimeout' }
+            @{ Exception = [UnauthorizedAccessException]::new('u'); Id = 'PermissionDenied'; Category = 'PermissionDenied' }
+            @{ Exception = [IO.IOException]::new('i'); Id = 'IOError'; Category = 'WriteError' }
+            @{ Exception = [InvalidOperationException]::new('x'); Id = 'UnexpectedError'; Category = 'InvalidOperation' }
+        )
+        foreach ($c in $cases) {
+            $r = $toRecord.Invoke($null, @($c.Exception, 'it'))
+            $r.FullyQualifiedErrorId | Should -Be $c.Id
+            $r.CategoryInfo.Category | Should -Be $c.Category
+            $r.TargetObject | Should -Be 'it'
+            $r.ErrorDetails | Should -BeNullOrEmpty
+        }
+        $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DfVm.Core' }
+        $kind = [Enum]::Parse($core.GetType('DfVm.Core.DfVmErrorKind', $true), 'ResourceUnavailable')
+        $e = [Activator]::CreateInstance($core.GetType('DfVm.Core.DfVmException', $true), [object[]]@('VmLocked', $kind, 'It is busy. Wait.', 'vm1', $null))
+        $toRecord.Invoke($null, @($e, 'other')).ErrorDetails | Should -BeNullOrEmpty -Because 'no remedy, no ErrorDetails: the record is as before'
+        $e.RecommendedAction = 'Wait.'
+        $r = $toRecord.Invoke($null, @($e, 'other'))
+        $r.FullyQualifiedErrorId | Should -Be 'VmLocked'
+        $r.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $r.TargetObject | Should -Be 'vm1'
+        $r.ErrorDetails.Message | Should -Be 'It is busy. Wait.'
+        $r.ErrorDetails.RecommendedAction | Should -Be 'Wait.'
     }
 
     It 'VmDefinitionInvalid for a damaged instance.json' {

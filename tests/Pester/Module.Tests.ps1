@@ -79,6 +79,7 @@ Describe 'Errors without a VM' -Tag Unit {
         $err[0].FullyQualifiedErrorId | Should -Be 'VmNotFound,DfVm.PowerShell.Commands.GetDfVmCommand'
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err[0].TargetObject | Should -Be 'nosuch'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match 'New-DfVm -Name nosuch'
     }
 
     It '-ErrorAction Stop turns VmNotFound into a stop' {
@@ -165,21 +166,32 @@ Describe 'Views and error ids' -Tag Unit {
     }
 
     It 'produces every error id the module defines somewhere in the tests' {
-        # Every stable id (a const string naming an ErrorId) must be asserted by some test.
+        # Every stable id is a const of DfVm.Core's ErrorIds (the one registry; ErrorIdsTests.cs checks
+        # there is no other), read here from the engine the imported module loaded in its own load context.
         $root = Join-Path $PSScriptRoot '../..'
-        $sources = Get-ChildItem (Join-Path $root 'src') -Recurse -Filter *.cs | Where-Object FullName -NotMatch '[\\/](bin|obj)[\\/]'
-        $ids = foreach ($f in $sources) {
-            $text = Get-Content $f.FullName -Raw
-            [regex]::Matches($text, 'const string (\w+) = nameof\(\1\)') | ForEach-Object { $_.Groups[1].Value }
-            [regex]::Matches($text, 'ErrorId\w*\s*=>\s*"(\w+)"') | ForEach-Object { $_.Groups[1].Value }
-            if ($f.Name -like '*ErrorIds.cs') {
-                [regex]::Matches($text, 'const string \w+ = "(\w+)"') | ForEach-Object { $_.Groups[1].Value }
-            }
-        }
-        $ids = $ids | Sort-Object -Unique
-        $ids.Count | Should -BeGreaterThan 10
+        # Asked of the default context, the engine comes through the module's resolver (ModuleInitializer.cs), as for a cmdlet.
+        $core = [Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyName([Reflection.AssemblyName]::new('DfVm.Core'))
+        $core.Location | Should -BeLike "$((Get-Module DfVm).ModuleBase)*" -Because 'the registry of the module under test, not a build of the tests'
+        $fields = $core.GetType('DfVm.Core.ErrorIds', $true).GetFields([Reflection.BindingFlags]'Public, Static') | Where-Object IsLiteral
+        $ids = $fields | ForEach-Object { [string]$_.GetRawConstantValue() } | Sort-Object -Unique
+        $ids.Count | Should -BeGreaterThan 50
         $tests = (Get-ChildItem (Join-Path $root 'tests') -Recurse -Include *.ps1, *.cs | Where-Object FullName -NotMatch '[\\/](bin|obj)[\\/]' | Get-Content -Raw) -join "`n"
         $missing = $ids | Where-Object { $tests -notmatch "\b$_\b" }
         $missing | Should -BeNullOrEmpty -Because 'each error id must be produced and asserted by a test'
+    }
+
+    It 'declares error ids only in the registry, in the cmdlets as in the engine' {
+        # DfVm.Core's own types are checked by ErrorIdsTests.cs; the cmdlet assembly needs PowerShell loaded.
+        $core = [Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyName([Reflection.AssemblyName]::new('DfVm.Core'))
+        $registry = $core.GetType('DfVm.Core.ErrorIds', $true)
+        $ids = $registry.GetFields([Reflection.BindingFlags]'Public, Static') | ForEach-Object { [string]$_.GetRawConstantValue() }
+        $flags = [Reflection.BindingFlags]'Public, NonPublic, Static, DeclaredOnly'
+        $copies = foreach ($t in @((Get-Module DfVm).ImplementingAssembly.GetTypes()) + @($core.GetTypes())) {
+            if ($t -eq $registry) { continue }
+            if ($t.Name -like '*ErrorIds') { $t.FullName }
+            $t.GetFields($flags) | Where-Object { $_.IsLiteral -and $_.FieldType -eq [string] -and $ids -ccontains $_.GetRawConstantValue() } |
+                ForEach-Object { "$($t.FullName).$($_.Name)" }
+        }
+        $copies | Should -BeNullOrEmpty -Because 'every id is declared once, in DfVm.Core.ErrorIds'
     }
 }

@@ -81,6 +81,7 @@ Describe 'Invoke-DfVmTest -CI when the run cannot complete' -Tag Unit {
         $e.CategoryInfo.Category | Should -Be 'InvalidResult'
         $e.TargetObject | Should -Be 'nosuch'
         $e.Exception.Message | Should -Match 'did not complete on nosuch'
+        $e.ErrorDetails.RecommendedAction | Should -Match 'Result is Failed'
     }
 
     It 'without -CI the same run writes its errors and the summary, and terminates nothing' {

@@ -14,7 +14,7 @@ namespace DfVm.Core.GoExec
     /// wrapper running each test binary as root in the VM (<c>-BuildOn Host</c>, the user's choice; never the
     /// project's config). A host build needs Go here, a plain <c>go test</c> command line in every part of the
     /// suite (<see cref="HostGoCommand"/>) and no package that needs cgo; else a warning says why and the build
-    /// stays in the guest. A guest whose uname is no Go target stops it (<see cref="GoExecErrorIds.GoExecGuestTargetInvalid"/>).
+    /// stays in the guest. A guest whose uname is no Go target stops it (<see cref="ErrorIds.GoExecGuestTargetInvalid"/>).
     /// </summary>
     public static class BuildPlace
     {

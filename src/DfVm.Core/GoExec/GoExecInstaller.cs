@@ -37,7 +37,7 @@ namespace DfVm.Core.GoExec
             {
                 if (part == null || !Word.IsMatch(part))
                 {
-                    throw new GoExecException(GoExecErrorIds.GoExecTargetInvalid, DfVmErrorKind.InvalidArgument,
+                    throw new GoExecException(ErrorIds.GoExecTargetInvalid, DfVmErrorKind.InvalidArgument,
                         $"'{part}' is not a GOOS/GOARCH value (lower-case letters and digits, for example dragonfly, amd64).", part);
                 }
             }
@@ -59,7 +59,7 @@ namespace DfVm.Core.GoExec
             {
                 if ((File.Exists(target) || Directory.Exists(target)) && !IsOurs(target))
                 {
-                    throw new GoExecException(GoExecErrorIds.GoExecDestinationOccupied, DfVmErrorKind.ResourceExists,
+                    throw new GoExecException(ErrorIds.GoExecDestinationOccupied, DfVmErrorKind.ResourceExists,
                         $"'{target}' exists and is not DfVm's exec wrapper: DfVm does not replace it. Remove or rename it yourself, or install into another folder (-Destination).", target);
                 }
             }

@@ -16,7 +16,7 @@ namespace DfVm.Core.GoExec
     /// <summary>
     /// Runs a suite part's `go test` on this machine instead of in the guest, for Invoke-DfVmTest
     /// -BuildOn Host. Never the suite's sh text: the part must read as a <see cref="HostGoCommand"/>
-    /// (else <see cref="GoExecErrorIds.HostBuildRefused"/>), and go is started directly with those
+    /// (else <see cref="ErrorIds.HostBuildRefused"/>), and go is started directly with those
     /// arguments, `-exec &lt;wrapper&gt;` added, and an environment that says the guest's GOOS/GOARCH with
     /// CGO_ENABLED=0 and which project and VM the wrapper uses. So go compiles here and every test
     /// binary runs as root in the guest. Output lines are bounded like a guest command's
@@ -59,7 +59,7 @@ namespace DfVm.Core.GoExec
             HostGoCommand command = HostGoCommand.TryParse(shCommand, _projectRoot, out string reason);
             if (command == null)
             {
-                throw new GoExecException(GoExecErrorIds.HostBuildRefused, DfVmErrorKind.InvalidArgument,
+                throw new GoExecException(ErrorIds.HostBuildRefused, DfVmErrorKind.InvalidArgument,
                     $"A host build runs only a plain 'go test' on this machine, and this command is not one ({reason}): {shCommand}");
             }
 

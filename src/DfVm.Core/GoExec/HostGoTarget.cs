@@ -53,7 +53,7 @@ namespace DfVm.Core.GoExec
 
         /// <summary>
         /// `uname -s` / `uname -m` of a guest as GOOS and GOARCH (DragonFly x86_64: dragonfly, amd64). The guest
-        /// is not trusted: anything but a known GOOS and GOARCH is <see cref="GoExecErrorIds.GoExecGuestTargetInvalid"/>.
+        /// is not trusted: anything but a known GOOS and GOARCH is <see cref="ErrorIds.GoExecGuestTargetInvalid"/>.
         /// </summary>
         public static Tuple<string, string> FromUname(string system, string machine)
         {
@@ -82,7 +82,7 @@ namespace DfVm.Core.GoExec
 
             if (!KnownGoos.Contains(os) || !KnownGoarch.Contains(arch))
             {
-                throw new GoExecException(GoExecErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
+                throw new GoExecException(ErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
                     $"BuildOn Host: the guest's uname says system '{Printable(system)}', machine '{Printable(machine)}', which is no GOOS/GOARCH Go builds for; nothing was built. Build in the guest (-BuildOn Guest), or check the guest's uname.");
             }
 
@@ -102,7 +102,7 @@ namespace DfVm.Core.GoExec
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    throw new GoExecException(GoExecErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
+                    throw new GoExecException(ErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
                         $"BuildOn Host: the guest's uname did not answer within {UnameTimeout.TotalSeconds:0} s; nothing was built.");
                 }
             }
@@ -110,7 +110,7 @@ namespace DfVm.Core.GoExec
             var lines = outcome.Output.Lines();
             if (outcome.ExitCode != 0 || lines.Length != 2 || outcome.Output.DroppedChars > 0)
             {
-                throw new GoExecException(GoExecErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
+                throw new GoExecException(ErrorIds.GoExecGuestTargetInvalid, DfVmErrorKind.InvalidData,
                     $"BuildOn Host: the guest's 'uname -s; uname -m' exited {outcome.ExitCode} with {lines.Length} line(s) instead of 2; nothing was built.");
             }
 

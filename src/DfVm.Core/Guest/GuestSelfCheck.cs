@@ -135,7 +135,7 @@ namespace DfVm.Core.Guest
         {
             string p = string.IsNullOrEmpty(guestProjectPath) ? "/" : guestProjectPath;
             if (p[0] != '/' || p.IndexOf('\n') >= 0 || p.IndexOf('\r') >= 0 || p.IndexOf('\0') >= 0)
-                throw new DfVmException(InstallErrorIds.InvalidGuestPath, DfVmErrorKind.InvalidArgument,
+                throw new DfVmException(ErrorIds.InvalidGuestPath, DfVmErrorKind.InvalidArgument,
                     $"'{guestProjectPath}' is not an absolute guest path (one line, starting with /).");
             return "/bin/sh -s -- " + GuestCommandLine.SingleQuote(p);
         }
@@ -228,7 +228,7 @@ namespace DfVm.Core.Guest
             sb.Append($"VM '{vmName}' failed {failed.Count} of {rows.Count} guest self-check(s): {string.Join(", ", failed.Select(r => r.Name))}.");
             foreach (var r in failed) sb.Append($"\n  {r.Name}: {r.Found}. Fix: {r.Fix}");
             if (!string.IsNullOrEmpty(context)) sb.Append('\n').Append(context);
-            return new DfVmException(GuestCheckErrorIds.GuestSelfCheckFailed, DfVmErrorKind.InvalidOperation, sb.ToString(), vmName);
+            return new DfVmException(ErrorIds.GuestSelfCheckFailed, DfVmErrorKind.InvalidOperation, sb.ToString(), vmName);
         }
 
         /// <summary>Keeps printable text only (no control characters, no terminal escapes), one line, bounded.</summary>

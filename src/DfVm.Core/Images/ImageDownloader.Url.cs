@@ -38,7 +38,7 @@ namespace DfVm.Core.Images
         {
             if (req?.Uri == null) throw new ArgumentNullException(nameof(req));
             if (!req.Uri.IsAbsoluteUri || (req.Uri.Scheme != Uri.UriSchemeHttp && req.Uri.Scheme != Uri.UriSchemeHttps))
-                throw new DfVmException(ImageErrorIds.InvalidImageUri, DfVmErrorKind.InvalidArgument, $"The image URL must be http(s), not '{req.Uri}'.", req.Uri.OriginalString);
+                throw new DfVmException(ErrorIds.InvalidImageUri, DfVmErrorKind.InvalidArgument, $"The image URL must be http(s), not '{req.Uri}'.", req.Uri.OriginalString);
             if (req.Sha256 == null || !Sha256Hex.IsMatch(req.Sha256))
                 throw new ArgumentException("The SHA-256 must be 64 hex digits.", nameof(req));
             if (string.IsNullOrWhiteSpace(req.ImagesDirectory))
@@ -46,12 +46,12 @@ namespace DfVm.Core.Images
             string expected = req.Sha256.ToLowerInvariant();
             string fileName = Uri.UnescapeDataString(req.Uri.Segments.Length > 0 ? req.Uri.Segments[req.Uri.Segments.Length - 1] : "");
             if (!SafeFileName.IsMatch(fileName))
-                throw new DfVmException(ImageErrorIds.InvalidImageUri, DfVmErrorKind.InvalidArgument, $"The URL's last path segment '{fileName}' is not a plain file name (letters, digits, . _ + -, not starting with a dot): DfVm names the cached image after it.", req.Uri.AbsoluteUri);
+                throw new DfVmException(ErrorIds.InvalidImageUri, DfVmErrorKind.InvalidArgument, $"The URL's last path segment '{fileName}' is not a plain file name (letters, digits, . _ + -, not starting with a dot): DfVm names the cached image after it.", req.Uri.AbsoluteUri);
 
             var format = CompressionOf(fileName);
             string imageName = format == null ? fileName : fileName.Substring(0, fileName.Length - format.Length - 1);
             if (!SafeFileName.IsMatch(imageName))
-                throw new DfVmException(ImageErrorIds.InvalidImageUri, DfVmErrorKind.InvalidArgument, $"'{fileName}' names no image once its .{format} is taken off.", req.Uri.AbsoluteUri);
+                throw new DfVmException(ErrorIds.InvalidImageUri, DfVmErrorKind.InvalidArgument, $"'{fileName}' names no image once its .{format} is taken off.", req.Uri.AbsoluteUri);
 
             var directory = Path.GetFullPath(req.ImagesDirectory);
             Directory.CreateDirectory(directory);
@@ -216,7 +216,7 @@ namespace DfVm.Core.Images
             try { exe = QemuTools.Find(tool, package); }
             catch (DfVmException)
             {
-                throw new DfVmException(ImageErrorIds.ImageDecompressFailed, DfVmErrorKind.NotInstalled,
+                throw new DfVmException(ErrorIds.ImageDecompressFailed, DfVmErrorKind.NotInstalled,
                     $"{tool} is needed to decompress {Path.GetFileName(source)} but is not on PATH. Install it ('sudo apt-get install {package}' on Debian/Ubuntu), then run the same command again (the download is kept).");
             }
             var psi = ProcessRunner.StartInfo(exe, new[] { "-d", "-c" });

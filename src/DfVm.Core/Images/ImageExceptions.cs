@@ -5,18 +5,23 @@ namespace DfVm.Core.Images
     /// <summary>Base of every error fetching or preparing a release image.</summary>
     public abstract class ImageException : DfVmException
     {
-        /// <param name="errorId">A stable id (see <see cref="ImageErrorIds"/>), never derived from the message.</param>
-        protected ImageException(string errorId, DfVmErrorKind kind, string message, Exception inner = null)
+        /// <param name="errorId">A stable id (one of the Image ids of <see cref="ErrorIds"/>), never derived from the message.</param>
+        protected ImageException(string errorId, DfVmErrorKind kind, string message, Exception inner = null, string recommendedAction = null)
             : base(errorId, kind, message, null, inner)
         {
+            RecommendedAction = recommendedAction;
         }
+
+        /// <summary>The remedy when the bad file is gone: a new download.</summary>
+        protected const string DownloadAgain = "Run the same command again to download the file anew.";
     }
 
     /// <summary>The mirror answered 404 for the image: wrong version, kind or mirror.</summary>
     public sealed class ImageNotFoundException : ImageException
     {
         public ImageNotFoundException(Uri uri)
-            : base(ImageErrorIds.ImageNotFound, DfVmErrorKind.NotFound, $"The mirror has no such image: {uri} (404). Check the version, kind and mirror.")
+            : base(ErrorIds.ImageNotFound, DfVmErrorKind.NotFound, $"The mirror has no such image: {uri} (404). Check the version, kind and mirror.",
+                   recommendedAction: "Check the version, kind and mirror (-Mirror).")
         {
             Uri = uri;
         }
@@ -30,8 +35,8 @@ namespace DfVm.Core.Images
     /// </summary>
     public sealed class ImageDownloadException : ImageException
     {
-        public ImageDownloadException(string message, Uri uri, long partialBytes, Exception inner = null)
-            : base(ImageErrorIds.ImageDownloadFailed, DfVmErrorKind.ConnectionError, message, inner)
+        public ImageDownloadException(string message, Uri uri, long partialBytes, Exception inner = null, string recommendedAction = null)
+            : base(ErrorIds.ImageDownloadFailed, DfVmErrorKind.ConnectionError, message, inner, recommendedAction)
         {
             Uri = uri;
             PartialBytes = partialBytes;
@@ -47,8 +52,9 @@ namespace DfVm.Core.Images
     public sealed class ImageChecksumException : ImageException
     {
         public ImageChecksumException(string fileName, string expectedMd5, string actualMd5, string algorithm = "MD5")
-            : base(ImageErrorIds.ImageChecksumMismatch, DfVmErrorKind.InvalidResult,
-                   $"{algorithm} mismatch for {fileName}: expected {expectedMd5}, got {actualMd5}. The bad file was deleted; run again to download it anew.")
+            : base(ErrorIds.ImageChecksumMismatch, DfVmErrorKind.InvalidResult,
+                   $"{algorithm} mismatch for {fileName}: expected {expectedMd5}, got {actualMd5}. The bad file was deleted; run again to download it anew.",
+                   recommendedAction: DownloadAgain)
         {
             FileName = fileName;
             ExpectedMd5 = expectedMd5;
@@ -64,8 +70,9 @@ namespace DfVm.Core.Images
     public sealed class ImageChecksumUnavailableException : ImageException
     {
         public ImageChecksumUnavailableException(string fileName, Uri checksumListUri)
-            : base(ImageErrorIds.ImageChecksumUnavailable, DfVmErrorKind.InvalidResult,
-                   $"No MD5 is known for {fileName}: {checksumListUri} has no entry for it and the module knows none. Allow an unverified image to go on anyway.")
+            : base(ErrorIds.ImageChecksumUnavailable, DfVmErrorKind.InvalidResult,
+                   $"No MD5 is known for {fileName}: {checksumListUri} has no entry for it and the module knows none. Allow an unverified image to go on anyway.",
+                   recommendedAction: "Use a mirror (-Mirror) whose md5.txt lists the file.")
         {
             FileName = fileName;
             ChecksumListUri = checksumListUri;
@@ -79,8 +86,9 @@ namespace DfVm.Core.Images
     public sealed class ImageChecksumConflictException : ImageException
     {
         public ImageChecksumConflictException(string fileName, string mirrorMd5, string knownMd5)
-            : base(ImageErrorIds.ImageChecksumConflict, DfVmErrorKind.InvalidResult,
-                   $"The mirror's md5.txt says {fileName} has MD5 {mirrorMd5}, but the module knows it as {knownMd5}. Refusing to trust either; try another mirror.")
+            : base(ErrorIds.ImageChecksumConflict, DfVmErrorKind.InvalidResult,
+                   $"The mirror's md5.txt says {fileName} has MD5 {mirrorMd5}, but the module knows it as {knownMd5}. Refusing to trust either; try another mirror.",
+                   recommendedAction: "Try another mirror (-Mirror).")
         {
             FileName = fileName;
             MirrorMd5 = mirrorMd5;
@@ -96,8 +104,8 @@ namespace DfVm.Core.Images
     public sealed class ImageDecompressException : ImageException
     {
         public ImageDecompressException(string fileName, Exception inner, string format = "bzip2")
-            : base(ImageErrorIds.ImageDecompressFailed, DfVmErrorKind.InvalidData,
-                   $"{fileName} is not valid {format} data ({inner.Message}). It was deleted; run again to download it anew.", inner)
+            : base(ErrorIds.ImageDecompressFailed, DfVmErrorKind.InvalidData,
+                   $"{fileName} is not valid {format} data ({inner.Message}). It was deleted; run again to download it anew.", inner, DownloadAgain)
         {
             FileName = fileName;
         }

@@ -31,7 +31,7 @@ namespace DfVm.Core.Images
             if (mirror == null) return;
             if (!mirror.IsAbsoluteUri || (mirror.Scheme != Uri.UriSchemeHttp && mirror.Scheme != Uri.UriSchemeHttps))
             {
-                throw new DfVmException(ImageErrorIds.InvalidMirror, DfVmErrorKind.InvalidArgument,
+                throw new DfVmException(ErrorIds.InvalidMirror, DfVmErrorKind.InvalidArgument,
                     $"-Mirror must be an http(s) URL of the folder holding the images and md5.txt, not '{mirror}'.", mirror.OriginalString);
             }
         }

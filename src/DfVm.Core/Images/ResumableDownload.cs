@@ -51,14 +51,14 @@ namespace DfVm.Core.Images
                     var kept = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
                     throw new ImageDownloadException(
                         $"Writing {partPath} failed after {kept} bytes: the file system holding it is full ({e.Message}). Free space there, then run the same command again to resume.",
-                        uri, kept, e);
+                        uri, kept, e, $"Free space on the file system that holds {partPath}, then run the same command again to resume.");
                 }
                 catch (Exception e) when (ChecksumResolver.IsTransferFailure(e, ct) || (e is OperationCanceledException && !ct.IsCancellationRequested))
                 {
                     var kept = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
                     throw new ImageDownloadException(
                         $"Downloading {uri} failed after {kept} bytes: {e.Message}. The partial file was kept; run the same command again to resume.",
-                        uri, kept, e);
+                        uri, kept, e, "Run the same command again to resume from the partial file.");
                 }
             }
         }

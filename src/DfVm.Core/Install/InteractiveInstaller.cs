@@ -65,12 +65,12 @@ namespace DfVm.Core.Install
             var def = Controller.Store.LoadDefinition(paths);
             if (Controller.RunningPid(paths) != null)
             {
-                throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' is running. Stop it (Stop-DfVm -Name {def.Name}) before booting the installer.", def.Name);
             }
             if (def.Boot != null && !string.IsNullOrEmpty(def.Boot.Kernel))
             {
-                throw new DfVmException(InstallErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' boots a kernel directly ({def.Boot.Kernel}); DragonFly installs onto a VM made by New-DfVm without -Kernel.", def.Name);
             }
             return def;
@@ -95,7 +95,7 @@ namespace DfVm.Core.Install
             var def = Check(paths);
             if (!File.Exists(isoPath))
             {
-                throw new DfVmException(InstallErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound, $"Installer ISO not found: {isoPath}. Run Save-DfVmImage first.", def.Name);
+                throw new DfVmException(ErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound, $"Installer ISO not found: {isoPath}. Run Save-DfVmImage first.", def.Name);
             }
 
             string publicKey;

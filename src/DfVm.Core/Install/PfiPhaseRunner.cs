@@ -14,8 +14,8 @@ namespace DfVm.Core.Install
     /// Runs one PFI phase: boots the VM with the phase's media, follows the serial console
     /// (every line to Verbose and to the progress status) and watches for the end. A phase
     /// succeeds when its done marker appeared and QEMU exited (the guest powers itself off). It
-    /// fails with <see cref="InstallErrorIds.PhaseFailed"/> on its failed marker, a kernel panic,
-    /// or QEMU exiting without the done marker; with <see cref="InstallErrorIds.PhaseTimeout"/>
+    /// fails with <see cref="ErrorIds.PhaseFailed"/> on its failed marker, a kernel panic,
+    /// or QEMU exiting without the done marker; with <see cref="ErrorIds.PhaseTimeout"/>
     /// when it runs too long or the console stays silent too long. Errors carry the last 20
     /// serial lines. Only this VM's own QEMU is ever ended (<see cref="QemuProcess.KillAsync"/>).
     /// </summary>
@@ -59,14 +59,14 @@ namespace DfVm.Core.Install
             reporter = reporter ?? NullReporter.Instance;
             if (_controller.RunningPid(paths) != null)
             {
-                throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{paths.Name}' is running. Stop it (Stop-DfVm -Name {paths.Name}) before an install phase boots it.", paths.Name);
             }
             foreach (var media in boot.Media ?? new AttachedMedia[0])
             {
                 if (!File.Exists(media.Path))
                 {
-                    throw new DfVmException(InstallErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound,
+                    throw new DfVmException(ErrorIds.InstallMediaNotFound, DfVmErrorKind.NotFound,
                         $"Install medium not found: {media.Path}.", paths.Name);
                 }
             }
@@ -88,7 +88,7 @@ namespace DfVm.Core.Install
                 }, reporter, ct).ConfigureAwait(false);
                 started = true;
                 int pid = vm.ProcessId ?? _controller.RunningPid(paths)
-                    ?? throw new PhaseException(InstallErrorIds.PhaseFailed, paths.Name, phase.Name, "ended before it could be watched: QEMU exited at once", SerialLog.Tail(paths.SerialLog), watch.Elapsed);
+                    ?? throw new PhaseException(ErrorIds.PhaseFailed, paths.Name, phase.Name, "ended before it could be watched: QEMU exited at once", SerialLog.Tail(paths.SerialLog), watch.Elapsed);
 
                 if (boot.ConsoleDialog != null && boot.ConsoleDialog.Count > 0)
                 {
@@ -166,8 +166,8 @@ namespace DfVm.Core.Install
                     reporter.Verbose($"Phase '{phase.Name}': {e.Message}: ending QEMU.");
                     await _controller.KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false);
                     if (e is ConsoleStepFailedException step)
-                        throw new PhaseException(InstallErrorIds.PhaseTimeout, paths.Name, phase.Name, "stopped at the boot loader: " + step.Message, Tail(paths, follower), watch.Elapsed);
-                    throw new PhaseException(InstallErrorIds.PhaseFailed, paths.Name, phase.Name, "could not type into the serial console: " + e.Message, Tail(paths, follower), watch.Elapsed);
+                        throw new PhaseException(ErrorIds.PhaseTimeout, paths.Name, phase.Name, "stopped at the boot loader: " + step.Message, Tail(paths, follower), watch.Elapsed);
+                    throw new PhaseException(ErrorIds.PhaseFailed, paths.Name, phase.Name, "could not type into the serial console: " + e.Message, Tail(paths, follower), watch.Elapsed);
                 }
                 if (sinceFailure != null && sinceFailure.Elapsed > FailureGrace)
                 {
@@ -190,7 +190,7 @@ namespace DfVm.Core.Install
                     {
                         reporter.Verbose($"Phase '{phase.Name}' {why}: ending QEMU.");
                         await _controller.KillAsync(paths, reporter, CancellationToken.None).ConfigureAwait(false);
-                        throw new PhaseException(InstallErrorIds.PhaseTimeout, paths.Name, phase.Name, why, Tail(paths, follower), watch.Elapsed);
+                        throw new PhaseException(ErrorIds.PhaseTimeout, paths.Name, phase.Name, why, Tail(paths, follower), watch.Elapsed);
                     }
                 }
                 if (lineCount != linesAtProgress || sinceProgress.Elapsed > TimeSpan.FromSeconds(1))
@@ -204,9 +204,9 @@ namespace DfVm.Core.Install
             }
 
             if (failure != null)
-                throw new PhaseException(InstallErrorIds.PhaseFailed, paths.Name, phase.Name, failure, Tail(paths, follower), watch.Elapsed);
+                throw new PhaseException(ErrorIds.PhaseFailed, paths.Name, phase.Name, failure, Tail(paths, follower), watch.Elapsed);
             if (sinceDone == null)
-                throw new PhaseException(InstallErrorIds.PhaseFailed, paths.Name, phase.Name,
+                throw new PhaseException(ErrorIds.PhaseFailed, paths.Name, phase.Name,
                     $"ended (QEMU exited) without printing '{phase.DoneMarker}'", Tail(paths, follower), watch.Elapsed);
             reporter.Verbose($"Phase '{phase.Name}' of VM '{paths.Name}' done in {watch.Elapsed.TotalSeconds:0} s.");
             return Result(phase, watch, lineCount, poweredOff: true);

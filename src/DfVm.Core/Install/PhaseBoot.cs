@@ -19,7 +19,7 @@ namespace DfVm.Core.Install
         /// <summary>
         /// An expect-style dialog run on the serial console while the phase boots (null: none), e.g.
         /// <see cref="DragonFlyInstallPlan.LoaderDialog"/>. A step whose answer does not come in
-        /// time ends the phase with <see cref="InstallErrorIds.PhaseTimeout"/> and the serial tail.
+        /// time ends the phase with <see cref="ErrorIds.PhaseTimeout"/> and the serial tail.
         /// </summary>
         public IReadOnlyList<ConsoleStep> ConsoleDialog { get; set; }
 

@@ -3,14 +3,14 @@ using System;
 namespace DfVm.Core.Install
 {
     /// <summary>
-    /// A PFI phase did not finish well: <see cref="InstallErrorIds.PhaseFailed"/> or
-    /// <see cref="InstallErrorIds.PhaseTimeout"/>. The message ends with the last serial lines.
+    /// A PFI phase did not finish well: <see cref="ErrorIds.PhaseFailed"/> or
+    /// <see cref="ErrorIds.PhaseTimeout"/>. The message ends with the last serial lines.
     /// </summary>
     public sealed class PhaseException : DfVmException
     {
         public PhaseException(string errorId, string vmName, string phase, string reason, string serialTail, TimeSpan elapsed)
             : base(errorId,
-                   errorId == InstallErrorIds.PhaseTimeout ? DfVmErrorKind.Timeout : DfVmErrorKind.InvalidOperation,
+                   errorId == ErrorIds.PhaseTimeout ? DfVmErrorKind.Timeout : DfVmErrorKind.InvalidOperation,
                    $"Install phase '{phase}' of VM '{vmName}' {reason} (after {elapsed.TotalSeconds:0} s). Last serial lines:\n{serialTail}",
                    vmName)
         {

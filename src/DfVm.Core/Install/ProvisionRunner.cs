@@ -50,13 +50,13 @@ namespace DfVm.Core.Install
         {
             string user = string.IsNullOrEmpty(sshUser) ? "root" : sshUser;
             if (!Regex.IsMatch(user, @"^[A-Za-z0-9._][A-Za-z0-9._-]*\z", RegexOptions.CultureInvariant))
-                throw new DfVmException(InstallErrorIds.InvalidSshUser, DfVmErrorKind.InvalidArgument,
+                throw new DfVmException(ErrorIds.InvalidSshUser, DfVmErrorKind.InvalidArgument,
                     $"'{user}' (the VM's SshUser) is not a user name provisioning can write a doas rule for (letters, digits, '.', '_', '-').");
             var dirs = projectDirectories ?? new string[0];
             foreach (var d in dirs)
             {
                 if (string.IsNullOrEmpty(d) || d[0] != '/' || d.IndexOf('\n') >= 0 || d.IndexOf('\0') >= 0)
-                    throw new DfVmException(InstallErrorIds.InvalidGuestPath, DfVmErrorKind.InvalidArgument,
+                    throw new DfVmException(ErrorIds.InvalidGuestPath, DfVmErrorKind.InvalidArgument,
                         $"'{d}' is not an absolute guest path (one line, starting with /).");
             }
             var sb = new StringBuilder("env DFVM_SSH_USER=" + user + " /bin/sh -s --");
@@ -120,7 +120,7 @@ namespace DfVm.Core.Install
 
         /// <summary>The error for a run that exited non-zero.</summary>
         public static DfVmException Failure(ProvisionOutcome outcome) =>
-            new DfVmException(InstallErrorIds.ProvisionFailed, DfVmErrorKind.InvalidOperation,
+            new DfVmException(ErrorIds.ProvisionFailed, DfVmErrorKind.InvalidOperation,
                 $"Provisioning VM '{outcome.Result.VmName}' failed (exit {outcome.Result.ExitCode}): " +
                 (string.IsNullOrWhiteSpace(outcome.Result.Error) ? LastLines(outcome.Result.Output) : LastLines(outcome.Result.Error)),
                 outcome.Result.VmName);

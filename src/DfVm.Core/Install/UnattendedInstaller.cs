@@ -190,18 +190,18 @@ namespace DfVm.Core.Install
         {
             if (Controller.RunningPid(paths) != null)
             {
-                throw new DfVmException(InstallErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.VmIsRunning, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' is running. Stop it (Stop-DfVm -Name {def.Name}) before installing onto its disk.", def.Name);
             }
             if (def.Boot != null && !string.IsNullOrEmpty(def.Boot.Kernel) && _plan.BootsInstallerIso)
             {
-                throw new DfVmException(InstallErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.NotDragonFlyVm, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' boots a kernel directly ({def.Boot.Kernel}); DragonFly installs onto a VM made by New-DfVm without -Kernel.", def.Name);
             }
             int snapshots = Snapshots.SnapshotStore.Count(paths);
             if (snapshots > 0)
             {
-                throw new DfVmException(InstallErrorIds.InstallWouldOrphanSnapshots, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.InstallWouldOrphanSnapshots, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' has {snapshots} snapshot(s) of the system an install would erase. Remove them (Get-DfVmSnapshot -Name {def.Name} | Remove-DfVmSnapshot) or make the VM anew (New-DfVm -Name {def.Name} -Force).", def.Name);
             }
         }

@@ -94,7 +94,7 @@ namespace DfVm.Core.Install
                 }
                 if (string.Equals(cleanImage, image, StringComparison.Ordinal))
                 {
-                    throw new DfVmException(ImportErrorIds.CleanImageInvalid, DfVmErrorKind.InvalidArgument,
+                    throw new DfVmException(ErrorIds.CleanImageInvalid, DfVmErrorKind.InvalidArgument,
                         $"-CleanImage names the image itself ({image}); give the clean copy (the Makefile workflow's vm/dfly-vm-clean.qcow2), or leave -CleanImage out.", def.Name);
                 }
                 cleanInfo = await InspectAsync(cleanImage, def.Name, ct).ConfigureAwait(false);
@@ -275,10 +275,10 @@ namespace DfVm.Core.Install
                 string err = (outcome.StdErr ?? "").Trim();
                 if (err.IndexOf("lock", StringComparison.OrdinalIgnoreCase) >= 0)
                 {
-                    throw new DfVmException(ImportErrorIds.ImageInUse, DfVmErrorKind.ResourceUnavailable,
+                    throw new DfVmException(ErrorIds.ImageInUse, DfVmErrorKind.ResourceUnavailable,
                         $"{image} is in use by a running VM (qemu-img: {err}). Shut that VM down first: a disk being written cannot be the base of another.", name);
                 }
-                throw new DfVmException(ImportErrorIds.ImageFormatNotSupported, DfVmErrorKind.InvalidData,
+                throw new DfVmException(ErrorIds.ImageFormatNotSupported, DfVmErrorKind.InvalidData,
                     $"qemu-img cannot read {image}: {err}", name);
             }
             string format;
@@ -293,11 +293,11 @@ namespace DfVm.Core.Install
             }
             catch (Exception e) when (e is JsonException || e is KeyNotFoundException || e is InvalidOperationException || e is FormatException)
             {
-                throw new DfVmException(ImportErrorIds.ImageFormatNotSupported, DfVmErrorKind.InvalidData, $"qemu-img info of {image} said nothing DfVm can read: {e.Message}", name);
+                throw new DfVmException(ErrorIds.ImageFormatNotSupported, DfVmErrorKind.InvalidData, $"qemu-img info of {image} said nothing DfVm can read: {e.Message}", name);
             }
             if (format != "qcow2" && format != "raw")
             {
-                throw new DfVmException(ImportErrorIds.ImageFormatNotSupported, DfVmErrorKind.InvalidData,
+                throw new DfVmException(ErrorIds.ImageFormatNotSupported, DfVmErrorKind.InvalidData,
                     $"{image} is a {format} image; Import-DfVm takes qcow2 or raw. Convert it first: qemu-img convert -O qcow2 '{image}' disk.qcow2", name);
             }
             return Tuple.Create(format, size);
@@ -311,7 +311,7 @@ namespace DfVm.Core.Install
             if (outcome.ExitCode != 0)
             {
                 AtomicFile.TryDelete(temp);
-                throw new DfVmException("QemuImgFailed", DfVmErrorKind.InvalidOperation, $"Copying {image} failed (qemu-img convert exit {outcome.ExitCode}): {outcome.StdErr.Trim()}", paths.Name);
+                throw new DfVmException(ErrorIds.QemuImgFailed, DfVmErrorKind.InvalidOperation, $"Copying {image} failed (qemu-img convert exit {outcome.ExitCode}): {outcome.StdErr.Trim()}", paths.Name);
             }
             File.Delete(paths.Disk);
             File.Move(temp, paths.Disk);
@@ -331,12 +331,12 @@ namespace DfVm.Core.Install
                     ct.ThrowIfCancellationRequested();
                     if (Controller.RunningPid(paths) == null)
                     {
-                        throw new DfVmException(ImportErrorIds.ImportBootTimeout, DfVmErrorKind.InvalidOperation,
+                        throw new DfVmException(ErrorIds.ImportBootTimeout, DfVmErrorKind.InvalidOperation,
                             $"QEMU of VM '{def.Name}' ended before the image offered SSH. Last serial lines:\n{Tail(paths)}", def.Name);
                     }
                     if (watch.Elapsed > timeout)
                     {
-                        throw new DfVmException(ImportErrorIds.ImportBootTimeout, DfVmErrorKind.Timeout,
+                        throw new DfVmException(ErrorIds.ImportBootTimeout, DfVmErrorKind.Timeout,
                             $"The image of VM '{def.Name}' did not boot to SSH on 127.0.0.1:{port} within {timeout.TotalSeconds:0} s (does it start sshd, and on a disk interface it knows? -DiskInterface). Last serial lines:\n{Tail(paths)}", def.Name);
                     }
                     progress.Status = $"booting the image, waiting for SSH ({watch.Elapsed.TotalSeconds:0} s)";
@@ -416,7 +416,7 @@ namespace DfVm.Core.Install
                 }
                 catch (Exception e) when (e is SshException || e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
                 {
-                    throw new DfVmException(ImportErrorIds.GuestLoginFailed, DfVmErrorKind.Security,
+                    throw new DfVmException(ErrorIds.GuestLoginFailed, DfVmErrorKind.Security,
                         $"Cannot use the key file {options.KeyFile} for the first login: {e.Message} (an unencrypted OpenSSH, RSA or ECDSA private key is needed).", def.Name, e);
                 }
                 methods.Add(new PrivateKeyAuthenticationMethod(def.SshUser, key));
@@ -439,7 +439,7 @@ namespace DfVm.Core.Install
             }
             if (methods.Count == 0)
             {
-                throw new DfVmException(ImportErrorIds.GuestLoginFailed, DfVmErrorKind.InvalidArgument,
+                throw new DfVmException(ErrorIds.GuestLoginFailed, DfVmErrorKind.InvalidArgument,
                     "The first login needs the guest's password (-Credential) or a private key the guest accepts (-KeyFile).", def.Name);
             }
 
@@ -470,7 +470,7 @@ namespace DfVm.Core.Install
                 {
                     attempt.Dispose();
                     if (pinAnew) pin.Forget();
-                    throw new DfVmException(ImportErrorIds.GuestLoginFailed, DfVmErrorKind.Security,
+                    throw new DfVmException(ErrorIds.GuestLoginFailed, DfVmErrorKind.Security,
                         $"The guest refused {def.SshUser}'s login with {how}: {e.Message}. Check the password (-Credential) or key (-KeyFile), and that the guest's sshd allows that login (PermitRootLogin, PasswordAuthentication).", def.Name, e);
                 }
                 catch (HostKeyMismatchException) { attempt.Dispose(); throw; }
@@ -479,7 +479,7 @@ namespace DfVm.Core.Install
                     attempt.Dispose();
                     if (deadline.Elapsed > options.BootTimeout)
                     {
-                        throw new DfVmException(ImportErrorIds.ImportBootTimeout, DfVmErrorKind.Timeout,
+                        throw new DfVmException(ErrorIds.ImportBootTimeout, DfVmErrorKind.Timeout,
                             $"VM '{def.Name}' offered SSH but no login completed within {options.BootTimeout.TotalSeconds:0} s: {e.Message}. Last serial lines:\n{Tail(paths)}", def.Name, e);
                     }
                     reporter.Verbose($"SSH first login not through yet ({e.Message}); trying again.");
@@ -501,7 +501,7 @@ namespace DfVm.Core.Install
                     exit = command.ExitStatus ?? -1;
                     if (exit != 0)
                     {
-                        throw new DfVmException(InstallErrorIds.ProvisionFailed, DfVmErrorKind.InvalidOperation,
+                        throw new DfVmException(ErrorIds.ProvisionFailed, DfVmErrorKind.InvalidOperation,
                             $"Installing the VM's key in the guest of VM '{def.Name}' failed (exit {exit}): {command.Error}", def.Name);
                     }
                 }
@@ -574,7 +574,7 @@ namespace DfVm.Core.Install
                 }).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
-                throw new DfVmException(InstallErrorIds.ProvisionFailed, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.ProvisionFailed, DfVmErrorKind.InvalidOperation,
                     $"adopt.sh failed in VM '{paths.Name}' (exit {result.ExitCode}): {Clean(result.Error)}", paths.Name);
             }
         }

@@ -319,8 +319,11 @@ namespace DfVm.Core.Instances
             var state = Store.LoadState(paths);
             if (RunningPid(paths) == null || state == null)
             {
-                throw new DfVmException(ErrorIds.VmNotRunning, DfVmErrorKind.InvalidOperation,
-                    $"VM '{def.Name}' is not running. Start it with Start-DfVm -Name {def.Name}.", def.Name);
+                string remedy = $"Start it with Start-DfVm -Name {def.Name}.";
+                throw new DfVmException(ErrorIds.VmNotRunning, DfVmErrorKind.InvalidOperation, $"VM '{def.Name}' is not running. {remedy}", def.Name)
+                {
+                    RecommendedAction = remedy,
+                };
             }
             // A guest QEMU stopped on a full host disk runs on if there is room again; else HostDiskFull, not a hang.
             await new HostDiskWatch(_qemu, _invalidation, paths, reporter).ResumeIfRoomAsync(ct).ConfigureAwait(false);

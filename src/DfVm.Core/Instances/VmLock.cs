@@ -63,9 +63,13 @@ namespace DfVm.Core.Instances
                     }
                     catch (IOException e)
                     {
+                        const string remedy = "Wait for it to finish and try again.";
                         throw new DfVmException(ErrorIds.VmLocked, DfVmErrorKind.ResourceUnavailable,
-                            $"VM '{paths.Name}' is busy: another DfVm command (maybe in another pwsh session) has held {paths.Lock} for over {wait.TotalSeconds:0} s. Wait for it to finish and try again.",
-                            paths.Name, e);
+                            $"VM '{paths.Name}' is busy: another DfVm command (maybe in another pwsh session) has held {paths.Lock} for over {wait.TotalSeconds:0} s. {remedy}",
+                            paths.Name, e)
+                        {
+                            RecommendedAction = remedy,
+                        };
                     }
                 }
             }

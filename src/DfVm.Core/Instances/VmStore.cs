@@ -83,9 +83,11 @@ namespace DfVm.Core.Instances
             var paths = PathsFor(name);
             if (!File.Exists(paths.Definition))
             {
-                throw new DfVmException(ErrorIds.VmNotFound, DfVmErrorKind.NotFound,
-                    $"No VM named '{name}' under {Root}. Create it with New-DfVm -Name {name}, or list VMs with Get-DfVm.",
-                    name);
+                string remedy = $"Create it with New-DfVm -Name {name}, or list VMs with Get-DfVm.";
+                throw new DfVmException(ErrorIds.VmNotFound, DfVmErrorKind.NotFound, $"No VM named '{name}' under {Root}. {remedy}", name)
+                {
+                    RecommendedAction = remedy,
+                };
             }
             return paths;
         }
@@ -165,7 +167,10 @@ namespace DfVm.Core.Instances
                     if (watch.Elapsed > TimeSpan.FromSeconds(30))
                     {
                         throw new DfVmException(ErrorIds.VmLocked, DfVmErrorKind.ResourceUnavailable,
-                            $"VM '{paths.Name}': {paths.StateLock} has been held for over 30 s by another process. Try again.", paths.Name, e);
+                            $"VM '{paths.Name}': {paths.StateLock} has been held for over 30 s by another process. Try again.", paths.Name, e)
+                        {
+                            RecommendedAction = "Try again when the other DfVm command on this VM has finished.",
+                        };
                     }
                     System.Threading.Thread.Sleep(5);
                 }

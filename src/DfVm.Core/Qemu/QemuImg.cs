@@ -45,7 +45,7 @@ namespace DfVm.Core.Qemu
             var outcome = await ProcessRunner.RunAsync(QemuTools.Img, args, Timeout, ct).ConfigureAwait(false);
             if (outcome.ExitCode != 0)
             {
-                throw new DfVmException("QemuImgFailed", DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.QemuImgFailed, DfVmErrorKind.InvalidOperation,
                     $"qemu-img {string.Join(" ", args)} failed (exit {outcome.ExitCode}): {outcome.StdErr.Trim()}");
             }
             return outcome;

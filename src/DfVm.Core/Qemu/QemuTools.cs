@@ -22,9 +22,11 @@ namespace DfVm.Core.Qemu
                 string candidate = Path.Combine(dir, program);
                 if (File.Exists(candidate)) return candidate;
             }
-            throw new DfVmException(ErrorIds.QemuNotInstalled, DfVmErrorKind.NotInstalled,
-                $"{program} was not found on PATH. Install QEMU: 'sudo apt-get install {package}' on Debian/Ubuntu (qemu-system-x86 and qemu-utils), 'sudo dnf install qemu-kvm qemu-img' on Fedora.",
-                program);
+            string remedy = $"Install QEMU: 'sudo apt-get install {package}' on Debian/Ubuntu (qemu-system-x86 and qemu-utils), 'sudo dnf install qemu-kvm qemu-img' on Fedora.";
+            throw new DfVmException(ErrorIds.QemuNotInstalled, DfVmErrorKind.NotInstalled, $"{program} was not found on PATH. {remedy}", program)
+            {
+                RecommendedAction = remedy,
+            };
         }
     }
 }

@@ -4,7 +4,7 @@ namespace DfVm.Core.Qemu
     public sealed class QmpCommandException : QmpException
     {
         public QmpCommandException(string command, string errorClass, string description)
-            : base(QmpErrorIds.CommandFailed, $"QMP command '{command}' failed: {errorClass}: {description}")
+            : base(ErrorIds.QmpCommandFailed, $"QMP command '{command}' failed: {errorClass}: {description}")
         {
             Command = command;
             ErrorClass = errorClass;

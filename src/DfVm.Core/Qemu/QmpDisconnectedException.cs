@@ -9,7 +9,7 @@ namespace DfVm.Core.Qemu
     public sealed class QmpDisconnectedException : QmpException
     {
         public QmpDisconnectedException(string message, Exception inner = null)
-            : base(QmpErrorIds.Disconnected, message, inner, DfVmErrorKind.ConnectionError)
+            : base(ErrorIds.QmpDisconnected, message, inner, DfVmErrorKind.ConnectionError)
         {
         }
     }

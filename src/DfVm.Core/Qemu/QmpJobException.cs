@@ -4,7 +4,7 @@ namespace DfVm.Core.Qemu
     public sealed class QmpJobException : QmpException
     {
         public QmpJobException(string command, string jobId, string jobError)
-            : base(QmpErrorIds.JobFailed, $"QMP job '{jobId}' ({command}) failed: {jobError}")
+            : base(ErrorIds.QmpJobFailed, $"QMP job '{jobId}' ({command}) failed: {jobError}")
         {
             Command = command;
             JobId = jobId;

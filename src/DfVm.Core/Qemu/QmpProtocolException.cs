@@ -6,7 +6,7 @@ namespace DfVm.Core.Qemu
     public sealed class QmpProtocolException : QmpException
     {
         public QmpProtocolException(string message, Exception inner = null)
-            : base(QmpErrorIds.ProtocolError, message, inner)
+            : base(ErrorIds.QmpProtocolError, message, inner)
         {
         }
     }

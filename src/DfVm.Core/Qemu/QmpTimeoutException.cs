@@ -6,7 +6,7 @@ namespace DfVm.Core.Qemu
     public sealed class QmpTimeoutException : QmpException
     {
         public QmpTimeoutException(string message, TimeSpan timeout, Exception inner = null)
-            : base(QmpErrorIds.Timeout, message, inner, DfVmErrorKind.Timeout)
+            : base(ErrorIds.QmpTimeout, message, inner, DfVmErrorKind.Timeout)
         {
             Timeout = timeout;
         }

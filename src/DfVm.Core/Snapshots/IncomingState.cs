@@ -44,7 +44,7 @@ namespace DfVm.Core.Snapshots
         }
 
         private static DfVmException Failed(VmPaths paths, string statePath, string why, Exception inner = null) =>
-            new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+            new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
                 $"VM '{paths.Name}' could not resume from {statePath}: {why}. Its disk is at the snapshot's state; Start-DfVm boots it from there.", paths.Name, inner);
     }
 }

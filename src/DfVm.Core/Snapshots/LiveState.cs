@@ -35,12 +35,12 @@ namespace DfVm.Core.Snapshots
                 if (status == "failed" || status == "cancelled")
                 {
                     string why = info.TryGetProperty("error-desc", out JsonElement e) ? e.GetString() : status;
-                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation, $"Saving the guest's memory to {path} failed: {why}");
+                    throw new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation, $"Saving the guest's memory to {path} failed: {why}");
                 }
                 if (watch.Elapsed > timeout)
                 {
                     try { await qmp.ExecuteAsync("migrate_cancel", null, CommandTimeout, ct).ConfigureAwait(false); } catch (QmpException) { }
-                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.Timeout, $"Saving the guest's memory to {path} did not finish within {timeout.TotalSeconds:0} s.");
+                    throw new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.Timeout, $"Saving the guest's memory to {path} did not finish within {timeout.TotalSeconds:0} s.");
                 }
                 await Task.Delay(10, ct).ConfigureAwait(false);
             }
@@ -61,7 +61,7 @@ namespace DfVm.Core.Snapshots
                 if (status != "cancelling") await qmp.ExecuteAsync("migrate_cancel", null, CommandTimeout, ct).ConfigureAwait(false);
                 if (watch.Elapsed > CommandTimeout)
                 {
-                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.Timeout,
+                    throw new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.Timeout,
                         $"An interrupted save of the guest's memory could not be ended: QEMU's migration stayed '{status}' after migrate_cancel.");
                 }
                 await Task.Delay(20, ct).ConfigureAwait(false);

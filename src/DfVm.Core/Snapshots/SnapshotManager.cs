@@ -111,12 +111,12 @@ namespace DfVm.Core.Snapshots
                 name = name ?? UniqueDefaultName(files, paths.Name);
                 if (File.Exists(files.Metadata(name)) || File.Exists(files.Image(name)) || File.Exists(files.State(name)))
                 {
-                    throw new DfVmException(SnapshotErrorIds.SnapshotExists, DfVmErrorKind.ResourceExists,
+                    throw new DfVmException(ErrorIds.SnapshotExists, DfVmErrorKind.ResourceExists,
                         $"VM '{paths.Name}' already has a snapshot named '{name}'. Pick another -SnapshotName, or remove it first with Remove-DfVmSnapshot.", paths.Name);
                 }
                 if (!File.Exists(paths.Disk))
                 {
-                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                    throw new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
                         $"VM '{paths.Name}' has no disk yet ({paths.Disk}): start it once before taking a snapshot.", paths.Name);
                 }
                 Directory.CreateDirectory(files.Directory);
@@ -190,7 +190,7 @@ namespace DfVm.Core.Snapshots
                 string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                 if (status != "running" && status != "paused")
                 {
-                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                    throw new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
                         $"VM '{paths.Name}' is '{status}' in QEMU: a live snapshot needs it running or paused.", paths.Name);
                 }
                 wasRunning = status == "running";
@@ -292,7 +292,7 @@ namespace DfVm.Core.Snapshots
             }
             catch (Exception e) when (e is DfVmException || e is IOException)
             {
-                throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
                     $"Snapshot '{journal.Snapshot}' of VM '{paths.Name}' was taken, but the VM could not run on from it: {e.Message} " +
                     $"It is stopped; Restore-DfVmSnapshot -Name {paths.Name} -SnapshotName {journal.Snapshot} resumes it.", paths.Name, e);
             }
@@ -353,7 +353,7 @@ namespace DfVm.Core.Snapshots
                     // Checked before anything is touched: the saved memory only loads into the same machine. The resume
                     // runs the snapshot's machine; a definition that differs only by the size Set-DfVm had set for the
                     // next cold boot when the snapshot was taken (a running VM) is that pending change, still owed.
-                    throw new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
+                    throw new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation,
                         $"Live snapshot '{name}' was taken with {record.MemoryMB} MB of memory; VM '{paths.Name}' now has {def.MemoryMB} MB. Set its memory back to {record.MemoryMB} MB to restore it.", paths.Name);
                 }
                 var watch = Stopwatch.StartNew();
@@ -457,7 +457,7 @@ namespace DfVm.Core.Snapshots
                 var dependants = children.Select(c => $"snapshot '{c}'").Concat(disk ? new[] { "the VM's current disk" } : new string[0]).ToList();
                 if (dependants.Count > 0 && !merge)
                 {
-                    throw new DfVmException(SnapshotErrorIds.SnapshotInUse, DfVmErrorKind.InvalidOperation,
+                    throw new DfVmException(ErrorIds.SnapshotInUse, DfVmErrorKind.InvalidOperation,
                         $"Snapshot '{name}' of VM '{paths.Name}' is the base of {string.Join(", ", dependants)}. Use -Merge to fold its data into them, or remove them first.", paths.Name);
                 }
                 if (dependants.Count > 0 && Controller.RunningPid(paths) != null)
@@ -465,7 +465,7 @@ namespace DfVm.Core.Snapshots
                     var active = graph.ActiveChain();
                     if (disk || children.Any(active.Contains))
                     {
-                        throw new DfVmException(SnapshotErrorIds.VmMustBeStopped, DfVmErrorKind.InvalidOperation,
+                        throw new DfVmException(ErrorIds.VmMustBeStopped, DfVmErrorKind.InvalidOperation,
                             $"Merging snapshot '{name}' changes a disk layer that the running VM '{paths.Name}' reads. Stop it first (Stop-DfVm -Name {paths.Name}).", paths.Name);
                     }
                 }
@@ -506,7 +506,7 @@ namespace DfVm.Core.Snapshots
         private static Exception Wrap(Exception e, VmPaths paths, string what)
         {
             if (e is DfVmException || e is OperationCanceledException) return e;
-            return new DfVmException(SnapshotErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation, $"{what}: {e.Message}", paths.Name, e);
+            return new DfVmException(ErrorIds.SnapshotFailed, DfVmErrorKind.InvalidOperation, $"{what}: {e.Message}", paths.Name, e);
         }
     }
 }

@@ -14,7 +14,7 @@ namespace DfVm.Core.Snapshots
         {
             if (!IsValid(name))
             {
-                throw new DfVmException(SnapshotErrorIds.InvalidSnapshotName, DfVmErrorKind.InvalidArgument,
+                throw new DfVmException(ErrorIds.InvalidSnapshotName, DfVmErrorKind.InvalidArgument,
                     $"'{name}' is not a valid snapshot name: use 1-63 letters, digits, '-' or '_', starting with a letter or digit (no path separators, no '..', no line breaks).",
                     vmName);
             }

@@ -41,7 +41,7 @@ namespace DfVm.Core.Snapshots
             var found = File.Exists(files.Metadata(name)) ? Describe(files, SnapshotGraph.Read(files), name) : null;
             if (found == null)
             {
-                throw new DfVmException(SnapshotErrorIds.SnapshotNotFound, DfVmErrorKind.NotFound,
+                throw new DfVmException(ErrorIds.SnapshotNotFound, DfVmErrorKind.NotFound,
                     $"VM '{paths.Name}' has no snapshot named '{name}'. List them with Get-DfVmSnapshot -Name {paths.Name}.", paths.Name);
             }
             return found;

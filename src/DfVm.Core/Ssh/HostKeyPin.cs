@@ -78,13 +78,16 @@ namespace DfVm.Core.Ssh
         public HostKeyMismatchException(string vm, string knownHosts, string pinned, string pinnedAlg, string presented, string presentedAlg)
             : base(ErrorIds.HostKeyMismatch, DfVmErrorKind.Security,
                 $"The SSH host key of VM '{vm}' changed. Pinned: {pinnedAlg} {pinned}. Presented now: {presentedAlg} {presented}. " +
-                $"DfVm refused to connect: something other than your guest may be answering. If you reinstalled or rebuilt the guest on purpose, " +
-                $"re-pin it deliberately with 'Reset-DfVmHostKey -Name {vm}' (or delete {knownHosts}); the next connection pins the new key.",
+                "DfVm refused to connect: something other than your guest may be answering. " + Remedy(vm, knownHosts),
                 vm)
         {
+            RecommendedAction = Remedy(vm, knownHosts);
             PinnedFingerprint = pinned;
             PresentedFingerprint = presented;
         }
+
+        private static string Remedy(string vm, string knownHosts) =>
+            $"If you reinstalled or rebuilt the guest on purpose, re-pin it deliberately with 'Reset-DfVmHostKey -Name {vm}' (or delete {knownHosts}); the next connection pins the new key.";
 
         public string PinnedFingerprint { get; }
         public string PresentedFingerprint { get; }

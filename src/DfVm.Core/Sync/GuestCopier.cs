@@ -18,15 +18,6 @@ namespace DfVm.Core.Sync
     /// </summary>
     public sealed class GuestCopier
     {
-        public const string GuestPathNotFound = nameof(GuestPathNotFound);
-        public const string HostPathNotFound = nameof(HostPathNotFound);
-        public const string CopyFailed = nameof(CopyFailed);
-        /// <summary>-FromGuest without -Force: a file or symlink of the same name is on the host already (nothing was written).</summary>
-        public const string DestinationExists = nameof(DestinationExists);
-        /// <summary>-FromGuest: what the guest sent is not a valid list and archive (nothing was written).</summary>
-        public const string GuestArchiveInvalid = nameof(GuestArchiveInvalid);
-        /// <summary>-FromGuest: the warning id of an archive entry that was not copied (device node, link out of the tree, ...).</summary>
-        public const string CopySkippedEntry = nameof(CopySkippedEntry);
         /// <summary>The name of the folder a copy from the guest unpacks into before it moves the items into place.</summary>
         public const string TempPrefix = ".dfvm-copy-";
         private const int MaxArmourLine = 1024;
@@ -61,7 +52,7 @@ namespace DfVm.Core.Sync
             string last = trimmed.Substring(slash + 1);
             if (dir.IndexOfAny(Wildcards) >= 0 || last.Length == 0 || last == "." || last == ".." || guestPath.IndexOf('\0') >= 0)
             {
-                throw new DfVmException(GuestPathNotFound, DfVmErrorKind.InvalidArgument,
+                throw new DfVmException(ErrorIds.GuestPathNotFound, DfVmErrorKind.InvalidArgument,
                     $"'{GuestTarExtractor.Printable(guestPath)}': name a file or folder; only the last part of a guest path may hold wildcards.", guestPath);
             }
             string word = GlobWord(last, guestPath, out string pattern, out bool glob);
@@ -71,7 +62,7 @@ namespace DfVm.Core.Sync
             HostNodeKind destKind = HostFileOps.Kind(host);
             if (destKind == HostNodeKind.File || destKind == HostNodeKind.Symlink && !Directory.Exists(host))
             {
-                throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidArgument, $"The destination '{host}' is not a folder.", hostFolder);
+                throw new DfVmException(ErrorIds.CopyFailed, DfVmErrorKind.InvalidArgument, $"The destination '{host}' is not a folder.", hostFolder);
             }
             // The items arrive in a DfVm-named folder on the destination's file system (inside it when it
             // exists, else in its nearest existing parent), so the last step is a rename and a copy cut
@@ -92,7 +83,7 @@ namespace DfVm.Core.Sync
                 foreach (string name in tops) FindConflicts(Path.Combine(temp, name), Path.Combine(host, name), force, conflicts);
                 if (conflicts.Count > 0)
                 {
-                    throw new DfVmException(DestinationExists, DfVmErrorKind.ResourceExists,
+                    throw new DfVmException(ErrorIds.DestinationExists, DfVmErrorKind.ResourceExists,
                         $"Copying '{guestPath}' from VM '{_vm}' would replace what is on this machine; nothing was copied: {string.Join("; ", conflicts.Take(10))}{(conflicts.Count > 10 ? $" (and {conflicts.Count - 10} more)" : "")}.", hostFolder);
                 }
                 Directory.CreateDirectory(host);
@@ -101,11 +92,11 @@ namespace DfVm.Core.Sync
             }
             catch (IOException e)
             {
-                throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed on this machine: {e.Message}", hostFolder, e);
+                throw new DfVmException(ErrorIds.CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed on this machine: {e.Message}", hostFolder, e);
             }
             catch (UnauthorizedAccessException e)
             {
-                throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed on this machine: {e.Message}", hostFolder, e);
+                throw new DfVmException(ErrorIds.CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed on this machine: {e.Message}", hostFolder, e);
             }
             finally
             {
@@ -213,17 +204,17 @@ namespace DfVm.Core.Sync
                     if (failure is DfVmException) throw failure;
                     if (failure is IOException || failure is UnauthorizedAccessException)
                     {
-                        throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed on this machine: {failure.Message}", guestPath, failure);
+                        throw new DfVmException(ErrorIds.CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed on this machine: {failure.Message}", guestPath, failure);
                     }
-                    throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed: {failure.Message}", guestPath, failure);
+                    throw new DfVmException(ErrorIds.CopyFailed, DfVmErrorKind.InvalidOperation, $"Copying '{guestPath}' from VM '{_vm}' failed: {failure.Message}", guestPath, failure);
                 }
                 if (noMatch)
                 {
-                    throw new DfVmException(GuestPathNotFound, DfVmErrorKind.NotFound, $"Nothing in VM '{_vm}' matches '{GuestTarExtractor.Printable(guestPath)}'.", guestPath);
+                    throw new DfVmException(ErrorIds.GuestPathNotFound, DfVmErrorKind.NotFound, $"Nothing in VM '{_vm}' matches '{GuestTarExtractor.Printable(guestPath)}'.", guestPath);
                 }
                 if (outcome.ExitCode != 0)
                 {
-                    throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidOperation,
+                    throw new DfVmException(ErrorIds.CopyFailed, DfVmErrorKind.InvalidOperation,
                         $"Copying '{guestPath}' from VM '{_vm}' failed (exit {outcome.ExitCode}); nothing was copied: {string.Join(" ", errors)}", guestPath);
                 }
                 if (block != 4) throw Invalid(block < 2 ? "no list of the items" : "no archive");
@@ -290,7 +281,7 @@ namespace DfVm.Core.Sync
                         string set = negated ? inner.Substring(1) : inner;
                         if (set.Length == 0 || set.Any(ch => !(char.IsLetterOrDigit(ch) && ch < 128 || "._:+,=@%~-".IndexOf(ch) >= 0)))
                         {
-                            throw new DfVmException(GuestPathNotFound, DfVmErrorKind.InvalidArgument,
+                            throw new DfVmException(ErrorIds.GuestPathNotFound, DfVmErrorKind.InvalidArgument,
                                 $"'{GuestTarExtractor.Printable(guestPath)}': a bracket wildcard may hold only letters, digits and . _ : + , = @ % ~ - (and a leading ! or ^).", guestPath);
                         }
                         Flush();
@@ -401,7 +392,7 @@ namespace DfVm.Core.Sync
         }
 
         private static DfVmException Invalid(string what) =>
-            new DfVmException(GuestArchiveInvalid, DfVmErrorKind.InvalidData, $"The guest sent {what}. Nothing was copied.", null);
+            new DfVmException(ErrorIds.GuestArchiveInvalid, DfVmErrorKind.InvalidData, $"The guest sent {what}. Nothing was copied.", null);
 
         /// <summary>Copies host files and folders (recursively) into the guest folder <paramref name="guestFolder"/> (made when missing).</summary>
         public async Task ToGuestAsync(IReadOnlyList<string> hostPaths, string guestFolder, IProgress<SyncProgress> progress, CancellationToken ct)
@@ -415,7 +406,7 @@ namespace DfVm.Core.Sync
                 bool present = info.Exists || ((int)info.Attributes != -1 && UnixFileMetadata.IsSymlink(info));
                 if (!present)
                 {
-                    throw new DfVmException(HostPathNotFound, DfVmErrorKind.NotFound, $"Cannot find '{item}' on this machine.", item);
+                    throw new DfVmException(ErrorIds.HostPathNotFound, DfVmErrorKind.NotFound, $"Cannot find '{item}' on this machine.", item);
                 }
                 Add(entries, info, info.Name);
             }
@@ -425,7 +416,7 @@ namespace DfVm.Core.Sync
             var errors = outcome.Error.Lines();
             if (outcome.ExitCode != 0 || sender.StreamError != null || sender.Problems.Count > 0)
             {
-                throw new DfVmException(CopyFailed, DfVmErrorKind.InvalidOperation,
+                throw new DfVmException(ErrorIds.CopyFailed, DfVmErrorKind.InvalidOperation,
                     $"Copying to {_vm}:{guestFolder} failed: {string.Join(" ", errors.Concat(sender.Problems).Concat(sender.StreamError == null ? new string[0] : new[] { sender.StreamError.Message }))}", guestFolder);
             }
         }

@@ -522,6 +522,6 @@ namespace DfVm.Core.Sync
         }
 
         private DfVmException Invalid(string what) =>
-            new DfVmException(GuestCopier.GuestArchiveInvalid, DfVmErrorKind.InvalidData, $"The archive the guest sent is not valid: {what}. Nothing was copied.", null);
+            new DfVmException(ErrorIds.GuestArchiveInvalid, DfVmErrorKind.InvalidData, $"The archive the guest sent is not valid: {what}. Nothing was copied.", null);
     }
 }

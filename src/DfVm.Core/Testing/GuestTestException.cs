@@ -2,19 +2,6 @@ using System;
 
 namespace DfVm.Core.Testing
 {
-    /// <summary>The stable error ids of test runs in the guest.</summary>
-    public static class GuestTestErrorIds
-    {
-        /// <summary>-Suite names no suite of the config.</summary>
-        public const string SuiteNotFound = nameof(SuiteNotFound);
-
-        /// <summary>A suite includes itself, or -Run/-Package/-Timeout was given for a command with no `go test` in it.</summary>
-        public const string SuiteInvalid = nameof(SuiteInvalid);
-
-        /// <summary>The project directory does not exist in the guest (not synced yet).</summary>
-        public const string GuestProjectNotFound = nameof(GuestProjectNotFound);
-    }
-
     /// <summary>A test run that could not start: unknown suite, bad suite, no project in the guest.</summary>
     public sealed class GuestTestException : DfVmException
     {

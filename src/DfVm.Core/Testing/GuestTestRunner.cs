@@ -151,7 +151,7 @@ namespace DfVm.Core.Testing
 
             if (noProject)
             {
-                throw new GuestTestException(GuestTestErrorIds.GuestProjectNotFound, DfVmErrorKind.NotFound,
+                throw new GuestTestException(ErrorIds.GuestProjectNotFound, DfVmErrorKind.NotFound,
                     $"The project directory '{request.GuestProjectPath}' does not exist in the guest. Copy the project there first (Invoke-DfVmTest -Sync, or Sync-DfVmProject), or set GuestProjectPath in DfVm.config.psd1.",
                     request.GuestProjectPath);
             }

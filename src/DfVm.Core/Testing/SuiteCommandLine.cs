@@ -78,7 +78,7 @@ namespace DfVm.Core.Testing
 
             if (go < 0)
             {
-                throw new GuestTestException(GuestTestErrorIds.SuiteInvalid, DfVmErrorKind.InvalidArgument,
+                throw new GuestTestException(ErrorIds.SuiteInvalid, DfVmErrorKind.InvalidArgument,
                     $"-Run, -Package and -Timeout need a 'go test' in the suite's command, and suite '{suiteName}' runs: {command}", suiteName);
             }
 

@@ -24,7 +24,7 @@ namespace DfVm.Core.Testing
             DfVmSuite suite = Find(suites, name);
             if (path.Contains(suite.Name, StringComparer.OrdinalIgnoreCase))
             {
-                throw new GuestTestException(GuestTestErrorIds.SuiteInvalid, DfVmErrorKind.InvalidData,
+                throw new GuestTestException(ErrorIds.SuiteInvalid, DfVmErrorKind.InvalidData,
                     $"Suite '{suite.Name}' includes itself: {string.Join(" -> ", path.Concat(new[] { suite.Name }))}.", suite.Name);
             }
 
@@ -42,7 +42,7 @@ namespace DfVm.Core.Testing
 
             if (string.IsNullOrWhiteSpace(suite.Command))
             {
-                throw new GuestTestException(GuestTestErrorIds.SuiteInvalid, DfVmErrorKind.InvalidData,
+                throw new GuestTestException(ErrorIds.SuiteInvalid, DfVmErrorKind.InvalidData,
                     $"Suite '{suite.Name}' has neither a Command nor an Include list.", suite.Name);
             }
 
@@ -63,7 +63,7 @@ namespace DfVm.Core.Testing
             if (suite == null)
             {
                 string known = suites.Count == 0 ? "(none)" : string.Join(", ", suites.Keys.OrderBy(k => k, StringComparer.OrdinalIgnoreCase));
-                throw new GuestTestException(GuestTestErrorIds.SuiteNotFound, DfVmErrorKind.NotFound,
+                throw new GuestTestException(ErrorIds.SuiteNotFound, DfVmErrorKind.NotFound,
                     $"No suite named '{name}'. The config's suites: {known}.", name);
             }
 

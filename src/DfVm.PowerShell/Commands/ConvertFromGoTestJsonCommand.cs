@@ -1,5 +1,6 @@
 using System.IO;
 using System.Management.Automation;
+using DfVm.Core;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -109,7 +110,7 @@ namespace DfVm.PowerShell.Commands
                 {
                     // reported below, as for a literal path
                 }
-                WriteError(new ErrorRecord(new ItemNotFoundException($"No file matches '{path}'."), "FileNotFound", ErrorCategory.ObjectNotFound, path));
+                WriteError(ToErrorRecord(new DfVmException(ErrorIds.FileNotFound, DfVmErrorKind.NotFound, $"No file matches '{path}'.", path)));
                 return new string[0];
             }
 
@@ -119,7 +120,7 @@ namespace DfVm.PowerShell.Commands
                 return new[] { file };
             }
 
-            WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the file '{file}'."), "FileNotFound", ErrorCategory.ObjectNotFound, path));
+            WriteError(ToErrorRecord(new DfVmException(ErrorIds.FileNotFound, DfVmErrorKind.NotFound, $"Cannot find the file '{file}'.", path)));
             return new string[0];
         }
 

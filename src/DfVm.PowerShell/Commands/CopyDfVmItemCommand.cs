@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using DfVm.Core;
 using DfVm.Core.Sync;
 
 namespace DfVm.PowerShell.Commands
@@ -66,7 +67,7 @@ namespace DfVm.PowerShell.Commands
                     {
                         if (!source.StartsWith("/", StringComparison.Ordinal))
                         {
-                            WriteError(new ErrorRecord(new ArgumentException($"'{source}' is not an absolute guest path."), GuestCopier.GuestPathNotFound, ErrorCategory.InvalidArgument, source));
+                            WriteError(ToErrorRecord(new DfVmException(ErrorIds.GuestPathNotFound, DfVmErrorKind.InvalidArgument, $"'{source}' is not an absolute guest path.", source)));
                             continue;
                         }
                         if (!ShouldProcess($"{name}:{source}", $"Copy to {host}")) continue;
@@ -76,7 +77,7 @@ namespace DfVm.PowerShell.Commands
                             {
                                 var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                                 return await new GuestCopier(connection, name).FromGuestAsync(source, host, Force, progress,
-                                    skipped => pump.Warning($"{GuestCopier.CopySkippedEntry}: {name}:{source}: {skipped}"), ct).ConfigureAwait(false);
+                                    skipped => pump.Warning($"{ErrorIds.CopySkippedEntry}: {name}:{source}: {skipped}"), ct).ConfigureAwait(false);
                             }));
                             foreach (string item in items)
                             {
@@ -101,7 +102,7 @@ namespace DfVm.PowerShell.Commands
                     }
                     catch (ItemNotFoundException e)
                     {
-                        WriteError(new ErrorRecord(e, GuestCopier.HostPathNotFound, ErrorCategory.ObjectNotFound, source));
+                        WriteError(ToErrorRecord(new DfVmException(ErrorIds.HostPathNotFound, DfVmErrorKind.NotFound, e.Message, source, e)));
                     }
                 }
                 if (hostItems.Count == 0) return;

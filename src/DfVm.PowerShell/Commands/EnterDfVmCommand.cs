@@ -13,8 +13,6 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(void))]
     public sealed class EnterDfVmCommand : DfVmCmdlet
     {
-        public const string TerminalRequired = nameof(TerminalRequired);
-
         /// <summary>The VM (default: the config's VM). A piped string binds here, and so does any object's VmName, else its Name.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
         [Alias("VmName")]
@@ -33,7 +31,7 @@ namespace DfVm.PowerShell.Commands
             var paths = Store.Require(name);
             if (!RawTerminal.IsInteractive)
             {
-                ThrowTerminating(new DfVmException(TerminalRequired, DfVmErrorKind.InvalidOperation,
+                ThrowTerminating(new DfVmException(ErrorIds.TerminalRequired, DfVmErrorKind.InvalidOperation,
                     "Enter-DfVm needs an interactive terminal on standard input. In scripts and CI use Invoke-DfVmCommand.", name), name);
             }
             var connection = RunOnWorker((pump, ct) => Controller.ConnectAsync(paths, pump, ct));

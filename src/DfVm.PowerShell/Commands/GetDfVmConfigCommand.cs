@@ -1,5 +1,6 @@
 using System.IO;
 using System.Management.Automation;
+using DfVm.Core;
 
 namespace DfVm.PowerShell.Commands
 {
@@ -38,7 +39,7 @@ namespace DfVm.PowerShell.Commands
                 }
                 else
                 {
-                    WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find path '{target}'."), "PathNotFound", ErrorCategory.ObjectNotFound, target));
+                    WriteError(ToErrorRecord(new DfVmException(ErrorIds.PathNotFound, DfVmErrorKind.NotFound, $"Cannot find path '{target}'.", target)));
                 }
             }
             catch (System.Exception e) when (ErrorMapping.IsExpected(e))

@@ -20,7 +20,6 @@ namespace DfVm.PowerShell.Commands
     [OutputType(typeof(DfVmTestResult))]
     public sealed partial class InvokeDfVmTestCommand : InVmCmdlet
     {
-        public const string TestsFailed = nameof(TestsFailed);
         private ProjectContext _project;
         private readonly RunSummary _summary = new RunSummary();
 
@@ -186,9 +185,11 @@ namespace DfVm.PowerShell.Commands
             if (CI && !_summary.Green)
             {
                 string vms = string.Join(", ", _summary.Vms);
-                ThrowTerminatingError(new ErrorRecord(
-                    new InvalidOperationException($"Suite '{Suite}' on {vms}: {_summary.Problem()}. {_summary.Line()}"),
-                    TestsFailed, ErrorCategory.InvalidResult, vms));
+                ThrowTerminating(new DfVmException(ErrorIds.TestsFailed, DfVmErrorKind.InvalidResult,
+                    $"Suite '{Suite}' on {vms}: {_summary.Problem()}. {_summary.Line()}", vms)
+                {
+                    RecommendedAction = "Look at the rows whose Result is Failed (their Output and Reason) and at the errors written before this one, then run the suite again (-Run picks single tests).",
+                });
             }
         }
 

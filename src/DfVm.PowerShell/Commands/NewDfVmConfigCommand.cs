@@ -16,7 +16,6 @@ namespace DfVm.PowerShell.Commands
     {
         protected override bool NeedsVmHost => false;
 
-        public const string ConfigExists = nameof(ConfigExists);
         private const string TemplateResource = "DfVm.PowerShell.Resources.DfVm.config.template.psd1";
 
         /// <summary>The project folder (default: the current folder).</summary>
@@ -49,7 +48,7 @@ namespace DfVm.PowerShell.Commands
             string file = System.IO.Path.Combine(folder, ConfigReader.FileName);
             if (File.Exists(file) && !Force)
             {
-                ThrowTerminating(new DfVmException(ConfigExists, DfVmErrorKind.ResourceExists,
+                ThrowTerminating(new DfVmException(ErrorIds.ConfigExists, DfVmErrorKind.ResourceExists,
                     $"{file} already exists. Edit it, or replace it with New-DfVmConfig -Force.", file));
             }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using DfVm.Core;
 using DfVm.Core.Guest;
 
 namespace DfVm.PowerShell.Commands
@@ -42,9 +43,12 @@ namespace DfVm.PowerShell.Commands
         {
             if (CI && _failures.Count > 0)
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new System.InvalidOperationException($"Guest self-check failed on {string.Join("; ", _failures)}. Run Test-DfVmGuest | Where-Object -Not Passed | Format-List to see what was found and how to fix it."),
-                    GuestCheckErrorIds.GuestSelfCheckFailed, ErrorCategory.InvalidResult, string.Join(", ", _failures)));
+                const string remedy = "Run Test-DfVmGuest | Where-Object -Not Passed | Format-List to see what was found and how to fix it.";
+                ThrowTerminating(new DfVmException(ErrorIds.GuestSelfCheckFailed, DfVmErrorKind.InvalidResult,
+                    $"Guest self-check failed on {string.Join("; ", _failures)}. {remedy}", string.Join(", ", _failures))
+                {
+                    RecommendedAction = remedy,
+                });
             }
         }
     }

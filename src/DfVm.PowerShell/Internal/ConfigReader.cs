@@ -15,7 +15,6 @@ namespace DfVm.PowerShell
     internal static class ConfigReader
     {
         public const string FileName = "DfVm.config.psd1";
-        public const string ConfigInvalid = nameof(ConfigInvalid);
 
         private static readonly string[] KnownKeys =
         {
@@ -142,7 +141,10 @@ namespace DfVm.PowerShell
         }
 
         private static DfVmException Invalid(string path, int line, string key, string why) =>
-            new DfVmException(ConfigInvalid, DfVmErrorKind.InvalidData,
-                $"{path}:{line}: " + (key != null ? $"key '{key}': " : "") + why, path);
+            new DfVmException(ErrorIds.ConfigInvalid, DfVmErrorKind.InvalidData,
+                $"{path}:{line}: " + (key != null ? $"key '{key}': " : "") + why, path)
+            {
+                RecommendedAction = $"Correct line {line} of {path}: it is data, not a script (about_DfVm lists the keys; New-DfVmConfig writes each with its default).",
+            };
     }
 }

@@ -97,7 +97,7 @@ namespace DfVm.Core.Tests.GoExec
             var shell = new HostGoShell("/bin/true", "/m/dfvm-go-exec", _dir, null);
             var e = await Assert.ThrowsAsync<GoExecException>(() => shell.RunAsync(
                 SuiteCommandLine.Guard(_dir) + "touch " + SuiteCommandLine.Quote(marker) + "; go test ./...", null, null, null, CancellationToken.None));
-            Assert.Equal(GoExecErrorIds.HostBuildRefused, e.ErrorId);
+            Assert.Equal(ErrorIds.HostBuildRefused, e.ErrorId);
             Assert.False(File.Exists(marker));
         }
 
@@ -162,7 +162,7 @@ namespace DfVm.Core.Tests.GoExec
         public void AGarbageUnameIsRefused(string system, string machine)
         {
             var e = Assert.Throws<GoExecException>(() => HostGoTarget.FromUname(system, machine));
-            Assert.Equal(GoExecErrorIds.GoExecGuestTargetInvalid, e.ErrorId);
+            Assert.Equal(ErrorIds.GoExecGuestTargetInvalid, e.ErrorId);
         }
 
         [Fact]

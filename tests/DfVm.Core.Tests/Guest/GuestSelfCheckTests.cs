@@ -176,7 +176,7 @@ namespace DfVm.Core.Tests.Guest
             fresh.Feed("DFVM-CHECK pgrep fail pgrep -P: exit 127", Now);
             var rows = fresh.Rows("dfly", 1, "");
             var e = GuestSelfCheck.Failure("dfly", rows, "The VM is running.");
-            Assert.Equal(GuestCheckErrorIds.GuestSelfCheckFailed, e.ErrorId);
+            Assert.Equal(ErrorIds.GuestSelfCheckFailed, e.ErrorId);
             Assert.Equal(DfVmErrorKind.InvalidOperation, e.Kind);
             Assert.StartsWith($"VM 'dfly' failed {GuestSelfCheck.Checks.Count} of {GuestSelfCheck.Checks.Count} guest self-check(s): clock, ", e.Message);
             Assert.Contains("\n  pgrep: pgrep -P: exit 127. Fix: pgrep is in DragonFly's base system", e.Message);
@@ -189,7 +189,7 @@ namespace DfVm.Core.Tests.Guest
         public void A_project_path_that_is_not_one_absolute_line_is_refused(string path)
         {
             var e = Assert.Throws<DfVmException>(() => GuestSelfCheck.CommandFor(path));
-            Assert.Equal(DfVm.Core.Install.InstallErrorIds.InvalidGuestPath, e.ErrorId);
+            Assert.Equal(ErrorIds.InvalidGuestPath, e.ErrorId);
         }
 
         [Fact]

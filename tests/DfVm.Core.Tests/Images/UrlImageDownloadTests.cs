@@ -93,7 +93,7 @@ namespace DfVm.Core.Tests.Images
             _server.Serve("img.qcow2.xz", compressed);
             var e = await Assert.ThrowsAsync<ImageChecksumException>(() =>
                 _downloader.SaveFromUrlAsync(Request("img.qcow2.xz", new string('0', 64)), null, CancellationToken.None));
-            Assert.Equal(ImageErrorIds.ImageChecksumMismatch, e.ErrorId);
+            Assert.Equal(ErrorIds.ImageChecksumMismatch, e.ErrorId);
             Assert.Contains("SHA-256 mismatch", e.Message);
             Assert.Contains(Sha256(compressed), e.Message);
             Assert.False(File.Exists(Path.Combine(_fixture.ImagesDirectory, "img.qcow2")));
@@ -109,7 +109,7 @@ namespace DfVm.Core.Tests.Images
             _server.DropNextBodyAfter(half);
             var cut = await Assert.ThrowsAsync<ImageDownloadException>(() =>
                 _downloader.SaveFromUrlAsync(Request("img.qcow2.zst", Sha256(compressed)), null, CancellationToken.None));
-            Assert.Equal(ImageErrorIds.ImageDownloadFailed, cut.ErrorId);
+            Assert.Equal(ErrorIds.ImageDownloadFailed, cut.ErrorId);
             var part = Path.Combine(_fixture.ImagesDirectory, "img.qcow2.zst.part");
             Assert.True(File.Exists(part), "the partial download is kept");
             long kept = new FileInfo(part).Length;
@@ -147,7 +147,7 @@ namespace DfVm.Core.Tests.Images
             _server.Serve("bad.qcow2.xz", garbage);
             var e = await Assert.ThrowsAsync<ImageDecompressException>(() =>
                 _downloader.SaveFromUrlAsync(Request("bad.qcow2.xz", Sha256(garbage)), null, CancellationToken.None));
-            Assert.Equal(ImageErrorIds.ImageDecompressFailed, e.ErrorId);
+            Assert.Equal(ErrorIds.ImageDecompressFailed, e.ErrorId);
             Assert.Contains("not valid xz data", e.Message);
             Assert.False(File.Exists(Path.Combine(_fixture.ImagesDirectory, "bad.qcow2")));
             Assert.Empty(Directory.GetFiles(_fixture.ImagesDirectory, "*.part*"));
@@ -166,7 +166,7 @@ namespace DfVm.Core.Tests.Images
                 Sha256 = new string('a', 64),
                 ImagesDirectory = _fixture.ImagesDirectory,
             }, null, CancellationToken.None));
-            Assert.Equal(ImageErrorIds.InvalidImageUri, e.ErrorId);
+            Assert.Equal(ErrorIds.InvalidImageUri, e.ErrorId);
             Assert.Empty(_server.Requests);
         }
 

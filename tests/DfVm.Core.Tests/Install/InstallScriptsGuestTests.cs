@@ -176,11 +176,11 @@ namespace DfVm.Core.Tests.Install
                 }
 
                 var noCa = await Broken("noca", "rm -f /etc/ssl/cert.pem");
-                Assert.Equal(InstallErrorIds.PhaseFailed, noCa.ErrorId);
+                Assert.Equal(ErrorIds.PhaseFailed, noCa.ErrorId);
                 Assert.Contains("no CA bundle at /etc/ssl/cert.pem", noCa.Reason);
 
                 var noPkg = await Broken("nopkg", "rm -f /usr/local/sbin/pkg");
-                Assert.Equal(InstallErrorIds.PhaseFailed, noPkg.ErrorId);
+                Assert.Equal(ErrorIds.PhaseFailed, noPkg.ErrorId);
                 Assert.Contains("no pkg on the installed system", noPkg.Reason);
                 Assert.Contains("cd /usr && make pkg-bootstrap", noPkg.Reason);
                 Assert.DoesNotContain("bootstrap -f", noPkg.SerialTail);

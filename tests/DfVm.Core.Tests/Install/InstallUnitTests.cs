@@ -143,7 +143,7 @@ namespace DfVm.Core.Tests.Install
         public void Refuses_an_ssh_user_no_doas_rule_can_name(string user)
         {
             var e = Assert.Throws<DfVmException>(() => ProvisionRunner.CommandFor(new string[0], user));
-            Assert.Equal(InstallErrorIds.InvalidSshUser, e.ErrorId);
+            Assert.Equal(ErrorIds.InvalidSshUser, e.ErrorId);
         }
 
         [Theory]
@@ -153,7 +153,7 @@ namespace DfVm.Core.Tests.Install
         public void Refuses_folders_that_are_not_absolute_single_lines(string dir)
         {
             var e = Assert.Throws<DfVmException>(() => ProvisionRunner.CommandFor(new[] { dir }));
-            Assert.Equal(InstallErrorIds.InvalidGuestPath, e.ErrorId);
+            Assert.Equal(ErrorIds.InvalidGuestPath, e.ErrorId);
         }
 
         [Fact]

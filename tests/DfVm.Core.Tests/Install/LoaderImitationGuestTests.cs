@@ -46,7 +46,7 @@ namespace DfVm.Core.Tests.Install
                     SilenceTimeout = TimeSpan.FromMinutes(3),
                 }, reporter, CancellationToken.None));
 
-                Assert.Equal(InstallErrorIds.PhaseTimeout, e.ErrorId);
+                Assert.Equal(ErrorIds.PhaseTimeout, e.ErrorId);
                 Assert.StartsWith("stopped at the boot loader: the loader's OK prompt did not appear on the serial console within 15 s after typing '9'", e.Reason);
                 Assert.Contains("times)", e.Reason); // typed again and again
                 Assert.Matches(new Regex(@"Booting in \d+ seconds"), e.SerialTail);

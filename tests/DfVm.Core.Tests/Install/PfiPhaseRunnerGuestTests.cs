@@ -63,7 +63,7 @@ namespace DfVm.Core.Tests.Install
                 var e = await Assert.ThrowsAsync<PhaseException>(() =>
                     runner.RunPhaseAsync(vm.Paths, Phase, disc, TimeSpan.FromMinutes(4), TimeSpan.FromSeconds(60), null, CancellationToken.None));
 
-                Assert.Equal(InstallErrorIds.PhaseFailed, e.ErrorId);
+                Assert.Equal(ErrorIds.PhaseFailed, e.ErrorId);
                 Assert.Equal("failed: disk on fire", e.Reason);
                 Assert.Contains("DFVM-PFI: t1 failed: disk on fire", e.SerialTail);
                 Assert.Contains("DFVM-PFI: t1 failed: disk on fire", e.Message);
@@ -85,7 +85,7 @@ namespace DfVm.Core.Tests.Install
                 var e = await Assert.ThrowsAsync<PhaseException>(() =>
                     runner.RunPhaseAsync(vm.Paths, Phase, disc, TimeSpan.FromMinutes(4), TimeSpan.FromSeconds(15), null, CancellationToken.None));
 
-                Assert.Equal(InstallErrorIds.PhaseTimeout, e.ErrorId);
+                Assert.Equal(ErrorIds.PhaseTimeout, e.ErrorId);
                 Assert.Equal(DfVmErrorKind.Timeout, e.Kind);
                 Assert.Contains("printed nothing on the serial console for 15 s", e.Reason);
                 Assert.Contains("DFVM-PFI: t1 start", e.SerialTail);
@@ -105,7 +105,7 @@ namespace DfVm.Core.Tests.Install
                 var e = await Assert.ThrowsAsync<PhaseException>(() =>
                     runner.RunPhaseAsync(vm.Paths, Phase, disc, TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(60), null, CancellationToken.None));
 
-                Assert.Equal(InstallErrorIds.PhaseTimeout, e.ErrorId);
+                Assert.Equal(ErrorIds.PhaseTimeout, e.ErrorId);
                 Assert.Contains("did not finish within 6 s", e.Reason);
                 Assert.Null(vm.Controller.RunningPid(vm.Paths));
             }
@@ -122,7 +122,7 @@ namespace DfVm.Core.Tests.Install
                 var e = await Assert.ThrowsAsync<PhaseException>(() =>
                     runner.RunPhaseAsync(vm.Paths, Phase, disc, TimeSpan.FromMinutes(4), TimeSpan.FromSeconds(60), null, CancellationToken.None));
 
-                Assert.Equal(InstallErrorIds.PhaseFailed, e.ErrorId);
+                Assert.Equal(ErrorIds.PhaseFailed, e.ErrorId);
                 Assert.Contains("without printing 'DFVM-PFI: t1 done'", e.Reason);
                 Assert.Contains("DFVM-GUEST: pfi shutdown requested", e.SerialTail);
             }
@@ -152,14 +152,14 @@ namespace DfVm.Core.Tests.Install
                 var runner = new PfiPhaseRunner(vm.Controller);
                 var missing = await Assert.ThrowsAsync<DfVmException>(() =>
                     runner.RunPhaseAsync(vm.Paths, Phase, "/nonexistent/pfi.iso", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), null, CancellationToken.None));
-                Assert.Equal(InstallErrorIds.InstallMediaNotFound, missing.ErrorId);
+                Assert.Equal(ErrorIds.InstallMediaNotFound, missing.ErrorId);
                 Assert.Null(vm.Controller.RunningPid(vm.Paths));
 
                 await vm.Controller.StartAsync(vm.Paths, new StartOptions { NoWait = true }, null, CancellationToken.None);
                 string disc = vm.WriteDisc("x.iso", "#!/bin/sh\n");
                 var running = await Assert.ThrowsAsync<DfVmException>(() =>
                     runner.RunPhaseAsync(vm.Paths, Phase, disc, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), null, CancellationToken.None));
-                Assert.Equal(InstallErrorIds.VmIsRunning, running.ErrorId);
+                Assert.Equal(ErrorIds.VmIsRunning, running.ErrorId);
             }
         }
     }

@@ -170,7 +170,7 @@ namespace DfVm.Core.Tests.Install
                     WarmGoBuildCache = false,
                 }, reporter, null, CancellationToken.None));
 
-                Assert.Equal(Core.Guest.GuestCheckErrorIds.GuestSelfCheckFailed, e.ErrorId);
+                Assert.Equal(ErrorIds.GuestSelfCheckFailed, e.ErrorId);
                 Assert.Equal("unattfail", e.Target);
                 Assert.StartsWith($"VM 'unattfail' failed 1 of {GuestSelfCheck.Checks.Count} guest self-check(s): uuencode.", e.Message);
                 Assert.Contains("\n  uuencode: ", e.Message);
@@ -192,7 +192,7 @@ namespace DfVm.Core.Tests.Install
                 long before = new FileInfo(vm.Paths.Disk).Length;
                 var e = await Assert.ThrowsAsync<DfVmException>(() => new UnattendedInstaller(vm.Engine, saveImage: (r, p, ct) => throw new InvalidOperationException("must not fetch"))
                     .InstallAsync(vm.Paths, new UnattendedInstallOptions { ImagesDirectory = vm.ImagesDirectory }, null, null, CancellationToken.None));
-                Assert.Equal(InstallErrorIds.NotDragonFlyVm, e.ErrorId);
+                Assert.Equal(ErrorIds.NotDragonFlyVm, e.ErrorId);
                 Assert.True(File.Exists(vm.Paths.Disk));
                 Assert.Equal(before, new FileInfo(vm.Paths.Disk).Length);
             }

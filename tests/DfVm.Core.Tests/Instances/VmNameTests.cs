@@ -40,7 +40,7 @@ namespace DfVm.Core.Tests.Instances
         {
             Assert.False(SnapshotNames.IsValid(name));
             var e = Assert.Throws<DfVmException>(() => SnapshotNames.Validate(name, "dfly"));
-            Assert.Equal(SnapshotErrorIds.InvalidSnapshotName, e.ErrorId);
+            Assert.Equal(ErrorIds.InvalidSnapshotName, e.ErrorId);
         }
 
         [Theory]

@@ -201,7 +201,7 @@ namespace DfVm.Core.Tests.Snapshots
                 await vm.WriteAsync(0x11, "0", "1M");
                 vm.Steps.OnStep = s => { if (s == "rename-disk") throw new IOException("disk full (test)"); };
                 var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.CheckpointAsync(vm.Paths, "s1", null, CancellationToken.None));
-                Assert.Equal(SnapshotErrorIds.SnapshotFailed, e.ErrorId);
+                Assert.Equal(ErrorIds.SnapshotFailed, e.ErrorId);
                 vm.AssertConsistent();
                 Assert.Equal(0, SnapshotStore.Count(vm.Paths));
 

@@ -141,14 +141,14 @@ namespace DfVm.Core.Tests.Snapshots
                 vm.Store.SaveDefinition(vm.Paths, def);
                 int running = vm.Controller.RunningPid(vm.Paths).Value;
                 var refused = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.RestoreAsync(vm.Paths, "live2", new RestoreOptions { NoWait = true }, null, None));
-                Assert.Equal(SnapshotErrorIds.SnapshotFailed, refused.ErrorId);
+                Assert.Equal(ErrorIds.SnapshotFailed, refused.ErrorId);
                 Assert.Equal(running, vm.Controller.RunningPid(vm.Paths));
                 def.MemoryMB = 256;
                 vm.Store.SaveDefinition(vm.Paths, def);
 
                 // Merging a layer the running VM reads needs it stopped.
                 var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.RemoveAsync(vm.Paths, "live1", true, null, None));
-                Assert.Equal(SnapshotErrorIds.VmMustBeStopped, e.ErrorId);
+                Assert.Equal(ErrorIds.VmMustBeStopped, e.ErrorId);
                 await StopAndCheckAsync(vm);
                 await vm.Manager.RemoveAsync(vm.Paths, "live1", true, null, None);
                 Assert.True(SnapshotStore.Get(vm.Paths, "live2").Live);

@@ -87,16 +87,16 @@ namespace DfVm.Core.Tests.Snapshots
             using (var vm = await SnapshotTestVm.CreateAsync("dfly"))
             {
                 var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.CheckpointAsync(vm.Paths, "../x", null, CancellationToken.None));
-                Assert.Equal(SnapshotErrorIds.InvalidSnapshotName, e.ErrorId);
+                Assert.Equal(ErrorIds.InvalidSnapshotName, e.ErrorId);
                 var auto = await vm.Manager.CheckpointAsync(vm.Paths, null, null, CancellationToken.None);
                 Assert.Matches("^dfly-[0-9]{8}-[0-9]{6}$", auto.Name);
                 var second = await vm.Manager.CheckpointAsync(vm.Paths, null, null, CancellationToken.None);
                 Assert.NotEqual(auto.Name, second.Name);
                 Assert.Equal(auto.Name, second.Parent);
                 e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.CheckpointAsync(vm.Paths, auto.Name, null, CancellationToken.None));
-                Assert.Equal(SnapshotErrorIds.SnapshotExists, e.ErrorId);
+                Assert.Equal(ErrorIds.SnapshotExists, e.ErrorId);
                 e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.RestoreAsync(vm.Paths, "nosuch", null, null, CancellationToken.None));
-                Assert.Equal(SnapshotErrorIds.SnapshotNotFound, e.ErrorId);
+                Assert.Equal(ErrorIds.SnapshotNotFound, e.ErrorId);
                 Assert.Equal(DfVmErrorKind.NotFound, e.Kind);
 
                 var list = SnapshotStore.List(vm.Paths);
@@ -125,9 +125,9 @@ namespace DfVm.Core.Tests.Snapshots
                 await vm.WriteAsync(0x44, "3M", "1M");
 
                 var e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.RemoveAsync(vm.Paths, "s2", false, null, CancellationToken.None));
-                Assert.Equal(SnapshotErrorIds.SnapshotInUse, e.ErrorId);
+                Assert.Equal(ErrorIds.SnapshotInUse, e.ErrorId);
                 e = await Assert.ThrowsAsync<DfVmException>(() => vm.Manager.RemoveAsync(vm.Paths, "s3", false, null, CancellationToken.None));
-                Assert.Equal(SnapshotErrorIds.SnapshotInUse, e.ErrorId);
+                Assert.Equal(ErrorIds.SnapshotInUse, e.ErrorId);
                 Assert.Equal(3, SnapshotStore.Count(vm.Paths));
 
                 // Middle of the chain: s3 is restacked on s1.

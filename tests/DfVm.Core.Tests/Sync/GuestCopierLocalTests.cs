@@ -79,7 +79,7 @@ namespace DfVm.Core.Tests.Sync
             Assert.All(items, i => Assert.Equal(Dest, Path.GetDirectoryName(i)));
             Assert.Equal("3", File.ReadAllText((await Copy("n/my file*", force: true)).Single()));
             var e = await Assert.ThrowsAsync<DfVmException>(() => Copy("n/*$(touch injected)"));
-            Assert.Equal(GuestCopier.GuestPathNotFound, e.ErrorId);
+            Assert.Equal(ErrorIds.GuestPathNotFound, e.ErrorId);
             Assert.False(File.Exists(Guest("n/injected")) || File.Exists(Guest("injected")));
         }
 
@@ -90,7 +90,7 @@ namespace DfVm.Core.Tests.Sync
             await Copy("c/*");
             Sh("printf two > c/a && printf new > c/z");
             var e = await Assert.ThrowsAsync<DfVmException>(() => Copy("c/*"));
-            Assert.Equal(GuestCopier.DestinationExists, e.ErrorId);
+            Assert.Equal(ErrorIds.DestinationExists, e.ErrorId);
             Assert.Equal("one", File.ReadAllText(Path.Combine(Dest, "a")));
             Assert.False(File.Exists(Path.Combine(Dest, "z")));
             Assert.Empty(Directory.EnumerateDirectories(Dest, GuestCopier.TempPrefix + "*"));

@@ -135,15 +135,15 @@ namespace DfVm.Core.Tests.Sync
             byte[] bad = Archive(Entry("./d", '0', "x"));
             bad[10] ^= 1; // checksum no longer matches
             var e = Assert.Throws<DfVmException>(() => Extract(bad, "d"));
-            Assert.Equal(GuestCopier.GuestArchiveInvalid, e.ErrorId);
+            Assert.Equal(ErrorIds.GuestArchiveInvalid, e.ErrorId);
 
             byte[] cut = Entry("./d", '0', new string('a', 2000)).Take(1000).ToArray();
             e = Assert.Throws<DfVmException>(() => Extract(cut, "d"));
-            Assert.Equal(GuestCopier.GuestArchiveInvalid, e.ErrorId);
+            Assert.Equal(ErrorIds.GuestArchiveInvalid, e.ErrorId);
 
             byte[] trailing = Archive(Entry("./d", '0', "x")).Concat(new byte[] { 1 }).ToArray();
             e = Assert.Throws<DfVmException>(() => Extract(trailing, "d"));
-            Assert.Equal(GuestCopier.GuestArchiveInvalid, e.ErrorId);
+            Assert.Equal(ErrorIds.GuestArchiveInvalid, e.ErrorId);
 
             // A flood of entries that take no space stops at the entry bound.
             Directory.Delete(_root, true);
@@ -152,7 +152,7 @@ namespace DfVm.Core.Tests.Sync
             using (var flood = new GuestTarExtractor(_root, n => true, (n, w) => { }, () => long.MaxValue / 2, 0))
             {
                 e = Assert.Throws<DfVmException>(() => { for (int i = 0; i <= GuestTarExtractor.MaxEntries; i++) flood.Feed(empty, 0, empty.Length); });
-                Assert.Equal(GuestCopier.GuestArchiveInvalid, e.ErrorId);
+                Assert.Equal(ErrorIds.GuestArchiveInvalid, e.ErrorId);
                 Assert.Contains("more than 1000000 entries", e.Message);
             }
 

@@ -106,7 +106,7 @@ namespace DfVm.Core.Tests.Testing
             request.GuestProjectPath = Path.Combine(work, "not synced");
             var rows = new List<DfVmTestResult>();
             var e = await Assert.ThrowsAsync<GuestTestException>(() => new GuestTestRunner().RunAsync(shell, request, rows.Add, null, CancellationToken.None));
-            Assert.Equal(GuestTestErrorIds.GuestProjectNotFound, e.ErrorId);
+            Assert.Equal(ErrorIds.GuestProjectNotFound, e.ErrorId);
             Assert.Contains("not synced", e.Message);
             Assert.Empty(rows);
         }

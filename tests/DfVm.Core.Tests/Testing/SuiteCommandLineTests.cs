@@ -39,7 +39,7 @@ namespace DfVm.Core.Tests.Testing
         public void NarrowingACommandWithoutGoTestIsSuiteInvalid()
         {
             var e = Assert.Throws<GuestTestException>(() => SuiteCommandLine.Narrow("make test", "X", null, null, "Make"));
-            Assert.Equal(GuestTestErrorIds.SuiteInvalid, e.ErrorId);
+            Assert.Equal(ErrorIds.SuiteInvalid, e.ErrorId);
             Assert.Contains("make test", e.Message);
         }
 
@@ -75,14 +75,14 @@ namespace DfVm.Core.Tests.Testing
         {
             Dictionary<string, DfVmSuite> suites = DfVmConfig.DefaultSuites();
             var missing = Assert.Throws<GuestTestException>(() => SuiteResolver.Resolve(suites, "Nope"));
-            Assert.Equal(GuestTestErrorIds.SuiteNotFound, missing.ErrorId);
+            Assert.Equal(ErrorIds.SuiteNotFound, missing.ErrorId);
             Assert.Equal(DfVmErrorKind.NotFound, missing.Kind);
             Assert.Contains("All, E2E, Integration, Phase4, Unit", missing.Message);
 
             suites["A"] = new DfVmSuite { Name = "A", Include = new[] { "B" } };
             suites["B"] = new DfVmSuite { Name = "B", Include = new[] { "Unit", "A" } };
             var cycle = Assert.Throws<GuestTestException>(() => SuiteResolver.Resolve(suites, "A"));
-            Assert.Equal(GuestTestErrorIds.SuiteInvalid, cycle.ErrorId);
+            Assert.Equal(ErrorIds.SuiteInvalid, cycle.ErrorId);
             Assert.Contains("A -> B -> A", cycle.Message);
         }
 
