@@ -97,6 +97,8 @@ function Invoke-Build {
     $goexec = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'goexec')
     Copy-Item (Join-Path $Root 'src/DfVm.Core/GoExec/dfvm-go-exec.sh') (Join-Path $goexec 'dfvm-go-exec')
     Invoke-Native chmod @('0755', (Join-Path $goexec 'dfvm-go-exec'))
+    # the leak check the wrapper sends into the guest around each binary (Invoke-DfVmTest -BuildOn Host)
+    Copy-Item (Join-Path $Root 'src/DfVm.Core/Testing/leakcheck.sh') (Join-Path $goexec 'dfvm-leakcheck.sh')
     Invoke-Docs
     Write-Host "Module laid out in $ModuleOut"
 }
@@ -156,7 +158,7 @@ $JobSeconds = @{
     xunit = 340; Snapshots = 348; 'Faults.Runtime' = 242; GoExec = 204; SelfCheck = 99; 'Faults.HostileGoExec' = 96
     ConventionsGuest = 87; 'Faults.HostileCopy' = 81; 'Faults.HostileSync' = 78; Import = 90; 'Faults.Paths' = 64
     Enter = 58; TestCommands = 56; Sync = 55; Lifecycle = 42; GuestStrictness = 28; Errors = 17; Conventions = 13
-    Help = 13; Install = 11; Module = 6; VmCmdlets = 6; TestResults = 2; Config = 1; GoTestJsonPipeline = 1; WhatIf = 1
+    Help = 13; Install = 11; Leaks = 240; Module = 6; VmCmdlets = 6; TestResults = 2; Config = 1; GoTestJsonPipeline = 1; WhatIf = 1
 }
 
 function New-PesterJob {

@@ -18,6 +18,9 @@ namespace DfVm.Core.GoExec
     /// </summary>
     public static class BuildPlace
     {
+        /// <summary>The module's copy of Testing/leakcheck.sh, beside the exec wrapper (build.ps1 puts it there).</summary>
+        public const string LeakScriptName = "dfvm-leakcheck.sh";
+
         /// <summary>
         /// The shell the suite's go test runs in: <paramref name="guest"/>, or a <see cref="HostGoShell"/>.
         /// For a host build <paramref name="request"/> is adjusted: the cd guard checks the host project, and
@@ -85,6 +88,17 @@ namespace DfVm.Core.GoExec
                 ["DFVM_VM_DIR"] = paths.Directory,
                 ["DFVM_GUEST_PATH"] = guestPath,
             };
+            if (request.LeakCheck != null)
+            {
+                // the wrapper runs each binary inside leakcheck.sh's function (shipped beside it as dfvm-leakcheck.sh)
+                request.LeakCheck.ViaHostWrapper = true;
+                string script = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(wrapperSource) ?? ".", LeakScriptName);
+                foreach (var pair in LeakCheck.WrapperEnvironment(request.LeakCheck, script))
+                {
+                    environment[pair.Key] = pair.Value;
+                }
+            }
+
             return new HostGoShell(go, wrapperSource, projectRoot, environment);
         }
     }

@@ -13,6 +13,9 @@ namespace DfVm.Core.Testing
 
         /// <summary>The project directory does not exist in the guest (not synced yet).</summary>
         public const string GuestProjectNotFound = nameof(GuestProjectNotFound);
+
+        /// <summary>A test binary's leak record from the guest broke its rules (LeakRecord): refused, the rows kept.</summary>
+        public const string LeakRecordInvalid = nameof(LeakRecordInvalid);
     }
 
     /// <summary>A test run that could not start: unknown suite, bad suite, no project in the guest.</summary>

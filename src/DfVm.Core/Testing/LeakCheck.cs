@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using DfVm.Core.Ssh;
+
+namespace DfVm.Core.Testing
+{
+    /// <summary>How a run checks for leaks (Invoke-DfVmTest; -NoLeakCheck leaves it null).</summary>
+    public sealed class LeakCheckOptions
+    {
+        /// <summary>A fresh marker: 16 random hex digits that start the run's records (a test cannot guess it).</summary>
+        public string Marker { get; set; } = LeakCheck.NewMarker();
+
+        /// <summary>"-p" where the guest's `mount -p` works (DragonFly), "" where it does not (a Linux guest).</summary>
+        public string MountFlag { get; set; } = "-p";
+
+        /// <summary>-CleanLeaks: the guest unmounts what a binary left (deepest first, with retries) and ends its orphans.</summary>
+        public bool Clean { get; set; }
+
+        /// <summary>-FailOnLeak: a package that leaked is Failed (Reason "leaked").</summary>
+        public bool FailOnLeak { get; set; }
+
+        /// <summary>The host build: the exec wrapper runs the check (dfvm-go-exec.sh), not an -exec in the suite's text.</summary>
+        public bool ViaHostWrapper { get; set; }
+    }
+
+    /// <summary>
+    /// The leak check around each test binary (issue 23): the guest side is <c>leakcheck.sh</c>; this class makes
+    /// its command text, reads the difference of a <see cref="LeakRecord"/>, and removes a run's guest files.
+    /// </summary>
+    public static class LeakCheck
+    {
+        /// <summary>Where the run's files live in the guest (script, lock, last record): /var/tmp, not /tmp, which a test may mount over.</summary>
+        public const string GuestFolder = "/var/tmp";
+
+        /// <summary>The text of leakcheck.sh.</summary>
+        public static string Script()
+        {
+            using (Stream s = typeof(LeakCheck).Assembly.GetManifestResourceStream("DfVm.Core.Testing.leakcheck.sh"))
+            using (var r = new StreamReader(s))
+            {
+                return r.ReadToEnd();
+            }
+        }
+
+        public static string NewMarker()
+        {
+            var bytes = new byte[8];
+            using (var rng = RandomNumberGenerator.Create())
+            {
+                rng.GetBytes(bytes);
+            }
+
+            return string.Concat(bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+        }
+
+        /// <summary>The guest path of the run's copy of leakcheck.sh (guest build).</summary>
+        public static string ScriptPath(LeakCheckOptions o) => GuestFolder + "/.dfvm-leak-" + o.Marker + ".sh";
+
+        /// <summary>
+        /// The guest build's part text with the check: leakcheck.sh written for the run, its settings exported, and
+        /// <c>-exec '/bin/sh script'</c> added to the part's go test. Null when the part's go test has its own -exec.
+        /// </summary>
+        public static string WrapGuestCommand(string command, LeakCheckOptions o)
+        {
+            string exec = SuiteCommandLine.AddExec(command, "/bin/sh " + ScriptPath(o));
+            if (exec == null)
+            {
+                return null;
+            }
+
+            return "printf '%s' " + SuiteCommandLine.Quote(Script()) + " >" + ScriptPath(o) + " && "
+                + "DFVM_LEAK=" + o.Marker + " DFVM_LEAK_MOUNT=" + SuiteCommandLine.Quote(o.MountFlag) + " DFVM_LEAK_CLEAN=" + (o.Clean ? "1" : "0")
+                + " && export DFVM_LEAK DFVM_LEAK_MOUNT DFVM_LEAK_CLEAN && " + exec;
+        }
+
+        /// <summary>The settings the host build's exec wrapper reads (DFVM_LEAK_SCRIPT: the module's copy of leakcheck.sh).</summary>
+        public static IDictionary<string, string> WrapperEnvironment(LeakCheckOptions o, string scriptPath) => new Dictionary<string, string>
+        {
+            ["DFVM_LEAK"] = o.Marker,
+            ["DFVM_LEAK_MOUNT"] = o.MountFlag,
+            ["DFVM_LEAK_CLEAN"] = o.Clean ? "1" : "0",
+            ["DFVM_LEAK_SCRIPT"] = scriptPath,
+        };
+
+        /// <summary>Asks the guest once per run whether its `mount -p` works (DragonFly) or only `mount` does (a Linux guest).</summary>
+        public static async Task<string> ProbeMountFlagAsync(IGuestShell shell, CancellationToken ct)
+        {
+            var outcome = await shell.CaptureAsync("if mount -p >/dev/null 2>&1; then echo p; else echo plain; fi", null, null, null, ct).ConfigureAwait(false);
+            return string.Concat(outcome.Output.Lines()).Trim() == "p" ? "-p" : "";
+        }
+
+        /// <summary>Removes the run's guest files (script, lock, last record); best effort.</summary>
+        public static async Task RemoveGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate)
+        {
+            string rm = "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".sh " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".lock " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".last";
+            try
+            {
+                using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                {
+                    await shell.RunAsync(elevate ? "doas -n /bin/sh -c " + SuiteCommandLine.Quote(rm) : rm, null, null, null, cts.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException || e is GuestConnectionLostException || e is IOException)
+            {
+                // files of a marker no later run uses: harmless if left
+            }
+        }
+
+        /// <summary>
+        /// What the binary changed and did not undo. Mounts: entries (type, source, mount point) after and not
+        /// before are left, before and not after are removed (a multiset: a second mount on one point counts).
+        /// Processes: left are those new after the binary that are not zombies and whose line of new ancestors
+        /// ends at init (pid 1): orphans, as a test's background process becomes when the test binary exits;
+        /// what other sessions start meanwhile (an SSH command, go compiling the next package) has a parent
+        /// that was there before and is not counted. Ended are the processes with parent init (daemons and
+        /// orphans) before and gone after.
+        /// </summary>
+        public static DfVmLeak Compare(LeakSnapshot before, LeakSnapshot after, int? cleanFailures)
+        {
+            string Key(DfVmMount m) => m.Type + "\n" + m.Source + "\n" + m.MountPoint;
+            var left = Difference(after.Mounts, before.Mounts, Key);
+            var removed = Difference(before.Mounts, after.Mounts, Key);
+
+            var old = new HashSet<int>(before.Processes.Select(p => p.ProcessId));
+            var now = new Dictionary<int, DfVmProcess>();
+            foreach (DfVmProcess p in after.Processes)
+            {
+                now[p.ProcessId] = p;
+            }
+
+            var leftProcesses = new List<DfVmProcess>();
+            foreach (DfVmProcess p in after.Processes)
+            {
+                if (old.Contains(p.ProcessId) || p.State.StartsWith("Z", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                int q = p.ProcessId;
+                for (int hops = 0; hops < 64; hops++)
+                {
+                    int parent = now.TryGetValue(q, out DfVmProcess x) ? x.ParentProcessId : -1;
+                    if (parent == 1)
+                    {
+                        leftProcesses.Add(p);
+                        break;
+                    }
+
+                    if (parent <= 1 || old.Contains(parent) || !now.ContainsKey(parent))
+                    {
+                        break;
+                    }
+
+                    q = parent;
+                }
+            }
+
+            var ended = before.Processes
+                .Where(p => p.ParentProcessId == 1 && !p.State.StartsWith("Z", StringComparison.Ordinal) && !now.ContainsKey(p.ProcessId))
+                .ToArray();
+            return new DfVmLeak(left, removed, leftProcesses.ToArray(), ended, cleanFailures);
+        }
+
+        private static DfVmMount[] Difference(List<DfVmMount> a, List<DfVmMount> b, Func<DfVmMount, string> key)
+        {
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (DfVmMount m in b)
+            {
+                counts[key(m)] = counts.TryGetValue(key(m), out int n) ? n + 1 : 1;
+            }
+
+            var result = new List<DfVmMount>();
+            foreach (DfVmMount m in a)
+            {
+                if (counts.TryGetValue(key(m), out int n) && n > 0)
+                {
+                    counts[key(m)] = n - 1;
+                    continue;
+                }
+
+                result.Add(m);
+            }
+
+            return result.ToArray();
+        }
+    }
+}
