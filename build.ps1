@@ -97,8 +97,6 @@ function Invoke-Build {
     $goexec = New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'goexec')
     Copy-Item (Join-Path $Root 'src/DfVm.Core/GoExec/dfvm-go-exec.sh') (Join-Path $goexec 'dfvm-go-exec')
     Invoke-Native chmod @('0755', (Join-Path $goexec 'dfvm-go-exec'))
-    # the leak check the wrapper sends into the guest around each binary (Invoke-DfVmTest -BuildOn Host)
-    Copy-Item (Join-Path $Root 'src/DfVm.Core/Testing/leakcheck.sh') (Join-Path $goexec 'dfvm-leakcheck.sh')
     Invoke-Docs
     Write-Host "Module laid out in $ModuleOut"
 }

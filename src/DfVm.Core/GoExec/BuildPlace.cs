@@ -18,8 +18,6 @@ namespace DfVm.Core.GoExec
     /// </summary>
     public static class BuildPlace
     {
-        /// <summary>The module's copy of Testing/leakcheck.sh, beside the exec wrapper (build.ps1 puts it there).</summary>
-        public const string LeakScriptName = "dfvm-leakcheck.sh";
 
         /// <summary>
         /// The shell the suite's go test runs in: <paramref name="guest"/>, or a <see cref="HostGoShell"/>.
@@ -90,10 +88,9 @@ namespace DfVm.Core.GoExec
             };
             if (request.LeakCheck != null)
             {
-                // the wrapper runs each binary inside leakcheck.sh's function (shipped beside it as dfvm-leakcheck.sh)
+                // the wrapper runs each binary inside leakcheck.sh's function (the script the run wrote in the guest)
                 request.LeakCheck.ViaHostWrapper = true;
-                string script = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(wrapperSource) ?? ".", LeakScriptName);
-                foreach (var pair in LeakCheck.WrapperEnvironment(request.LeakCheck, script))
+                foreach (var pair in LeakCheck.WrapperEnvironment(request.LeakCheck))
                 {
                     environment[pair.Key] = pair.Value;
                 }

@@ -325,18 +325,16 @@ exit 0"
 # reads the SSH channel's stdin, which reaches EOF only when the host side goes away: then it kills
 # the binary's process tree. The host keeps the channel's stdin open for as long as it waits (a FIFO
 # it holds).
-# Invoke-DfVmTest's leak check (DFVM_LEAK: the run's marker): the binary runs inside leakcheck.sh's
-# dfvm_leak function (the module's copy, DFVM_LEAK_SCRIPT), sent in this script: no extra round trip.
+# Invoke-DfVmTest's leak check (DFVM_LEAK: the run's marker): the binary runs inside the dfvm_leak
+# function of the leakcheck.sh the run wrote in the guest (/var/tmp/.dfvm-leak-<marker>.sh).
 leakrun=''
 leaklib=''
 if [ -n "${DFVM_LEAK:-}" ]; then
     case $DFVM_LEAK in *[!0-9a-f]*) die "DFVM_LEAK is not a marker: $DFVM_LEAK" ;; esac
     case ${DFVM_LEAK_MOUNT:-} in '' | -p) ;; *) die "DFVM_LEAK_MOUNT must be -p or empty" ;; esac
     case ${DFVM_LEAK_CLEAN:-0} in 0 | 1) ;; *) die "DFVM_LEAK_CLEAN must be 0 or 1" ;; esac
-    leaksrc=${DFVM_LEAK_SCRIPT:-${0%/*}/dfvm-leakcheck.sh}
-    [ -f "$leaksrc" ] || die "no leak check script at $leaksrc"
     leaklib="DFVM_LEAK_LIB=1
-$(cat "$leaksrc")
+. /var/tmp/.dfvm-leak-$DFVM_LEAK.sh || exit 125
 "
     leakrun="dfvm_leak $DFVM_LEAK '${DFVM_LEAK_MOUNT:-}' 0 ${DFVM_LEAK_CLEAN:-0} "
 fi

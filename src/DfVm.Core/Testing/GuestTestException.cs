@@ -16,6 +16,9 @@ namespace DfVm.Core.Testing
 
         /// <summary>A test binary's leak record from the guest broke its rules (LeakRecord): refused, the rows kept.</summary>
         public const string LeakRecordInvalid = nameof(LeakRecordInvalid);
+
+        /// <summary>The leak check's script could not be written in the guest (/var/tmp full or read-only).</summary>
+        public const string LeakCheckUnavailable = nameof(LeakCheckUnavailable);
     }
 
     /// <summary>A test run that could not start: unknown suite, bad suite, no project in the guest.</summary>

@@ -63,8 +63,9 @@ namespace DfVm.Core.Testing
         public static string ScriptPath(LeakCheckOptions o) => GuestFolder + "/.dfvm-leak-" + o.Marker + ".sh";
 
         /// <summary>
-        /// The guest build's part text with the check: leakcheck.sh written for the run, its settings exported, and
-        /// <c>-exec '/bin/sh script'</c> added to the part's go test. Null when the part's go test has its own -exec.
+        /// The guest build's part text with the check: its settings exported and <c>-exec '/bin/sh script'</c>
+        /// added to the part's go test (<see cref="PrepareAsync"/> wrote the script). Null when the part's go
+        /// test has its own -exec.
         /// </summary>
         public static string WrapGuestCommand(string command, LeakCheckOptions o)
         {
@@ -74,25 +75,39 @@ namespace DfVm.Core.Testing
                 return null;
             }
 
-            return "printf '%s' " + SuiteCommandLine.Quote(Script()) + " >" + ScriptPath(o) + " && "
-                + "DFVM_LEAK=" + o.Marker + " DFVM_LEAK_MOUNT=" + SuiteCommandLine.Quote(o.MountFlag) + " DFVM_LEAK_CLEAN=" + (o.Clean ? "1" : "0")
+            return "DFVM_LEAK=" + o.Marker + " DFVM_LEAK_MOUNT=" + SuiteCommandLine.Quote(o.MountFlag) + " DFVM_LEAK_CLEAN=" + (o.Clean ? "1" : "0")
                 + " && export DFVM_LEAK DFVM_LEAK_MOUNT DFVM_LEAK_CLEAN && " + exec;
         }
 
-        /// <summary>The settings the host build's exec wrapper reads (DFVM_LEAK_SCRIPT: the module's copy of leakcheck.sh).</summary>
-        public static IDictionary<string, string> WrapperEnvironment(LeakCheckOptions o, string scriptPath) => new Dictionary<string, string>
+        /// <summary>The settings the host build's exec wrapper reads (it sources the script <see cref="PrepareAsync"/> wrote).</summary>
+        public static IDictionary<string, string> WrapperEnvironment(LeakCheckOptions o) => new Dictionary<string, string>
         {
             ["DFVM_LEAK"] = o.Marker,
             ["DFVM_LEAK_MOUNT"] = o.MountFlag,
             ["DFVM_LEAK_CLEAN"] = o.Clean ? "1" : "0",
-            ["DFVM_LEAK_SCRIPT"] = scriptPath,
         };
 
-        /// <summary>Asks the guest once per run whether its `mount -p` works (DragonFly) or only `mount` does (a Linux guest).</summary>
-        public static async Task<string> ProbeMountFlagAsync(IGuestShell shell, CancellationToken ct)
+        /// <summary>
+        /// One round trip per run: writes leakcheck.sh to <see cref="ScriptPath"/> (sent on stdin: csh, root's login
+        /// shell, refuses a command word that long) and asks whether the guest's `mount -p` works (DragonFly) or
+        /// only `mount` does (a Linux guest), which sets <see cref="LeakCheckOptions.MountFlag"/>.
+        /// </summary>
+        public static async Task PrepareAsync(IGuestShell shell, LeakCheckOptions o, CancellationToken ct)
         {
-            var outcome = await shell.CaptureAsync("if mount -p >/dev/null 2>&1; then echo p; else echo plain; fi", null, null, null, ct).ConfigureAwait(false);
-            return string.Concat(outcome.Output.Lines()).Trim() == "p" ? "-p" : "";
+            byte[] script = System.Text.Encoding.UTF8.GetBytes(Script());
+            string command = "umask 022; cat >" + ScriptPath(o) + " && if mount -p >/dev/null 2>&1; then echo p; else echo plain; fi";
+            var outcome = await shell.CaptureAsync(command, async (stdin, token) =>
+            {
+                await stdin.WriteAsync(script, 0, script.Length, token).ConfigureAwait(false);
+            }, null, null, ct).ConfigureAwait(false);
+            string answer = string.Concat(outcome.Output.Lines()).Trim();
+            if (outcome.ExitCode != 0 || (answer != "p" && answer != "plain"))
+            {
+                throw new GuestTestException(GuestTestErrorIds.LeakCheckUnavailable, DfVmErrorKind.ResourceUnavailable,
+                    $"The leak check could not be set up in the guest ({ScriptPath(o)}: exit {outcome.ExitCode}, {string.Concat(outcome.Error.Lines()).Trim()}). Run with -NoLeakCheck to test without it.");
+            }
+
+            o.MountFlag = answer == "p" ? "-p" : "";
         }
 
         /// <summary>Removes the run's guest files (script, lock, last record); best effort.</summary>

@@ -4,8 +4,9 @@
 #
 # Guest build: go test -exec '/bin/sh <this file>' runs it as  sh leakcheck.sh /tmp/go-build.../pkg.test ARGS
 # with DFVM_LEAK (the run's marker), DFVM_LEAK_MOUNT ('-p' where `mount -p` works: DragonFly; '' on a
-# Linux guest) and DFVM_LEAK_CLEAN (1: -CleanLeaks) in its environment. Host build: dfvm-go-exec.sh sends
-# this text inside its guest script with DFVM_LEAK_LIB=1 and calls dfvm_leak itself.
+# Linux guest) and DFVM_LEAK_CLEAN (1: -CleanLeaks) in its environment. Host build: dfvm-go-exec.sh's guest
+# script sources it with DFVM_LEAK_LIB=1 and calls dfvm_leak itself. Invoke-DfVmTest writes it once per run
+# to /var/tmp/.dfvm-leak-<marker>.sh (LeakCheck.PrepareAsync) and removes it after the run.
 #
 # What it prints after the binary ends, on the binary's standard output (so go test hands it on as the
 # package's output, where Invoke-DfVmTest takes it out again: src/DfVm.Core/Testing/LeakRecord.cs):

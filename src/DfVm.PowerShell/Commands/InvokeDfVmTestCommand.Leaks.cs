@@ -22,7 +22,7 @@ namespace DfVm.PowerShell.Commands
         [Parameter]
         public SwitchParameter CleanLeaks { get; set; }
 
-        /// <summary>The run's leak check, or null when it is off; asks the guest once which mount listing it has.</summary>
+        /// <summary>The run's leak check, or null when it is off; one round trip writes its script in the guest and asks which mount listing the guest has.</summary>
         private async Task<LeakCheckOptions> LeakOptionsAsync(IGuestShell guest, CancellationToken ct)
         {
             if (NoLeakCheck || (!_project.Config.LeakCheck && !CleanLeaks && !FailOnLeak))
@@ -30,12 +30,13 @@ namespace DfVm.PowerShell.Commands
                 return null;
             }
 
-            return new LeakCheckOptions
+            var options = new LeakCheckOptions
             {
-                MountFlag = await LeakCheck.ProbeMountFlagAsync(guest, ct).ConfigureAwait(false),
                 Clean = CleanLeaks,
                 FailOnLeak = FailOnLeak || _project.Config.FailOnLeak,
             };
+            await LeakCheck.PrepareAsync(guest, options, ct).ConfigureAwait(false);
+            return options;
         }
 
         /// <summary>Removes the run's guest files (script, lock, last record) after it; best effort.</summary>

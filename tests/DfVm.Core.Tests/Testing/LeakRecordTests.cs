@@ -263,7 +263,7 @@ namespace DfVm.Core.Tests.Testing
             Assert.Null(SuiteCommandLine.AddExec("go test -exec mine -json ./...", "x"));
             Assert.Null(SuiteCommandLine.AddExec("echo hi", "x"));
             string wrapped = LeakCheck.WrapGuestCommand("go test -json ./...", new LeakCheckOptions { Marker = Marker, MountFlag = "" });
-            Assert.StartsWith("printf '%s' '#!/bin/sh", wrapped);
+            Assert.StartsWith("DFVM_LEAK=", wrapped);
             Assert.EndsWith("DFVM_LEAK=" + Marker + " DFVM_LEAK_MOUNT='' DFVM_LEAK_CLEAN=0 && export DFVM_LEAK DFVM_LEAK_MOUNT DFVM_LEAK_CLEAN && go test -exec '/bin/sh /var/tmp/.dfvm-leak-" + Marker + ".sh' -json ./...", wrapped);
         }
     }
