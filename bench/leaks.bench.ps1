@@ -55,11 +55,10 @@ c=`$(date +%s); i=0; while [ `$i -lt 20 ]; do /bin/sh /var/tmp/lb-leak.sh /root/
 rm -f /var/tmp/lb-leak.sh /var/tmp/.dfvm-leak-00aa.*
 echo "plain `$((b-a)) check `$((d-c))"
 "@
-    Copy-DfVmItem -Name lb -Path (Join-Path $project 'inner.sh') -Destination /root/lb-inner.sh | Out-Null
-    $inner = (Invoke-DfVmCommand -Name lb -Command 'sh /root/lb-inner.sh').Output.Trim()
+    Copy-DfVmItem -Name lb -Path (Join-Path $project 'inner.sh') -Destination /root -ToGuest | Out-Null
+    $inner = (Invoke-DfVmCommand -Name lb -Command 'sh /root/inner.sh').Output.Trim()
     $loads += Load
     $f = $inner -split ' '
-    $perBinary = { param($a, $b) '{0:0}' -f ((Median $t[$a]) - (Median $t[$b])) * 1000 / $Packages }
     ''
     "## Leak check per test binary (issue 23) — $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC"
     ''
