@@ -92,7 +92,8 @@ Describe 'What a test binary left in the test guest' -Tag Integration {
             $p = @($proc.LeftProcesses)
             $p.Count | Should -Be 1
             $p[0].Command | Should -Be 'sleep 313'
-            $proc.Output | Should -Match "pid $($p[0].ProcessId)\b"
+            ($rows | Where-Object Test -EQ 'TestLeavesProcess').Output | Should -Match "pid $($p[0].ProcessId)\b" -Because 'the test says which pid it started'
+            $p[0].ParentProcessId | Should -Be 1
             @($proc.LeftMounts).Count | Should -Be 0
 
             $tidy = Get-Package $rows tidy
