@@ -60,6 +60,7 @@ try {
     }
     $pkgDir = 'container/list'
     $pkg = "$module/$pkgDir"
+    Add-Content (Join-Path $project "$pkgDir/list.go") "`nvar benchEdit int   // each edit of the bench adds an init that sets it"
     Copy-Item $project $hostCopy -Recurse
     & go test -count=1 -run '^$' ./... *> $null   # the host's build cache holds these packages, as on a developer's machine
     Push-Location $hostCopy; & go test -count=1 -run '^$' ./... *> $null; Pop-Location
@@ -121,12 +122,19 @@ try {
     foreach ($a in '-NoProfile', '-NonInteractive', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($text))) { $psi.ArgumentList.Add($a) }
     $psi.UseShellExecute = $false
     $psi.Environment['XDG_RUNTIME_DIR'] = $ctl
+    $sentLog = Join-Path $base 'goexec.log'   # the wrapper's "sent <hash> <bytes>" / "cached <hash>" per run
+    $psi.Environment['DFVM_GOEXEC_LOG'] = $sentLog
     $child = [Diagnostics.Process]::Start($psi)
 
     function Read-Rows { if (Test-Path $rowsFile) { @(Get-Content $rowsFile) } else { @() } }
+    function Read-Sent { if (Test-Path $sentLog) { @(Get-Content $sentLog) } else { @() } }
+    $script:sentSeen = 0; $script:sentAt = 0L
     function Wait-PackageRow([long] $AfterTicks, [int] $Seconds = 600) {
         $sw = [Diagnostics.Stopwatch]::StartNew()
         while ($sw.Elapsed.TotalSeconds -lt $Seconds) {
+            # the first new "sent" line of the wrapper: the edited package's binary is in the guest (polled every 50 ms)
+            $n = @(Read-Sent | Where-Object { $_ -like 'sent *' }).Count
+            if ($n -gt $script:sentSeen) { if ($script:sentAt -le $AfterTicks) { $script:sentAt = [DateTime]::UtcNow.Ticks }; $script:sentSeen = $n }
             foreach ($l in Read-Rows) {
                 $f = $l -split '\|'
                 if ($f[1] -eq 'R' -and $f[2] -eq 'Package' -and $f[3] -eq $pkg -and [long]$f[0] -gt $AfterTicks) { return [long]$f[0] }
@@ -146,23 +154,32 @@ try {
     }
     Start-Sleep -Seconds 3   # the watcher is armed before the first run; let its first round end wholly
 
-    $ours = @(); $theirs = @(); $timelines = @()
+    $ours = @(); $theirs = @(); $timelines = @(); $phases = @()
+    $script:sentSeen = @(Read-Sent | Where-Object { $_ -like 'sent *' }).Count
     $editFile = Join-Path $project "$pkgDir/list.go"
     $hostEdit = Join-Path $hostCopy "$pkgDir/list.go"
     for ($i = 0; $i -lt $Edits; $i++) {
         Note-Load
         $doOurs = {
             $t0 = [DateTime]::UtcNow.Ticks
-            [IO.File]::AppendAllText($editFile, "`n// edit $i`n")
+            # a change of code, not a comment: a comment leaves the test binary as it was (the wrapper's cached path)
+            [IO.File]::AppendAllText($editFile, "`nfunc init() { benchEdit = $i }`n")
             $t1 = Wait-PackageRow $t0
             $script:ours += ($t1 - $t0) / 1e7
-            $script:timelines += , @(Read-Rows | Where-Object { $f = $_ -split '\|'; [long]$f[0] -gt $t0 -and [long]$f[0] -le $t1 } |
-                ForEach-Object { $f = $_ -split '\|', 3; '+{0:0.00} s {1}' -f (([long]$f[0] - $t0) / 1e7), $f[2] })
+            $mine = @(Read-Rows | Where-Object { $f = $_ -split '\|'; [long]$f[0] -gt $t0 -and [long]$f[0] -le $t1 })
+            $script:timelines += , @($mine | ForEach-Object { $f = $_ -split '\|', 3; '+{0:0.00} s {1}' -f (([long]$f[0] - $t0) / 1e7), $f[2] })
+            # where the time went: the watcher's verbose lines, the wrapper's upload, the row
+            function At([string] $Pattern) { $l = $mine | Where-Object { ($_ -split '\|', 2)[1] -match $Pattern } | Select-Object -First 1; if ($l) { ([long](($l -split '\|')[0]) - $t0) / 1e7 } else { [double]::NaN } }
+            $round = At '^V\|Round \d+: \d+ changed'
+            $synced = At '^V\|Synced '
+            $running = At '^V\|Round \d+: running'
+            $sent = if ($script:sentAt -gt $t0) { ($script:sentAt - $t0) / 1e7 } else { [double]::NaN }
+            $script:phases += [pscustomobject]@{ Round = $round; Synced = $synced; Running = $running; Sent = $sent; Row = ($t1 - $t0) / 1e7 }
             Start-Sleep -Seconds 2   # the rest of the round (importers of the package) ends before the next edit
         }
         $doTheirs = {
             $t = [Diagnostics.Stopwatch]::StartNew()
-            [IO.File]::AppendAllText($hostEdit, "`n// edit $i`n")
+            [IO.File]::AppendAllText($hostEdit, "`nfunc init() { benchEdit = $i }`n")
             Push-Location $hostCopy
             & go test -count=1 -short "./$pkgDir" | Out-Null
             Pop-Location
@@ -176,6 +193,9 @@ try {
     $cpu = (Get-Content /proc/cpuinfo | Select-String 'model name' | Select-Object -First 1).Line -replace '.*:\s*', ''
     $om = Median $ours; $tm = Median $theirs; $dm = Median $restoreD; $hm = Median $restoreH
     $timeline = ($timelines[-1] | Select-Object -First 40 | ForEach-Object { "    $_" }) -join "`n"
+    function PM([scriptblock] $Of) { $xs = @($phases | ForEach-Object $Of | Where-Object { -not [double]::IsNaN($_) }); if ($xs.Count) { '{0:0.00} s' -f (Median $xs) } else { 'n/a' } }
+    $phaseRow = '| {0} | {1} | {2} | {3} | {4} | {5} |' -f (PM { $_.Round }), (PM { $_.Synced - $_.Round }), (PM { $_.Running - $_.Round }),
+        (PM { $_.Sent - $_.Running }), (PM { $_.Row - $_.Sent }), (PM { $_.Row })
     $report = @"
 
 ## Edit-to-result and restore-to-first-result (issue 22, items 2 and 3) — $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC
@@ -189,6 +209,16 @@ Workload: module ``$module`` = copies of $($copied.Count) standard-library packa
 |---|---|---|---|---|
 | edit one file of ``$pkgDir`` → its rows out | $('{0:0.00}' -f $om) s (``Invoke-DfVmTest Bench -BuildOn Host -Sync -Watch``, save to Package row) | $('{0:0.00}' -f $tm) s (``go test -count=1 -short ./$pkgDir`` on the host after the same edit) | $('{0:+0.00;-0.00}' -f ($om - $tm)) s | watch [$(Fmt $ours)] s, go test [$(Fmt $theirs)] s |
 | restore to first result | $('{0:0.00}' -f $dm) s (``Restore-DfVmSnapshot clean -Start`` + ``Invoke-DfVmTest Bench -BuildOn Host``, $rowsD rows) | $('{0:0.00}' -f $hm) s (``go test -c`` + run each of the $($copied.Count) packages on the host, no VM, $rowsH tests) | $('{0:+0.00;-0.00}' -f ($dm - $hm)) s | DfVm [$(Fmt $restoreD)] s, host [$(Fmt $restoreH)] s |
+
+Where the edit-to-result time goes (medians over the $Edits edits, seconds after the save; the wrapper's upload is seen by polling its
+``DFVM_GOEXEC_LOG`` every 50 ms): debounce = until the watcher's ``Round N: ... changed`` line (its 300 ms quiet time and the file event);
+sync = until ``Synced``; sync ‖ go list = until ``Round N: running`` (go list runs on the host while the sync sends); compile + upload =
+until the wrapper logs ``sent`` (the host's go test compiles and links, about the host's own go test time, then the gzip'ed binary goes to
+the guest); guest run + row = the binary's start under TCG, its run, go test's report and the row.
+
+| debounce | sync | sync ‖ go list | compile + upload | guest run + row | total |
+|---|---|---|---|---|---|
+$phaseRow
 
 The last edit's timeline as the watching pwsh saw it (time after the save; V = its verbose stream, R = a row):
 

@@ -13,9 +13,11 @@
 #     $DFVM_GOEXEC_PERSIST seconds after the last use), the VM's own key, its pinned host key
 #     (vm/<name>/known_hosts, StrictHostKeyChecking=yes: a changed host key is refused);
 #   - the binary is cached in the guest by its sha256 (~/.cache/dfvm-goexec/<hash>): an unchanged
-#     binary is not sent again; a new one goes gzip'ed unless DFVM_GOEXEC_COMPRESS=0. The guest
-#     checks the sha256 of an upload before it keeps it, and of the cached copy before each run (a
-#     copy cut short or damaged is sent again, never run);
+#     binary is not sent again; a new one goes gzip'ed unless DFVM_GOEXEC_COMPRESS=0. A gzip'ed
+#     upload is kept only when gzip -dc took it whole (its CRC-32 and length trailer) and it has the
+#     host's byte count; a plain one only when its sha256 is the host's. The cached copy's sha256 is
+#     checked before each run (a copy cut short or damaged is sent again, never run). A hash this
+#     host never sent to the VM is not asked for first ($ctl.sent): it goes at once;
 #   - runs it (through doas -n when the login user is not root) in the guest copy of the package
 #     directory (GuestProjectPath, else /root/<project folder name>; sync the project first), in the
 #     foreground of the guest shell (so with the signal dispositions a guest build gives it),
@@ -296,17 +298,34 @@ echo missing"
 # The binary from stdin into this run's folder; kept (and shared in the cache) only when its sha256
 # is the one computed here: an upload cut short leaves nothing behind.
 upload() {
-    if [ "${DFVM_GOEXEC_COMPRESS:-1}" = 0 ]; then unpack='cat'; else unpack='gzip -dc'; fi
+    size=$(wc -c <"$bin" | tr -d ' ')
+    # A gzip'ed copy is checked by gzip -dc itself (CRC-32 and length of what it inflated, a stream
+    # cut short is an error) and by its size: no second pass over it in the guest, where every byte
+    # read costs under TCG. A plain copy has no check of its own: its sha256.
+    if [ "${DFVM_GOEXEC_COMPRESS:-1}" = 0 ]; then
+        unpack='cat'
+        check="s=\$(sha256 -q \"\$t\" 2>/dev/null); [ \"\$s\" = \"\$h\" ]"
+    else
+        unpack='gzip -dc'
+        check="s=\$(wc -c <\"\$t\" | tr -d ' '); [ \"\$s\" = $size ]"
+    fi
+    # The sweep of copies unused for two days runs once an hour, not on every upload.
+    sweep=''
+    if [ -z "$(find "$ctl.swept" -mmin -60 2>/dev/null)" ]; then
+        : >"$ctl.swept"
+        # the list of hashes sent starts again past 1 MiB: a hash missing from it costs one upload
+        if [ -n "$(find "$ctl.sent" -size +2048 2>/dev/null)" ]; then : >"$ctl.sent"; fi
+        sweep="find \"\$c\" -mindepth 1 -maxdepth 1 -type d ! -name .run -mtime +2 -exec rm -rf {} + 2>/dev/null
+find \"\$c/.run\" -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} + 2>/dev/null"
+    fi
     u="$vars; umask 077
-find \"\$c\" -mindepth 1 -maxdepth 1 -type d ! -name .run -mtime +2 -exec rm -rf {} + 2>/dev/null
-find \"\$c/.run\" -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} + 2>/dev/null
+$sweep
 mkdir -p \"\$r\" || exit 3
 t=\$r/.part
-$unpack >\"\$t\" || { rm -f \"\$t\"; exit 3; }
-s=\$(sha256 -q \"\$t\" 2>/dev/null)
-if [ \"\$s\" != \"\$h\" ]; then
+$unpack >\"\$t\" || { rm -f \"\$t\"; printf 'dfvm-go-exec: the copy that reached the guest is incomplete or damaged: not kept\\n' >&2; exit 4; }
+if ! { $check; }; then
     rm -f \"\$t\"
-    printf 'dfvm-go-exec: the copy that reached the guest is incomplete or damaged (sha256 %s, not %s): not kept\\n' \"\${s:-unknown}\" \"\$h\" >&2
+    printf 'dfvm-go-exec: the copy that reached the guest is incomplete or damaged (%s, not %s): not kept\\n' \"\${s:-unknown}\" $(quote "$size $hash") >&2
     exit 4
 fi
 chmod 700 \"\$t\" && mv -f \"\$t\" \"\$r/\$n\" || exit 3
@@ -381,14 +400,21 @@ trap 'stop 143' TERM
 trap 'stop 131' QUIT
 trap 'stop 129' HUP
 
-state=$(ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$prepare")" </dev/null) || {
-    printf '%s: cannot prepare the run of %s in VM %s (ssh exit %s)\n' "$prog" "$bin" "$vm" "$?" >&2
-    exit 255
-}
+# The hashes this host sent to the VM: one it never sent is sent at once, without asking the guest
+# first (a fresh build of an edited package, the edit loop's case). One it sent may be cached there.
+sent=$ctl.sent
+state=missing
+if grep -qx "$hash" "$sent" 2>/dev/null; then
+    state=$(ssh "$@" -o ControlMaster=no 127.0.0.1 "$(remote "$prepare")" </dev/null) || {
+        printf '%s: cannot prepare the run of %s in VM %s (ssh exit %s)\n' "$prog" "$bin" "$vm" "$?" >&2
+        exit 255
+    }
+fi
 case $state in
     cached) log "cached $hash" ;;
     missing)
         upload "$@" || { printf '%s: could not copy %s into VM %s\n' "$prog" "$bin" "$vm" >&2; exit 255; }
+        printf '%s\n' "$hash" >>"$sent"
         log "sent $hash $(wc -c <"$bin" | tr -d ' ')"
         ;;
     *)

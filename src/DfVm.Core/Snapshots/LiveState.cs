@@ -70,6 +70,6 @@ namespace DfVm.Core.Snapshots
         }
 
         /// <summary>Single-quotes for /bin/sh (QEMU runs exec: URIs through it).</summary>
-        public static string ShellQuote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+        public static string ShellQuote(string s) => Ssh.GuestCommandLine.SingleQuote(s);
     }
 }

@@ -451,6 +451,6 @@ namespace DfVm.Core.Sync
             }
         }
 
-        private static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+        private static string Quote(string s) => GuestCommandLine.SingleQuote(s);
     }
 }

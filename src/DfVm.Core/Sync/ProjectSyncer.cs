@@ -114,7 +114,11 @@ namespace DfVm.Core.Sync
             }
 
             result.Duration = clock.Elapsed;
-            return new SyncOutcome(result, sendPaths, plan.Deletes, options.WhatIf, problems, drift, runner.CommandsRun);
+            return new SyncOutcome(result, sendPaths, plan.Deletes, options.WhatIf, problems, drift, runner.CommandsRun)
+            {
+                Compressed = sender?.Compressed ?? false,
+                WireBytes = sender?.WireBytes ?? 0,
+            };
         }
 
         // The destination folder's own header is sent, but it is not an entry to list as sent or to count.
@@ -170,12 +174,13 @@ namespace DfVm.Core.Sync
                 throttle.Report("Deleting", plan.Deletes.Count, plan.Deletes.Count, 0, 0, null, force: true);
             }
 
-            var sender = new TarSender(plan.Sends, throttle);
+            bool compress = plan.Sends.Count > 0 && StreamCompression.Worthwhile(plan.Sends, ct);
+            var sender = new TarSender(plan.Sends, throttle, compress);
             if (plan.Sends.Count > 0)
             {
                 try
                 {
-                    await runner.RunAsync("Extracting the tar stream", SyncShellCommands.Extract(destination), sender.WriteAsync, ct)
+                    await runner.RunAsync("Extracting the tar stream", SyncShellCommands.Extract(destination, compress), sender.WriteAsync, ct)
                         .ConfigureAwait(false);
                 }
                 catch (SyncFailedException ex) when (sender.StreamError != null)

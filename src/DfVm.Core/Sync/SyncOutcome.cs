@@ -33,6 +33,10 @@ namespace DfVm.Core.Sync
         public IReadOnlyList<SyncDrift> DriftDetails { get; }
         /// <summary>How many guest commands the sync ran (0 when nothing changed).</summary>
         public int SyncShellCommands { get; }
+        /// <summary>True when the tar stream went gzipped (<see cref="StreamCompression"/>).</summary>
+        public bool Compressed { get; internal set; }
+        /// <summary>Bytes that went to the guest's tar (the gzip stream when <see cref="Compressed"/>; else the tar's size).</summary>
+        public long WireBytes { get; internal set; }
     }
 
     public enum SyncDriftKind

@@ -11,22 +11,22 @@ namespace DfVm.Core.Sync
     internal static class SyncShellCommands
     {
         /// <summary>Single-quotes a string for POSIX sh ('it'\''s').</summary>
-        public static string Quote(string s)
-        {
-            return "'" + s.Replace("'", "'\\''") + "'";
-        }
+        public static string Quote(string s) => Ssh.GuestCommandLine.SingleQuote(s);
 
         /// <summary>
         /// Creates the destination and extracts the tar on stdin, keeping modes and mtimes.
         /// The system's /usr/bin/tar (bsdtar on DragonFly) by path when there is one: a busybox sh
         /// runs its own tar applet for a bare `tar`, and that one sets no symlink mtimes and leaves
-        /// each directory with the time its last child was extracted.
+        /// each directory with the time its last child was extracted. With <paramref name="gzipped"/>
+        /// the stream is gzip (<see cref="StreamCompression"/>): <c>-z</c>, which bsdtar reads with
+        /// libarchive's own zlib filter (it would also detect gzip without the flag).
         /// </summary>
-        public static string Extract(string destination)
+        public static string Extract(string destination, bool gzipped = false)
         {
             string q = Quote(destination);
+            string flags = gzipped ? "-xzpf" : "-xpf";
             return "mkdir -p -- " + q + " && cd " + q + " && " +
-                   "if [ -x /usr/bin/tar ]; then exec /usr/bin/tar -xpf -; else exec tar -xpf -; fi";
+                   "if [ -x /usr/bin/tar ]; then exec /usr/bin/tar " + flags + " -; else exec tar " + flags + " -; fi";
         }
 
         /// <summary>

@@ -16,11 +16,14 @@ namespace DfVm.Core.Sync
         private readonly IReadOnlyList<HostEntry> _entries;
         private readonly ProgressThrottle _progress;
         private readonly long _bytesTotal;
+        private readonly bool _compress;
 
-        public TarSender(IReadOnlyList<HostEntry> entries, ProgressThrottle progress)
+        /// <param name="compress">Gzip the archive on its way (<see cref="StreamCompression"/>); the guest must inflate it.</param>
+        public TarSender(IReadOnlyList<HostEntry> entries, ProgressThrottle progress, bool compress = false)
         {
             _entries = entries;
             _progress = progress;
+            _compress = compress;
             foreach (HostEntry e in entries)
             {
                 _bytesTotal += e.Size;
@@ -33,7 +36,11 @@ namespace DfVm.Core.Sync
         public List<string> Written { get; } = new List<string>();
         public List<string> Problems { get; } = new List<string>();
         public HashSet<string> Skipped { get; } = new HashSet<string>(StringComparer.Ordinal);
+        /// <summary>Bytes of tar written (before any compression).</summary>
         public long BytesWritten { get; private set; }
+        /// <summary>Bytes that went into the command's stdin: <see cref="BytesWritten"/>, or fewer when compressed.</summary>
+        public long WireBytes { get; private set; }
+        public bool Compressed => _compress;
         public Exception StreamError { get; private set; }
         public bool Completed { get; private set; }
 
@@ -41,8 +48,9 @@ namespace DfVm.Core.Sync
         {
             // Coalesce headers, padding and file bytes into large writes: each write to the SSH
             // stdin stream becomes its own channel packet, and the guest's sshd pays per packet.
-            var buffered = new BufferedStream(stdin, 256 * 1024);
-            var writer = new PaxTarWriter(buffered);
+            StreamCompression.Compressed gzip = _compress ? StreamCompression.Compress(stdin) : null;
+            Stream tar = gzip?.Input ?? new BufferedStream(stdin, 256 * 1024);
+            var writer = new PaxTarWriter(tar);
             long contentDone = 0;
             int done = 0;
             try
@@ -102,6 +110,10 @@ namespace DfVm.Core.Sync
                     }
                 }
                 await writer.FinishAsync(ct).ConfigureAwait(false);
+                if (gzip != null)
+                {
+                    await gzip.FinishAsync(ct).ConfigureAwait(false);
+                }
                 Completed = true;
                 _progress.Report("Sending", done, _entries.Count, contentDone, _bytesTotal, null, force: true);
             }
@@ -116,6 +128,7 @@ namespace DfVm.Core.Sync
             finally
             {
                 BytesWritten = writer.BytesWritten;
+                WireBytes = gzip?.WireBytes ?? writer.BytesWritten;
             }
         }
 

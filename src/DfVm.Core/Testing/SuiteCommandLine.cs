@@ -191,7 +191,7 @@ namespace DfVm.Core.Testing
             "if ! cd " + Quote(projectPath) + " 2>/dev/null; then printf '\\036DFVM-NOPROJECT\\n' >&2; exit 125; fi; ";
 
         /// <summary>POSIX sh single quoting.</summary>
-        public static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+        public static string Quote(string s) => Ssh.GuestCommandLine.SingleQuote(s);
 
         /// <summary>A word as is when sh would read it unchanged, else single-quoted.</summary>
         public static string Word(string s) =>

@@ -39,14 +39,12 @@ namespace DfVm.PowerShell.Commands
 
                     round++;
                     pump.Verbose($"Round {round}: {changed.Count} changed: {string.Join(", ", changed.Take(5))}{(changed.Count > 5 ? ", ..." : "")}");
-                    await SyncBeforeRun(pump, engine, paths, guestPath, ct).ConfigureAwait(false);
                     // the listing is read line by line as it comes, up to AffectedPackages.MaxListChars (lines are cut at
                     // OutputLimits.MaxLineChars by either shell): a flood from the guest costs no more than that
                     var graph = new AffectedPackages(listRoot);
                     GuestCommandOutcome listed = hostShell != null
-                        ? await hostShell.ListPackagesAsync(line => graph.Add(line), ct).ConfigureAwait(false)
-                        : await shell.RunAsync("cd " + SuiteCommandLine.Quote(listRoot) + " && " + AffectedPackages.ListCommand,
-                            null, line => graph.Add(line), null, ct).ConfigureAwait(false);
+                        ? await SyncWhileListing(pump, engine, paths, guestPath, hostShell, graph, ct).ConfigureAwait(false)
+                        : await SyncThenList(pump, engine, paths, guestPath, shell, listRoot, graph, ct).ConfigureAwait(false);
                     List<string> affected;
                     if (graph.Truncated)
                     {
@@ -90,6 +88,36 @@ namespace DfVm.PowerShell.Commands
                     pump.Post(() => WriteSummary(summary));
                 }
             }
+        }
+
+        /// <summary>
+        /// Built on the host, go list reads the host's tree, not the guest's: it runs while the sync sends the
+        /// batch (each waits on a different machine), and the round starts when both are done.
+        /// </summary>
+        private async Task<GuestCommandOutcome> SyncWhileListing(Pump pump, DfVmEngine engine, VmPaths paths, string guestPath,
+            HostGoShell hostShell, AffectedPackages graph, CancellationToken ct)
+        {
+            Task<GuestCommandOutcome> listing = hostShell.ListPackagesAsync(line => graph.Add(line), ct);
+            try
+            {
+                await SyncBeforeRun(pump, engine, paths, guestPath, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                // the listing's outcome no longer matters, but it is not left running behind the error
+                try { await listing.ConfigureAwait(false); } catch (Exception) { }
+                throw;
+            }
+            return await listing.ConfigureAwait(false);
+        }
+
+        /// <summary>Built in the guest, go list reads the guest's tree: after the sync.</summary>
+        private async Task<GuestCommandOutcome> SyncThenList(Pump pump, DfVmEngine engine, VmPaths paths, string guestPath,
+            IGuestShell shell, string listRoot, AffectedPackages graph, CancellationToken ct)
+        {
+            await SyncBeforeRun(pump, engine, paths, guestPath, ct).ConfigureAwait(false);
+            return await shell.RunAsync("cd " + SuiteCommandLine.Quote(listRoot) + " && " + AffectedPackages.ListCommand,
+                null, line => graph.Add(line), null, ct).ConfigureAwait(false);
         }
     }
 }

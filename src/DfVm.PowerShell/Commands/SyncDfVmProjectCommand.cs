@@ -59,6 +59,7 @@ namespace DfVm.PowerShell.Commands
                 }
                 // Host files that could not be read were skipped (and are retried next sync): say so.
                 foreach (var problem in outcome.Problems) WriteWarning($"Not synced: {problem}");
+                if (outcome.Compressed) WriteVerbose($"The tar stream went gzipped: {outcome.WireBytes} bytes for {outcome.Result.BytesSent} bytes of tar.");
                 WriteObject(outcome.Result);
             });
         }

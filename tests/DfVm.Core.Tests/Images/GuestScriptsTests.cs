@@ -32,6 +32,21 @@ namespace DfVm.Core.Tests.Images
             Assert.Throws<ArgumentException>(() => GuestScripts.Get("nope.sh"));
         }
 
+        /// <summary>The PFI phases share one part (pfi-common.inc), put in place when a script is read: the disc gets whole scripts.</summary>
+        [Theory]
+        [InlineData("install.sh")]
+        [InlineData("packages.sh")]
+        public void PfiScriptsCarryTheSharedPartInPlace(string name)
+        {
+            var text = GuestScripts.Get(name);
+            Assert.DoesNotContain("dfvm-include", text);
+            foreach (var definition in new[] { "\nsay() {", "\ninfo() {", "\nfail() {", "\nrun() {", "\nfinish() {", "\nSERIAL=\n" })
+                Assert.Equal(1, text.Split(new[] { definition }, StringSplitOptions.None).Length - 1);
+            // PHASE is set before the shared part uses it, finish() is the phase's own.
+            Assert.True(text.IndexOf("PHASE=", StringComparison.Ordinal) < text.IndexOf("say() {", StringComparison.Ordinal));
+            Assert.DoesNotContain("pfi-common.inc", GuestScripts.Names);
+        }
+
         [Theory]
         [MemberData(nameof(ScriptNames))]
         public void ScriptParsesWithPosixSh(string name)

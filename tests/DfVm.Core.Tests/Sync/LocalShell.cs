@@ -22,6 +22,9 @@ namespace DfVm.Core.Tests.Sync
         /// <summary>When set, the first command that receives more stdin bytes than this is killed (once).</summary>
         public long? KillAfterStdinBytes { get; set; }
 
+        /// <summary>What each command that was given stdin received: its command, the first bytes and the count.</summary>
+        public List<StdinRecord> Stdin { get; } = new List<StdinRecord>();
+
         /// <summary>Extra environment for the commands (e.g. a PATH without sha256sum).</summary>
         public Dictionary<string, string> Environment { get; } = new Dictionary<string, string>();
 
@@ -63,10 +66,15 @@ namespace DfVm.Core.Tests.Sync
             {
                 if (writeStdin != null)
                 {
-                    Stream target = stdin;
+                    var record = new StdinRecord(shCommand);
+                    lock (_gate)
+                    {
+                        Stdin.Add(record);
+                    }
+                    Stream target = new RecordingStream(stdin, record);
                     if (killAfter.HasValue)
                     {
-                        target = new KillingStream(stdin, killAfter.Value, () =>
+                        target = new KillingStream(target, killAfter.Value, () =>
                         {
                             KillAfterStdinBytes = null;
                             KillQuietly(process);
@@ -109,31 +117,88 @@ namespace DfVm.Core.Tests.Sync
             }
         }
 
-        /// <summary>Passes writes through until <c>limit</c> bytes, then kills the command and fails the write.</summary>
-        private sealed class KillingStream : Stream
+        /// <summary>One command's stdin as it was written.</summary>
+        public sealed class StdinRecord
         {
-            private readonly Stream _inner;
-            private readonly long _limit;
-            private readonly Action _kill;
-            private long _written;
+            public StdinRecord(string command)
+            {
+                Command = command;
+            }
 
-            public KillingStream(Stream inner, long limit, Action kill)
+            public string Command { get; }
+            /// <summary>Up to the first 512 bytes.</summary>
+            public List<byte> Head { get; } = new List<byte>();
+            public long Count { get; set; }
+        }
+
+        /// <summary>A write-only stream over another: what a stdin wrapper need not say again.</summary>
+        private abstract class PassThroughStream : Stream
+        {
+            protected PassThroughStream(Stream inner)
             {
                 _inner = inner;
-                _limit = limit;
-                _kill = kill;
             }
+
+            protected readonly Stream _inner;
 
             public override bool CanRead => false;
             public override bool CanSeek => false;
             public override bool CanWrite => true;
             public override long Length => throw new NotSupportedException();
-            public override long Position { get => _written; set => throw new NotSupportedException(); }
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
             public override void Flush() => _inner.Flush();
             public override Task FlushAsync(CancellationToken ct) => _inner.FlushAsync(ct);
             public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
             public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
             public override void SetLength(long value) => throw new NotSupportedException();
+        }
+
+        /// <summary>Passes writes through, noting the first bytes and the count in a <see cref="StdinRecord"/>.</summary>
+        private sealed class RecordingStream : PassThroughStream
+        {
+            private readonly StdinRecord _record;
+
+            public RecordingStream(Stream inner, StdinRecord record)
+                : base(inner)
+            {
+                _record = record;
+            }
+
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                _inner.Write(buffer, offset, count);
+                Note(buffer, offset, count);
+            }
+
+            public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+            {
+                await _inner.WriteAsync(buffer, offset, count, ct).ConfigureAwait(false);
+                Note(buffer, offset, count);
+            }
+
+            private void Note(byte[] buffer, int offset, int count)
+            {
+                for (int i = 0; i < count && _record.Head.Count < 512; i++)
+                {
+                    _record.Head.Add(buffer[offset + i]);
+                }
+                _record.Count += count;
+            }
+        }
+
+        /// <summary>Passes writes through until <c>limit</c> bytes, then kills the command and fails the write.</summary>
+        private sealed class KillingStream : PassThroughStream
+        {
+            private readonly long _limit;
+            private readonly Action _kill;
+            private long _written;
+
+            public KillingStream(Stream inner, long limit, Action kill)
+                : base(inner)
+            {
+                _limit = limit;
+                _kill = kill;
+            }
 
             public override void Write(byte[] buffer, int offset, int count)
             {

@@ -13,38 +13,8 @@
 # Console markers: "DFVM-PFI: packages start", "... done", "... failed: <why>", written to
 # the console and straight to the serial port (/dev/cuaa0). A failure names pkg's last lines.
 
-PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/games:/usr/local/sbin:/usr/local/bin:/usr/pkg/sbin:/usr/pkg/bin
-export PATH
-umask 022
-
 PHASE=packages
-case "$0" in
-    */*) DISC=${0%/*} ;;
-    *) DISC=. ;;
-esac
-
-# The serial port: cuaa0 on DragonFly (the callout device: opening it does not wait for a
-# carrier), ttyS0 on the Linux test guest.
-SERIAL=
-for dev in /dev/cuaa0 /dev/ttyS0; do
-    if [ -c "$dev" ]; then
-        SERIAL=$dev
-        break
-    fi
-done
-
-say() {
-    echo "DFVM-PFI: $PHASE $*"
-    if [ -n "$SERIAL" ]; then
-        # stderr first: a busy port (a getty holding ttyd0 open) fails quietly
-        printf 'DFVM-PFI: %s %s\r\n' "$PHASE" "$*" 2>/dev/null >"$SERIAL" || true
-    fi
-    logger -t dfvm-pfi "$PHASE $*" >/dev/null 2>&1 || true
-}
-
-info() {
-    echo "dfvm-pfi $PHASE: $*"
-}
+# dfvm-include: pfi-common.inc
 
 finish() {
     # Without this the next boot would not look for a PFI disc.
@@ -55,22 +25,6 @@ finish() {
     exit "$1"
 }
 
-fail() {
-    say "failed: $*"
-    finish 1
-}
-
-run() {
-    "$@" || fail "$* (exit $?)"
-}
-
-for conf in "$DISC/pfi.conf" /etc/pfi.conf; do
-    if [ -r "$conf" ]; then
-        # shellcheck disable=SC1090
-        . "$conf"
-        break
-    fi
-done
 PACKAGES=${dfvm_packages:-go git doas rsync}
 
 say start
