@@ -29,7 +29,7 @@ namespace DfVm
         public override string ToString() => $"{Type} {Source} on {MountPoint}";
     }
 
-    /// <summary>A guest process, as `ps -A -o pid,ppid,state,command` listed it.</summary>
+    /// <summary>A guest process, as `ps -ax -ww -o pid= -o ppid= -o state= -o command=` listed it.</summary>
     public sealed class DfVmProcess
     {
         public DfVmProcess(int processId, int parentProcessId, string state, string command)

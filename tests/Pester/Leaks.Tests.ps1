@@ -124,7 +124,7 @@ Describe 'What a test binary left in the test guest' -Tag Integration {
             @((Get-Package $rows leakmount).LeftMounts).Count | Should -Be 1 -Because 'the row still reports what was left'
             $left = @((Get-Package $rows leakproc).LeftProcesses)[0].ProcessId
             Get-MountTable | Should -Be $before
-            Invoke-Guest "ps -A -o pid= | grep -w $left || echo gone" | Should -Match 'gone'
+            Invoke-Guest "ps -ax -o pid= | grep -w $left || echo gone" | Should -Match 'gone'
         }
         finally { Reset-Guest $rows }
     }

@@ -10,7 +10,7 @@
 #
 # What it prints after the binary ends, on the binary's standard output (so go test hands it on as the
 # package's output, where Invoke-DfVmTest takes it out again: src/DfVm.Core/Testing/LeakRecord.cs):
-#   <RS>DFVM-LEAK <marker> before      then `mount [-p]`, a line '@', `ps -A -ww -o pid= -o ppid= -o state= -o command=`
+#   <RS>DFVM-LEAK <marker> before      then `mount [-p]`, a line '@', `ps -ax -ww -o pid= -o ppid= -o state= -o command=`
 #   <RS>DFVM-LEAK <marker> after       the same, after the binary
 #   <RS>DFVM-LEAK <marker> clean <n>   (-CleanLeaks only) what was left after the clean-up: n unmounts or kills failed
 #   <RS>DFVM-LEAK <marker> end
@@ -26,15 +26,24 @@
 # Guest build only: the binary is given -test.testlogfile in its go-build folder, as go test does when it
 # runs a binary itself, so go keeps caching results ("(cached)") with this wrapper between.
 #
-# Commands used, all in DragonFly 6.4's base system: mount (-p: sbin/mount/mount.c), ps (-A -ww -o with
-# pid, ppid, state, command: bin/ps/keyword.c), rm, sleep, umount, kill (sh built-in), awk (clean-up only).
+# Commands used, all in DragonFly 6.4's base system, each checked against its DragonFly source:
+#   mount [-p]: sbin/mount/mount.c, getopt "adF:fo:prwt:uv"; -p prints putfsent()'s
+#     "from TAB on TAB type opts TAB freq passno", plain mount prmount()'s "source on mountpoint (type, flags)".
+#   ps -ax -ww -o pid= -o ppid= -o state= -o command=: bin/ps/ps.c, PS_ARGS "aCcegHhjLlM:mN:O:o:p:rRSTt:U:uvwx"
+#     (NO -A: `ps -A` is a usage error there; -a all users, -x without a terminal too, -ww no width cut);
+#     pid, ppid, state, command are keywords of bin/ps/keyword.c's var[] (not aliases, so `kw=` is allowed:
+#     makevarent() splits at '=' and takes the empty header), and bin/ps/print.c's printheader() prints no
+#     header line when every header is empty; state's first letter is Z for a zombie (print.c, state()).
+#     procps on the Linux guest reads `-ax` the same way.
+#   umount [-f]: sbin/umount/umount.c, getopt "AaF:fh:t:v". sleep 0.2: bin/sleep/sleep.c reads a fraction.
+#   rm -f, awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL).
 
 dfvm_leak_snap() {
     # $1: '-p' or ''. Both tables in one command substitution: two programs, no file.
     # shellcheck disable=SC2086 # $1 is '-p' or empty
     mount $1 2>/dev/null
     echo @
-    exec ps -A -ww -o pid= -o ppid= -o state= -o command=
+    exec ps -ax -ww -o pid= -o ppid= -o state= -o command=
 }
 
 dfvm_leak_clean() {

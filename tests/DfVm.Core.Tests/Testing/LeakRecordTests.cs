@@ -119,7 +119,7 @@ namespace DfVm.Core.Tests.Testing
             "  301   300 R /usr/lib/go/pkg/tool/linux_amd64/compile -o /tmp/x.a",  // go compiling the next package
             "  400   300 S /bin/sh /var/tmp/.dfvm-leak-x.sh /tmp/go-build1/b001/p.test",
             "  401   400 S /bin/sh /var/tmp/.dfvm-leak-x.sh /tmp/go-build1/b001/p.test",
-            "  402   401 R ps -A -ww -o pid= -o ppid= -o state= -o command=",  // the record's own ps
+            "  402   401 R ps -ax -ww -o pid= -o ppid= -o state= -o command=",  // the record's own ps
             "  410     1 S sleep 313",                          // left by the test
             "  411   410 S sleep 1",                            // its child: left too
             "  412     1 Z [defunct]",                          // a zombie: not running
