@@ -107,7 +107,7 @@ Describe 'What a test binary left in the test guest' -Tag Integration {
 
             ($rows | Where-Object Kind -EQ 'Package' | Where-Object Leaked).Count | Should -Be 3
             "$info" | Should -Match '3 packages leaked'
-            @($rows | ForEach-Object Output) -join "`n" | Should -Not -Match 'DFVM-LEAK'
+            @($rows | ForEach-Object Output) -join "`n" | Should -Not -MatchExactly 'DFVM-LEAK'
             Invoke-Guest 'ls -a /var/tmp' | Should -Not -Match 'dfvm-leak' -Because 'the run removes its guest files'
         }
         finally { Reset-Guest $rows }
@@ -130,14 +130,21 @@ Describe 'What a test binary left in the test guest' -Tag Integration {
     }
 
     It '-FailOnLeak makes a leaked package Failed (Reason leaked), and -CI stops on it' {
-        $rows = @()
+        # -CI's TestsFailed is terminating (what a CI step fails on): the rows come first, through the pipeline.
+        $rows = [System.Collections.Generic.List[object]]::new()
         try {
-            $err = $null
-            $rows = @(Invoke-DfVmTest Leaks -Name leaks -Package ./leakmount -FailOnLeak -CleanLeaks -CI -ErrorVariable err -ErrorAction SilentlyContinue)
+            $e = $null
+            try {
+                Invoke-DfVmTest Leaks -Name leaks -Package ./leakmount -FailOnLeak -CleanLeaks -CI -InformationAction SilentlyContinue |
+                    ForEach-Object { $rows.Add($_) }
+            }
+            catch { $e = $_ }
+            $e.FullyQualifiedErrorId | Should -Be 'TestsFailed,DfVm.PowerShell.Commands.InvokeDfVmTestCommand'
+            $e.Exception.Message | Should -Match '1 package leaked'
             $pkg = Get-Package $rows leakmount
             $pkg.Failed | Should -BeTrue
             $pkg.Reason | Should -Be 'leaked'
-            $err[-1].FullyQualifiedErrorId | Should -Be 'TestsFailed,DfVm.PowerShell.Commands.InvokeDfVmTestCommand'
+            @($rows | Where-Object Kind -EQ 'Test' | Where-Object Failed).Count | Should -Be 0 -Because 'the test itself passed: only the leak fails the package'
         }
         finally { Reset-Guest $rows }
     }
