@@ -108,7 +108,9 @@ Describe 'What a test binary left in the test guest' -Tag Integration {
             ($rows | Where-Object Kind -EQ 'Package' | Where-Object Leaked).Count | Should -Be 3
             "$info" | Should -Match '3 packages leaked'
             @($rows | ForEach-Object Output) -join "`n" | Should -Not -MatchExactly 'DFVM-LEAK'
-            Invoke-Guest 'ls -a /var/tmp' | Should -Not -Match 'dfvm-leak' -Because 'the run removes its guest files'
+            $files = Invoke-Guest 'ls -a /var/tmp'
+            $files | Should -Not -Match '\.dfvm-leak-[0-9a-f]+\.' -Because 'the run removes its own guest files (lock, last record)'
+            $files | Should -Match '\.dfvm-leakcheck-[0-9a-f]{16}\.sh' -Because 'the script stays: its path is in the -exec text, which go test keys cached results on'
         }
         finally { Reset-Guest $rows }
     }
@@ -152,9 +154,15 @@ Describe 'What a test binary left in the test guest' -Tag Integration {
     It '-NoLeakCheck runs without a record; the guest build keeps go test''s (cached) results under the check' {
         $rows = @(Invoke-DfVmTest Leaks -Name leaks -Package ./tidy -NoLeakCheck)
         (Get-Package $rows tidy).Leak | Should -BeNullOrEmpty
-        $null = Invoke-DfVmTest Cached -Name leaks
-        $again = @(Invoke-DfVmTest Cached -Name leaks)
-        (Get-Package $again tidy).Cached | Should -BeTrue -Because 'the -exec wrapper gives go test its test log, so results stay cacheable'
+        Invoke-Guest 'cd /root/leaks && go clean -testcache' | Out-Null
+        $first = Get-Package @(Invoke-DfVmTest Cached -Name leaks) tidy
+        $first.Cached | Should -BeFalse -Because 'the test cache was just cleaned: this run ran the binary'
+        $first.Leak | Should -Not -BeNullOrEmpty -Because 'the binary ran under the check'
+        $again = Get-Package @(Invoke-DfVmTest Cached -Name leaks) tidy
+        $again.Cached | Should -BeTrue -Because 'the -exec text is the same from run to run and the wrapper gives go test its test log'
+        $again.Leak | Should -BeNullOrEmpty -Because 'a cached result ran no binary: nothing was checked'
+        $again.Output | Should -Not -MatchExactly 'DFVM-LEAK' -Because 'the replayed record of the run that saved the result is dropped'
+        $again.Passed | Should -BeTrue
     }
 
     It 'JUnit carries the leak as properties and system-out of the package' {

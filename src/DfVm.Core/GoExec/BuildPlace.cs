@@ -18,7 +18,6 @@ namespace DfVm.Core.GoExec
     /// </summary>
     public static class BuildPlace
     {
-
         /// <summary>
         /// The shell the suite's go test runs in: <paramref name="guest"/>, or a <see cref="HostGoShell"/>.
         /// For a host build <paramref name="request"/> is adjusted: the cd guard checks the host project, and

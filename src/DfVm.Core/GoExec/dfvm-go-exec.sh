@@ -345,15 +345,16 @@ exit 0"
 # the binary's process tree. The host keeps the channel's stdin open for as long as it waits (a FIFO
 # it holds).
 # Invoke-DfVmTest's leak check (DFVM_LEAK: the run's marker): the binary runs inside the dfvm_leak
-# function of the leakcheck.sh the run wrote in the guest (/var/tmp/.dfvm-leak-<marker>.sh).
+# function of the leakcheck.sh the run wrote in the guest (/var/tmp/.dfvm-leakcheck-<DFVM_LEAK_SCRIPT>.sh).
 leakrun=''
 leaklib=''
 if [ -n "${DFVM_LEAK:-}" ]; then
     case $DFVM_LEAK in *[!0-9a-f]*) die "DFVM_LEAK is not a marker: $DFVM_LEAK" ;; esac
     case ${DFVM_LEAK_MOUNT:-} in '' | -p) ;; *) die "DFVM_LEAK_MOUNT must be -p or empty" ;; esac
     case ${DFVM_LEAK_CLEAN:-0} in 0 | 1) ;; *) die "DFVM_LEAK_CLEAN must be 0 or 1" ;; esac
+    case ${DFVM_LEAK_SCRIPT:-} in '' | *[!0-9a-f]*) die "DFVM_LEAK_SCRIPT is not a script id: ${DFVM_LEAK_SCRIPT:-}" ;; esac
     leaklib="DFVM_LEAK_LIB=1
-. /var/tmp/.dfvm-leak-$DFVM_LEAK.sh || exit 125
+. /var/tmp/.dfvm-leakcheck-$DFVM_LEAK_SCRIPT.sh || exit 125
 "
     leakrun="dfvm_leak $DFVM_LEAK '${DFVM_LEAK_MOUNT:-}' 0 ${DFVM_LEAK_CLEAN:-0} "
 fi

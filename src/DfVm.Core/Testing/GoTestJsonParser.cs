@@ -273,10 +273,27 @@ namespace DfVm.Core.Testing
                 return true;
             }
 
+            if (pkg.ReplayedLeak != null && pkg.ReplayedLeak.Open && pkg.ReplayedLeak.Error == null)
+            {
+                pkg.ReplayedLeak.Take(text);
+                return true;
+            }
+
             var fresh = new LeakRecord(LeakCheck.Marker);
             if (!fresh.Starts(text))
             {
-                return false;
+                string other = LeakRecord.MarkerOf(text);
+                if (other == null)
+                {
+                    return false;
+                }
+
+                // A cached result: go test replays the output it saved, with the record of the run that saved it
+                // (another marker). That binary did not run now: nothing is reported, and the record leaves the
+                // output for as long as it keeps the record's rules (once a line breaks them, the lines after it stay).
+                pkg.ReplayedLeak = new LeakRecord(other);
+                pkg.ReplayedLeak.Take(text);
+                return true;
             }
 
             if (pkg.Leak != null)

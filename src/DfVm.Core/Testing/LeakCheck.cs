@@ -59,8 +59,27 @@ namespace DfVm.Core.Testing
             return string.Concat(bytes.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
         }
 
-        /// <summary>The guest path of the run's copy of leakcheck.sh (guest build).</summary>
-        public static string ScriptPath(LeakCheckOptions o) => GuestFolder + "/.dfvm-leak-" + o.Marker + ".sh";
+        /// <summary>
+        /// The name of this leakcheck.sh text: 16 hex digits of its SHA-256. The guest path holds it, not the run's
+        /// marker, so the guest build's <c>-exec</c> is the same text from run to run: go test keys a cached result
+        /// on its -exec command (cmd/go/internal/test/test.go: "execcmd %q"), and a path that changed each run
+        /// would make every result a miss.
+        /// </summary>
+        public static string ScriptId()
+        {
+            using (var sha = SHA256.Create())
+            {
+                byte[] hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(Script()));
+                return string.Concat(hash.Take(8).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+            }
+        }
+
+        /// <summary>
+        /// The guest path of leakcheck.sh (the guest build's -exec, the host build's wrapper sources it): one per
+        /// text of the script, kept between runs (each run writes it again, under another name first, then renames
+        /// it: a run that reads it meanwhile reads a whole file).
+        /// </summary>
+        public static string ScriptPath() => GuestFolder + "/.dfvm-leakcheck-" + ScriptId() + ".sh";
 
         /// <summary>
         /// The guest build's part text with the check: its settings exported and <c>-exec '/bin/sh script'</c>
@@ -69,7 +88,7 @@ namespace DfVm.Core.Testing
         /// </summary>
         public static string WrapGuestCommand(string command, LeakCheckOptions o)
         {
-            string exec = SuiteCommandLine.AddExec(command, "/bin/sh " + ScriptPath(o));
+            string exec = SuiteCommandLine.AddExec(command, "/bin/sh " + ScriptPath());
             if (exec == null)
             {
                 return null;
@@ -85,6 +104,7 @@ namespace DfVm.Core.Testing
             ["DFVM_LEAK"] = o.Marker,
             ["DFVM_LEAK_MOUNT"] = o.MountFlag,
             ["DFVM_LEAK_CLEAN"] = o.Clean ? "1" : "0",
+            ["DFVM_LEAK_SCRIPT"] = ScriptId(),
         };
 
         /// <summary>
@@ -95,7 +115,8 @@ namespace DfVm.Core.Testing
         public static async Task PrepareAsync(IGuestShell shell, LeakCheckOptions o, CancellationToken ct)
         {
             byte[] script = System.Text.Encoding.UTF8.GetBytes(Script());
-            string command = "umask 022; cat >" + ScriptPath(o) + " && if mount -p >/dev/null 2>&1; then echo p; else echo plain; fi";
+            string part = GuestFolder + "/.dfvm-leak-" + o.Marker + ".part";
+            string command = "umask 022; cat >" + part + " && mv -f " + part + " " + ScriptPath() + " && if mount -p >/dev/null 2>&1; then echo p; else echo plain; fi";
             var outcome = await shell.CaptureAsync(command, async (stdin, token) =>
             {
                 await stdin.WriteAsync(script, 0, script.Length, token).ConfigureAwait(false);
@@ -104,16 +125,16 @@ namespace DfVm.Core.Testing
             if (outcome.ExitCode != 0 || (answer != "p" && answer != "plain"))
             {
                 throw new GuestTestException(GuestTestErrorIds.LeakCheckUnavailable, DfVmErrorKind.ResourceUnavailable,
-                    $"The leak check could not be set up in the guest ({ScriptPath(o)}: exit {outcome.ExitCode}, {string.Concat(outcome.Error.Lines()).Trim()}). Run with -NoLeakCheck to test without it.");
+                    $"The leak check could not be set up in the guest ({ScriptPath()}: exit {outcome.ExitCode}, {string.Concat(outcome.Error.Lines()).Trim()}). Run with -NoLeakCheck to test without it.");
             }
 
             o.MountFlag = answer == "p" ? "-p" : "";
         }
 
-        /// <summary>Removes the run's guest files (script, lock, last record); best effort.</summary>
+        /// <summary>Removes the run's guest files (lock, last record, a script not renamed into place); best effort. The script stays for the next run.</summary>
         public static async Task RemoveGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate)
         {
-            string rm = "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".sh " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".lock " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".last";
+            string rm = "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".part " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".lock " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".last";
             try
             {
                 using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))

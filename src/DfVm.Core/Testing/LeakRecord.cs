@@ -26,6 +26,8 @@ namespace DfVm.Core.Testing
 
         private static readonly Regex PsLine = new Regex(@"^ *(\d{1,10}) +(\d{1,10}) +(\S{1,16}) ?(.*)$", RegexOptions.CultureInvariant);
 
+        private static readonly Regex RecordStart = new Regex("^\u001eDFVM-LEAK ([0-9a-f]{1,64}) before\r?\n$", RegexOptions.CultureInvariant);
+
         private readonly string _marker;
         private readonly StringBuilder _partial = new StringBuilder();
         private Section _section = Section.None;
@@ -55,6 +57,17 @@ namespace DfVm.Core.Testing
 
         /// <summary>True while a record is open: every output chunk goes to <see cref="Take"/>.</summary>
         public bool Open => _section == Section.Before || _section == Section.After;
+
+        /// <summary>
+        /// The marker of the record whose first line <paramref name="text"/> is, whichever run's it is; null when it
+        /// is no record's first line. go test replays a cached package's saved output, with the record of the
+        /// run that saved it.
+        /// </summary>
+        public static string MarkerOf(string text)
+        {
+            Match m = text == null ? null : RecordStart.Match(text);
+            return m != null && m.Success ? m.Groups[1].Value : null;
+        }
 
         /// <summary>True when <paramref name="text"/> starts a record of this run.</summary>
         public bool Starts(string text) => text != null && text.StartsWith(_marker, StringComparison.Ordinal);

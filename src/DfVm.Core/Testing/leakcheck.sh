@@ -6,7 +6,9 @@
 # with DFVM_LEAK (the run's marker), DFVM_LEAK_MOUNT ('-p' where `mount -p` works: DragonFly; '' on a
 # Linux guest) and DFVM_LEAK_CLEAN (1: -CleanLeaks) in its environment. Host build: dfvm-go-exec.sh's guest
 # script sources it with DFVM_LEAK_LIB=1 and calls dfvm_leak itself. Invoke-DfVmTest writes it once per run
-# to /var/tmp/.dfvm-leak-<marker>.sh (LeakCheck.PrepareAsync) and removes it after the run.
+# to /var/tmp/.dfvm-leakcheck-<id>.sh, <id> from a hash of this text (LeakCheck.PrepareAsync: written under
+# the run's own name, then renamed into place), and leaves it for the next run: the path is in the -exec
+# text, and go test keys a cached result on that text.
 #
 # What it prints after the binary ends, on the binary's standard output (so go test hands it on as the
 # package's output, where Invoke-DfVmTest takes it out again: src/DfVm.Core/Testing/LeakRecord.cs):
@@ -24,7 +26,9 @@
 # packages of a leak-checked run run one after the other. A lock whose holder is gone is taken over.
 #
 # Guest build only: the binary is given -test.testlogfile in its go-build folder, as go test does when it
-# runs a binary itself, so go keeps caching results ("(cached)") with this wrapper between.
+# runs a binary itself (with -exec it does not: cmd/go/internal/test/test.go), so go saves the result and a
+# later run with the same -exec text shows it "(cached)". A cached package's binary does not run: go replays
+# its saved output, with the record of the run that saved it (another marker), which the host drops.
 #
 # Commands used, all in DragonFly 6.4's base system, each checked against its DragonFly source:
 #   mount [-p]: sbin/mount/mount.c, getopt "adF:fo:prwt:uv"; -p prints putfsent()'s
@@ -36,7 +40,8 @@
 #     header line when every header is empty; state's first letter is Z for a zombie (print.c, state()).
 #     procps on the Linux guest reads `-ax` the same way.
 #   umount [-f]: sbin/umount/umount.c, getopt "AaF:fh:t:v". sleep 0.2: bin/sleep/sleep.c reads a fraction.
-#   rm -f, awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL).
+#   rm -f, awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL);
+#   the host's setup round trip: cat, mv -f (bin/mv), mount -p.
 
 dfvm_leak_snap() {
     # $1: '-p' or ''. Both tables in one command substitution: two programs, no file.

@@ -79,18 +79,18 @@ namespace DfVm.Core.Tests.Testing
         [InlineData("x on /y type tmpfs")]
         public void RefusesLinesOfNoKnownForm(string line) => Assert.Null(GuestMountTable.ParseLine(line));
 
-        private static IEnumerable<string> Record(string[] mountsBefore, string[] psBefore, string[] mountsAfter, string[] psAfter, string clean = null)
+        private static IEnumerable<string> Record(string[] mountsBefore, string[] psBefore, string[] mountsAfter, string[] psAfter, string clean = null, string marker = Marker)
         {
-            yield return RS + "DFVM-LEAK " + Marker + " before\n";
+            yield return RS + "DFVM-LEAK " + marker + " before\n";
             foreach (string l in mountsBefore) yield return l + "\n";
             yield return "@\n";
             foreach (string l in psBefore) yield return l + "\n";
-            yield return RS + "DFVM-LEAK " + Marker + " after\n";
+            yield return RS + "DFVM-LEAK " + marker + " after\n";
             foreach (string l in mountsAfter) yield return l + "\n";
             yield return "@\n";
             foreach (string l in psAfter) yield return l + "\n";
-            if (clean != null) yield return RS + "DFVM-LEAK " + Marker + " clean " + clean + "\n";
-            yield return RS + "DFVM-LEAK " + Marker + " end\n";
+            if (clean != null) yield return RS + "DFVM-LEAK " + marker + " clean " + clean + "\n";
+            yield return RS + "DFVM-LEAK " + marker + " end\n";
         }
 
         private static readonly string[] PsBefore =
@@ -102,7 +102,7 @@ namespace DfVm.Core.Tests.Testing
             "  269   210 S sshd: root@notty",
             "  272   269 S /bin/sh -c go test",
             "  300   272 S go test -json ./...",
-            "  400   300 S /bin/sh /var/tmp/.dfvm-leak-x.sh /tmp/go-build1/b001/p.test",
+            "  400   300 S /bin/sh /var/tmp/.dfvm-leakcheck-x.sh /tmp/go-build1/b001/p.test",
             "  500     1 S sleep 600",
         };
 
@@ -117,8 +117,8 @@ namespace DfVm.Core.Tests.Testing
             "  272   269 S /bin/sh -c go test",
             "  300   272 S go test -json ./...",
             "  301   300 R /usr/lib/go/pkg/tool/linux_amd64/compile -o /tmp/x.a",  // go compiling the next package
-            "  400   300 S /bin/sh /var/tmp/.dfvm-leak-x.sh /tmp/go-build1/b001/p.test",
-            "  401   400 S /bin/sh /var/tmp/.dfvm-leak-x.sh /tmp/go-build1/b001/p.test",
+            "  400   300 S /bin/sh /var/tmp/.dfvm-leakcheck-x.sh /tmp/go-build1/b001/p.test",
+            "  401   400 S /bin/sh /var/tmp/.dfvm-leakcheck-x.sh /tmp/go-build1/b001/p.test",
             "  402   401 R ps -ax -ww -o pid= -o ppid= -o state= -o command=",  // the record's own ps
             "  410     1 S sleep 313",                          // left by the test
             "  411   410 S sleep 1",                            // its child: left too
@@ -257,6 +257,43 @@ namespace DfVm.Core.Tests.Testing
         }
 
         [Fact]
+        public void ACachedResultsReplayedRecordOfAnotherRunLeavesTheOutput_AndReportsNothing()
+        {
+            // go test -json replays a cached package's saved output: the record of the run that saved it, another marker
+            var parser = new GoTestJsonParser("S") { LeakCheck = new LeakCheckOptions { Marker = Marker, FailOnLeak = true } };
+            var rows = new List<DfVmTestResult>();
+            rows.AddRange(parser.Feed(Output("p", "PASS\n")));
+            foreach (string c in Record(LinuxMount, PsBefore, LinuxMount.Concat(new[] { "tmpfs on /tmp/x type tmpfs (rw)" }).ToArray(), PsBefore, marker: "fedcba9876543210"))
+            {
+                rows.AddRange(parser.Feed(Output("p", c)));
+            }
+
+            rows.AddRange(parser.Feed(Output("p", "ok  \tp\t(cached)\n")));
+            rows.AddRange(parser.Feed("{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":0}"));
+            DfVmTestResult pkg = rows.Single(r => r.Kind == DfVmTestResultKind.Package);
+            Assert.True(pkg.Cached);
+            Assert.Null(pkg.Leak);
+            Assert.False(pkg.Leaked);
+            Assert.True(pkg.Passed);
+            Assert.DoesNotContain("DFVM-LEAK", pkg.Output);
+            Assert.DoesNotContain("tmpfs", pkg.Output);
+            Assert.Contains("(cached)", pkg.Output);
+            Assert.Empty(parser.InvalidLeakRecords);
+
+            // a replayed record that breaks the rules stops being taken out at that line: what follows is output again
+            var broken = new GoTestJsonParser("S") { LeakCheck = new LeakCheckOptions { Marker = Marker } };
+            broken.Feed(Output("p", RS + "DFVM-LEAK fedcba9876543210 before\n"));
+            broken.Feed(Output("p", "not a mount line\n"));
+            broken.Feed(Output("p", "the test's own line\n"));
+            DfVmTestResult row = broken.Feed("{\"Action\":\"pass\",\"Package\":\"p\"}").Single();
+            Assert.Contains("the test's own line", row.Output);
+            Assert.Null(row.Leak);
+            Assert.Equal("fedcba9876543210", LeakRecord.MarkerOf(RS + "DFVM-LEAK fedcba9876543210 before\n"));
+            Assert.Null(LeakRecord.MarkerOf(RS + "DFVM-LEAK fedcba9876543210 after\n"));
+            Assert.Null(LeakRecord.MarkerOf(RS + "DFVM-LEAK FEDCBA before\n"));
+        }
+
+        [Fact]
         public void AddExecGoesRightAfterGoTest_AndNotWhereThereIsOne()
         {
             Assert.Equal("GOFLAGS=-count=1 go test -exec '/bin/sh /var/tmp/x.sh' -json ./...", SuiteCommandLine.AddExec("GOFLAGS=-count=1 go test -json ./...", "/bin/sh /var/tmp/x.sh"));
@@ -264,7 +301,10 @@ namespace DfVm.Core.Tests.Testing
             Assert.Null(SuiteCommandLine.AddExec("echo hi", "x"));
             string wrapped = LeakCheck.WrapGuestCommand("go test -json ./...", new LeakCheckOptions { Marker = Marker, MountFlag = "" });
             Assert.StartsWith("DFVM_LEAK=", wrapped);
-            Assert.EndsWith("DFVM_LEAK=" + Marker + " DFVM_LEAK_MOUNT='' DFVM_LEAK_CLEAN=0 && export DFVM_LEAK DFVM_LEAK_MOUNT DFVM_LEAK_CLEAN && go test -exec '/bin/sh /var/tmp/.dfvm-leak-" + Marker + ".sh' -json ./...", wrapped);
+            Assert.EndsWith("DFVM_LEAK=" + Marker + " DFVM_LEAK_MOUNT='' DFVM_LEAK_CLEAN=0 && export DFVM_LEAK DFVM_LEAK_MOUNT DFVM_LEAK_CLEAN && go test -exec '/bin/sh " + LeakCheck.ScriptPath() + "' -json ./...", wrapped);
+            Assert.Matches(@"^/var/tmp/\.dfvm-leakcheck-[0-9a-f]{16}\.sh$", LeakCheck.ScriptPath());
+            Assert.Equal(LeakCheck.ScriptPath(), LeakCheck.ScriptPath()); // the same -exec text from run to run: go test's cache key
+            Assert.DoesNotContain(Marker, LeakCheck.ScriptPath());
         }
     }
 }
