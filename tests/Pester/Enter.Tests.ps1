@@ -91,7 +91,7 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
         Send-Line 'stty size'
         Wait-Pane '(?m)(^|# )40 120\s*$'
         Send-Line 'sleep 100'
-        $running = Wait-Until { [int](Invoke-DfVmCommand -Name enter -Command 'ps -A -o args | grep -c "^[s]leep 100"').Output -ge 1 }
+        $running = Wait-Until { [int](Invoke-DfVmCommand -Name enter -Command 'ps -axww -o command | grep -c "^[s]leep 100"').Output -ge 1 }
         $running | Should -BeTrue -Because 'the guest shell runs sleep 100 before Ctrl+C is pressed'
         Invoke-Tmux send-keys -t enter C-c
         Send-Line 'sh -c ''echo after-$((2+3))-$(hostname)'''
@@ -101,7 +101,7 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
         Send-Line "'back-' + (6*7)"
         Wait-Pane '(?m)^back-42'
         # Nothing was left behind in the guest.
-        (Invoke-DfVmCommand -Name enter -Command 'ps -o args | grep -c "[s]leep 100"').Output | Should -Be '0'
+        (Invoke-DfVmCommand -Name enter -Command 'ps -axww -o command | grep -c "[s]leep 100"').Output | Should -Be '0'
     }
 
     It 'without a terminal Enter-DfVm fails with TerminalRequired' {

@@ -53,7 +53,7 @@ Describe 'Copy-DfVmItem -FromGuest against a hostile guest' -Tag Faults, Integra
             $vm.State | Should -Be 'Running'
             # every process (-A: without it procps and BSD ps list only the caller's session); a zombie is no
             # process left running: its parent is gone or reaps it
-            foreach ($l in (G 'ps -A -o pid,args 2>/dev/null || ps') -split "`n") {
+            foreach ($l in (G 'ps -axww -o pid,command') -split "`n") {
                 if ($l -match 'faketar|\byes\b|cat /dev/zero|tar -c|uuencode' -and $l -notmatch '<defunct>') { $left.Add("guest: $($l.Trim())") }
             }
             return , $left.ToArray()
@@ -262,7 +262,7 @@ Describe 'Copy-DfVmItem -FromGuest against a hostile guest' -Tag Faults, Integra
         $child.Process.WaitForExit()
         Test-Path -LiteralPath (Join-Path $p.Dest 'blob') | Should -BeFalse -Because 'a cut copy leaves no file under the final name'
         # The guest side of the killed copy ends when its session goes; wait for it, as the next command would.
-        Wait-Until -Seconds 60 { (G 'ps -A -o args 2>/dev/null || ps') -notmatch 'tar -c|uuencode' } | Should -BeTrue
+        Wait-Until -Seconds 60 { (G 'ps -axww -o command') -notmatch 'tar -c|uuencode' } | Should -BeTrue
         $item = Copy-DfVmItem -FromGuest /root/big/blob -Destination $p.Dest
         (Get-FileHash -LiteralPath $item.FullName -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $want
         $left = Get-LeftBehind $p
@@ -327,7 +327,7 @@ Describe 'Copy-DfVmItem -FromGuest against a hostile guest' -Tag Faults, Integra
         $out[0] | Should -Be "$Id,DfVm.PowerShell.Commands.CopyDfVmItemCommand"
         [int]($out[-1] -replace '\D', '') | Should -BeLessThan 600 -Because 'what the guest sends is never buffered (peak memory of the copying pwsh, MiB)'
         Test-Path -LiteralPath $p.Dest | Should -BeFalse
-        Wait-Until -Seconds 30 { (G 'ps -A -o args 2>/dev/null || ps') -notmatch 'faketar|\byes\b|cat /dev/zero|uuencode' } | Out-Null
+        Wait-Until -Seconds 30 { (G 'ps -axww -o command') -notmatch 'faketar|\byes\b|cat /dev/zero|uuencode' } | Out-Null
         $left = Get-LeftBehind $p
         Add-FaultRecord -Fault "guest tar that floods: $Case" -During 'Copy-DfVmItem -FromGuest' -ErrorId $Id -LeftBehind $left -Recovery 'the guest command was cancelled at the first bad byte; nothing copied'
         $left | Should -BeNullOrEmpty

@@ -97,7 +97,7 @@ func TestFlood(t *testing.T) {
                 $cwd = if ($cmd.Contains('dfvm-go-exec')) { try { "$((Get-Item -LiteralPath "/proc/$($_.Name)/cwd" -ErrorAction Stop).LinkTarget)" } catch { '' } } else { '' }
                 if ($cmd -and ($cmd.Contains($script:project) -or $cwd.StartsWith($script:project)) -and $cmd -notmatch 'qemu-system|pwsh') { $left.Add("host: $($_.Name) $cmd") }
             }
-            $ps = (Invoke-DfVmCommand -Name hostile -Command 'ps -o pid,args 2>/dev/null || ps').Output -split "`n"
+            $ps = (Invoke-DfVmCommand -Name hostile -Command 'ps -axww -o pid,command').Output -split "`n"
             foreach ($l in $ps) { if ($l -match 'flood\.sh|h\.test|\bgo (test|build)|head -c') { $left.Add("guest: $($l.Trim())") } }
             (Invoke-DfVmCommand -Name hostile -Command 'echo answers').Output | Should -Be 'answers'
             return , $left.ToArray()

@@ -83,7 +83,7 @@ Describe 'Hostile guest tools during Sync-DfVmProject' -Tag Faults, Integration 
             foreach ($p in Get-StrayHostProcess -VmDirectory (Join-Path $script:project 'vm')) {
                 if (-not ($vm.ProcessId -and $p.StartsWith("$($vm.ProcessId) "))) { $left.Add("host: $p") }
             }
-            $ps = (Invoke-DfVmCommand -Name hostile -Command 'ps -o pid,args 2>/dev/null || ps').Output -split "`n"
+            $ps = (Invoke-DfVmCommand -Name hostile -Command 'ps -axww -o pid,command').Output -split "`n"
             foreach ($l in $ps) {
                 # (the fakes by their path as an argument of sh, not the sshd that lives in a folder of that name)
                 if ($l -match "\byes\b|\s$([regex]::Escape($script:fakeDir))/(od|find|sha256sum|sha256)\b|find \.|\bod -A|\bsha256(sum)? |tar -x|sshd: .*notty.*\d") { $left.Add("guest: $($l.Trim())") }

@@ -66,7 +66,7 @@ Describe 'Path, lock and name faults on the test guest' -Tag Faults, Integration
             foreach ($m in Test-QemuImagesClean -VmDirectory $script:vmRoot) { $left.Add("image: $m") }
             foreach ($d in Get-ChildItem $script:vmRoot -Force -Directory | Where-Object Name -match '^\.(trash|new)-') { $left.Add("folder: $($d.Name)") }
             $vm.State | Should -Be 'Running'
-            $ps = (Invoke-DfVmCommand -Name $Name -Command 'ps -o pid,args 2>/dev/null || ps').Output -split "`n"
+            $ps = (Invoke-DfVmCommand -Name $Name -Command 'ps -axww -o pid,command').Output -split "`n"
             foreach ($l in $ps) { if ($l -match 'tar -x|find \.|sha256|\bgo (test|build)|sshd: .*notty.*\d') { $left.Add("guest: $($l.Trim())") } }
             $r = Sync-DfVmProject -Name $Name -Verify
             if (-not $r.Verified) { $left.Add("drift: $($r.Drift -join ', ')") }

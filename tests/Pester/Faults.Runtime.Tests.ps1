@@ -81,7 +81,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         }
         function Get-GuestStray {
             # What a cut operation could leave running in the guest.
-            (Invoke-DfVmCommand -Name flt -Command 'ps -o pid,args | grep -E "[s]leep 6[0-9][0-9]|[s]low\.test|[g]o test|[b]sdtar|[t]ar -x|[y]es " || true').Output
+            (Invoke-DfVmCommand -Name flt -Command 'ps -axww -o pid,command | grep -E "[s]leep 6[0-9][0-9]|[s]low\.test|[g]o test|[b]sdtar|[t]ar -x|[y]es " || true').Output
         }
         function Assert-Recovered([string] $Fault, [string] $During, [string] $ErrorId, [string] $Recovery) {
             # The VM runs and answers; nothing stray on host or guest; images clean; the next sync leaves no drift.
@@ -98,7 +98,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
             $left | Should -BeNullOrEmpty
         }
         function Wait-GuestProcess([string] $Pattern, [int] $Seconds = 60) {
-            $found = Wait-Until -Seconds $Seconds -IntervalMs 300 { (Invoke-DfVmCommand -Name flt -Command "ps -o pid,args | grep -E '$Pattern' || true").Output }
+            $found = Wait-Until -Seconds $Seconds -IntervalMs 300 { (Invoke-DfVmCommand -Name flt -Command "ps -axww -o pid,command | grep -E '$Pattern' || true").Output }
             $found | Should -Not -BeNullOrEmpty -Because "the guest should be running /$Pattern/"
             $found
         }
@@ -145,7 +145,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         $other = Start-OtherPwsh "Invoke-DfVmCommand -Name flt -Command 'sleep 601; echo late' -ErrorAction Stop"
         Wait-GuestProcess '^ *[0-9]+ sleep 601' | Out-Null
         # Walk up from the sleep to the sshd that serves its connection, and kill that one only.
-        $kill = 'p=$(ps -o pid,args | awk ''$2=="sleep" && $3=="601"{print $1; exit}''); ' +
+        $kill = 'p=$(ps -axww -o pid,command | awk ''$2=="sleep" && $3=="601"{print $1; exit}''); ' +
             'while [ -n "$p" ] && [ "$p" != 1 ]; do a=$(tr "\0" " " < /proc/$p/cmdline); case "$a" in sshd*) kill -9 $p; echo "killed $p $a"; break;; esac; p=$(awk ''{print $4}'' /proc/$p/stat); done'
         (Invoke-DfVmCommand -Name flt -Command $kill).Output | Should -Match '^killed \d+ sshd'
         $id = Get-OtherResult $other

@@ -256,7 +256,7 @@ func TestReadsAfterAWhile(t *testing.T) {
 
         function Get-GuestTestProcesses([string] $Pattern = '\.test') {
             # test binaries (cached under ~/.cache/dfvm-goexec) and go test still alive in the guest
-            $r = Invoke-DfVmCommand -Name goexec -Command "ps -o pid,args | grep -E '$Pattern' | grep -v grep || true"
+            $r = Invoke-DfVmCommand -Name goexec -Command "ps -axww -o pid,command | grep -E '$Pattern' | grep -v grep || true"
             return @($r.Output -split "`n" | Where-Object { $_.Trim() })
         }
         function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60) {

@@ -70,6 +70,12 @@ Describe 'The test guest is as strict as DragonFly' -Tag Integration {
         @{ Ok = 'tar --version'; Want = '^bsdtar '; Bad = 'tar --no-such-flag -cf - /etc/hostname' }
         @{ Ok = 'lsvfs nullfs tmpfs devfs procfs | tail -n 4 | cut -c1-8'; Want = '^nullfs *\ntmpfs *\ndevfs *\nprocfs *$'; Bad = 'lsvfs ext4' }
         @{ Ok = 'timeout 5 true && echo in-time'; Want = '^in-time$'; Bad = 'timeout --no-such-flag 5 true' }
+        @{ Ok = 'ps -ax -o pid= -o ppid= | awk ''$1 == 1 { print $2 }'''; Want = '^0$'; Bad = 'ps -A -o pid= -o ppid=' }
+        @{ Ok = 'ps -p 1 -o state=,command= | wc -l'; Want = '^\s*1$'; Bad = 'ps -ax -o args' }
+        @{ Ok = 'ps -ax -o state='; Want = '^[A-Z]'; Bad = 'ps -ax -o stat=' }
+        # without -w the lines end at 79 columns, as ps.c cuts them without a terminal; this
+        # command's own /bin/sh -c line is longer, and -ww shows it whole
+        @{ Ok = 'ps -ax -o command= | awk ''length > 79'' | wc -l; ps -axww -o command= | awk ''length > 79'' | grep -q "[l]ength > 79" && echo whole'; Want = '^\s*0\nwhole$'; Bad = 'ps -o pid' }
     ) {
         $r = G $Ok
         $r.ExitCode | Should -Be 0 -Because $r.Error

@@ -80,12 +80,12 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         $ps = [powershell]::Create()
         $null = $ps.AddScript("Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Invoke-DfVmCommand -Name life -Command 'sh -c ""sleep 987"" & sleep 988; wait'")
         $async = $ps.BeginInvoke()
-        $seen = Wait-Until -Seconds 30 { [int](Invoke-DfVmCommand -Name life -Command 'ps -o args | grep -c "[s]leep 98"').Output -ge 2 }
+        $seen = Wait-Until -Seconds 30 { [int](Invoke-DfVmCommand -Name life -Command 'ps -axww -o command | grep -c "[s]leep 98"').Output -ge 2 }
         $seen | Should -BeTrue -Because 'both sleeps were running in the guest'
         $ps.Stop()
         $ps.Dispose()
-        Wait-Until -Seconds 20 { (Invoke-DfVmCommand -Name life -Command 'ps -o args | grep -c "[s]leep 98"').Output -eq '0' } | Out-Null
-        (Invoke-DfVmCommand -Name life -Command 'ps -o args | grep -c "[s]leep 98"').Output | Should -Be '0'
+        Wait-Until -Seconds 20 { (Invoke-DfVmCommand -Name life -Command 'ps -axww -o command | grep -c "[s]leep 98"').Output -eq '0' } | Out-Null
+        (Invoke-DfVmCommand -Name life -Command 'ps -axww -o command | grep -c "[s]leep 98"').Output | Should -Be '0'
     }
 
     It 'starting a running VM returns it and does nothing else' {

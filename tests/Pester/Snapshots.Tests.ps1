@@ -293,7 +293,7 @@ Describe 'Live snapshots of a resized VM, guest sessions and interrupted restore
     It 'the guest''s sshd sessions do not pile up across live checkpoints and restores' {
         # Each live checkpoint and restore resumes a guest whose sshd still holds the session of a connection the
         # new QEMU knows nothing of. Counted with POSIX ps in the guest.
-        $count = { @((Invoke-DfVmCommand -Name lsx -Command 'ps -A -o args=').Output -split "`n" | Where-Object { $_ -match '^sshd(-session)?: root@' }).Count }
+        $count = { @((Invoke-DfVmCommand -Name lsx -Command 'ps -axww -o command=').Output -split "`n" | Where-Object { $_ -match '^sshd(-session)?: root@' }).Count }
         $before = & $count
         foreach ($i in 1..2) {
             Checkpoint-DfVm -Name lsx -SnapshotName "sess$i" -ErrorAction Stop | Out-Null

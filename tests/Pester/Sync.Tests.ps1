@@ -324,7 +324,7 @@ Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
         $cut = @'
 i=0
 while [ $i -lt 600 ]; do
-  for t in $(ps -o pid,args | awk '$2 ~ /(^|\/)(bs)?tar$/ && $3 == "-xpf" { print $1 }'); do
+  for t in $(ps -axww -o pid,command | awk '$2 ~ /(^|\/)(bs)?tar$/ && $3 == "-xpf" { print $1 }'); do
     sleep 0.2
     p=$t
     while [ "$p" -gt 1 ]; do

@@ -266,7 +266,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         }
         function Get-GoProcesses {
             # go test, the go tool's children and test binaries still alive in the guest
-            (Invoke-DfVmCommand -Name gotest -Command 'ps -o args | grep -E "[g]o test|[s]low\.test|[g]o-build" || true').Output
+            (Invoke-DfVmCommand -Name gotest -Command 'ps -axww -o command | grep -E "[g]o test|[s]low\.test|[g]o-build" || true').Output
         }
         Push-Location $script:project
         New-TestGuestVm -Name gotest -MemoryMB 1024 | Out-Null
@@ -321,7 +321,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         $ps = [powershell]::Create()
         $null = $ps.AddScript("Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Invoke-DfVmTest -Suite Slow")
         $async = $ps.BeginInvoke()
-        $seen = Wait-Until -Seconds 180 -IntervalMs 1000 { [int](Invoke-DfVmCommand -Name gotest -Command 'ps -o args | grep -c "[s]low\.test"').Output -ge 1 }
+        $seen = Wait-Until -Seconds 180 -IntervalMs 1000 { [int](Invoke-DfVmCommand -Name gotest -Command 'ps -axww -o command | grep -c "[s]low\.test"').Output -ge 1 }
         $seen | Should -BeTrue -Because 'the test binary was running'
         $ps.Stop()
         $ps.Dispose()

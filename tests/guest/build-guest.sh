@@ -85,7 +85,7 @@ BB_DIR=/usr/libexec/dfvm/bb
 # docs/DRAGONFLY-RULES.md): /bin/sh is dash (no built-in applets), the commands below are
 # Debian's (coreutils, findutils, grep, sed, mawk, procps, util-linux, diffutils), and the
 # few whose DragonFly flags differ from Linux's and that DfVm uses are DragonFly-style
-# stand-ins (bsdtools/: date, md5/sha1/sha256, uuencode/b64encode, stat; rootfs: lsvfs).
+# stand-ins (bsdtools/: date, md5/sha1/sha256, uuencode/b64encode, stat, ps; rootfs: lsvfs).
 # Left out because DragonFly 6.4 has no such command: sha256sum/md5sum/... (sbin/md5 is
 # DragonFly's), setsid, nproc, ip, base64, stdbuf, bash, busybox.
 USERLAND=(
@@ -239,8 +239,11 @@ cp /usr/bin/which.debianutils "$ROOT/usr/bin/which" # a POSIX sh script
 # DragonFly-style date, md5/sha1/sha256, uuencode/b64encode, uudecode/b64decode and stat (bsdtools/main.go): one
 # static binary, chosen by its name. sha256 and md5 live in /sbin on DragonFly (sbin/md5).
 (cd "$HERE/bsdtools" && CGO_ENABLED=0 GOFLAGS='' GOPROXY=off GOCACHE="$OUT_ROOT/.gocache" \
-	/usr/bin/go build -trimpath -ldflags='-s -w' -o "$ROOT/usr/libexec/dfvm/bsdtools" main.go)
+	/usr/bin/go build -trimpath -ldflags='-s -w' -o "$ROOT/usr/libexec/dfvm/bsdtools" main.go ps.go)
 for t in date stat uuencode b64encode uudecode b64decode; do ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/bin/$t"; done
+# ps: DragonFly's options and keywords checked by bsdtools (ps.go), the listing by procps's ps.
+mv "$ROOT/usr/bin/ps" "$ROOT/usr/libexec/dfvm/procps-ps"
+ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/bin/ps"
 for t in md5 sha1 sha256; do ln -sf ../libexec/dfvm/bsdtools "$ROOT/usr/sbin/$t"; done
 
 # Go: GOROOT as Debian lays it out (src and pkg/include under /usr/share), without what

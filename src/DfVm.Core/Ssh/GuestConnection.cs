@@ -292,16 +292,12 @@ namespace DfVm.Core.Ssh
         private async Task KillRemoteTreeAsync(int pid)
         {
             if (pid <= 0 || _client == null || !_client.IsConnected) return;
-            // Stop first so the tree cannot grow while it is walked, then kill leaves and root.
-            // pgrep where there is one (DragonFly); else ps + awk (busybox has no pgrep).
-            string script =
-                "kids(){ if command -v pgrep >/dev/null 2>&1; then pgrep -P \"$1\"; else ps -A -o pid= -o ppid= | awk -v p=\"$1\" '$2==p{print $1}'; fi; }; " +
-                "k(){ kill -STOP \"$1\" 2>/dev/null; for c in $(kids \"$1\"); do k \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }; k " + pid;
+            string script = GuestProcessTree.KillScript(pid);
             _log("guest $ " + script);
             try
             {
                 using (var kill = _client.CreateCommand(GuestCommandLine.Build(script)))
-                using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+                using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
                 {
                     await kill.ExecuteAsync(cts.Token).ConfigureAwait(false);
                 }

@@ -186,8 +186,7 @@ namespace DfVm.Core.Testing
         /// </summary>
         private static async Task EndElevatedTreeAsync(IGuestShell shell, int pid)
         {
-            string script = "k(){ kill -STOP \"$1\" 2>/dev/null; for c in $(pgrep -P \"$1\"); do k \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }; k "
-                + pid.ToString(CultureInfo.InvariantCulture);
+            string script = GuestProcessTree.KillScript(pid);
             try
             {
                 using (var cts = new CancellationTokenSource(CleanupTimeout))

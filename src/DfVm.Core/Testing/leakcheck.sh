@@ -38,7 +38,7 @@
 #     pid, ppid, state, command are keywords of bin/ps/keyword.c's var[] (not aliases, so `kw=` is allowed:
 #     makevarent() splits at '=' and takes the empty header), and bin/ps/print.c's printheader() prints no
 #     header line when every header is empty; state's first letter is Z for a zombie (print.c, state()).
-#     procps on the Linux guest reads `-ax` the same way.
+#     The Linux test guest's ps is a stand-in with DragonFly's getopt and keywords (tests/guest/bsdtools/ps.go).
 #   umount [-f]: sbin/umount/umount.c, getopt "AaF:fh:t:v". sleep 0.2: bin/sleep/sleep.c reads a fraction.
 #   rm -f, awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL);
 #   the host's setup round trip: cat, mv -f (bin/mv), mount -p.

@@ -7,6 +7,7 @@
 //	uuencode b64encode      usr.bin/uuencode/uuencode.c  getopt "mo:", [infile] remotefile
 //	uudecode b64decode      usr.bin/uudecode/uudecode.c  getopt "cimo:prs" (-r: raw input to stdout)
 //	stat                    usr.bin/stat/stat.c    getopt "FLf:lnqrst:x", -f format (BSD conversions)
+//	ps                      bin/ps/ps.c, keyword.c getopt "aCcegHhjLlM:mN:O:o:p:rRSTt:U:uvwx", keywords (ps.go)
 //
 // (paths in DragonFly's source tree). Each accepts exactly the flags the DragonFly source defines
 // and answers anything else as DragonFly does: the usage line on stderr, exit 1. GNU-only forms
@@ -49,8 +50,10 @@ func main() {
 		rc = uudecodeMain(os.Args[1:])
 	case "stat":
 		rc = statMain(os.Args[1:])
+	case "ps":
+		rc = psMain(os.Args[1:])
 	default:
-		fmt.Fprintf(os.Stderr, "dfvm-bsdtools: run as date, md5, sha1, sha256, uuencode, b64encode, uudecode, b64decode or stat (not %q)\n", prog)
+		fmt.Fprintf(os.Stderr, "dfvm-bsdtools: run as date, md5, sha1, sha256, uuencode, b64encode, uudecode, b64decode, stat or ps (not %q)\n", prog)
 		rc = 1
 	}
 	os.Exit(rc)
