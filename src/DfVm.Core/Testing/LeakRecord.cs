@@ -24,7 +24,9 @@ namespace DfVm.Core.Testing
         /// <summary>Characters of a process's command kept.</summary>
         public const int MaxCommandChars = 512;
 
-        private static readonly Regex PsLine = new Regex(@"^ *(\d{1,10}) +(\d{1,10}) +(\S{1,16}) ?(.*)$", RegexOptions.CultureInvariant);
+        // DragonFly's ps pads each column but the last (bin/ps/print.c: pid and ppid "%*d" in 5, state "%-*s" in 6):
+        // the spaces after the state are the column's, not the command's.
+        private static readonly Regex PsLine = new Regex(@"^ *(\d{1,10}) +(\d{1,10}) +(\S{1,16})(?: +(.*))?$", RegexOptions.CultureInvariant);
 
         private static readonly Regex RecordStart = new Regex("^\u001eDFVM-LEAK ([0-9a-f]{1,64}) before\r?\n$", RegexOptions.CultureInvariant);
 

@@ -151,6 +151,28 @@ namespace DfVm.Core.Tests.Testing
         }
 
         [Fact]
+        public void ReadsDragonFlysPsColumns()
+        {
+            // bin/ps/print.c of DragonFlyBSD/DragonFlyBSD: pid and ppid right-aligned in 5 (keyword.c PIDLEN), the state
+            // left-aligned in 6 ("%-*s"; a sleeping process gets its cpu after the letter), then the command unpadded.
+            string[] before = { "    1     0 ILs    /sbin/init --", "  700     1 Ss0    /usr/sbin/sshd" };
+            string[] after = before.Concat(new[] { "  812     1 S0     sleep 313", "  813     1 Z      <defunct>", "  814     1 R1" }).ToArray();
+            var r = new LeakRecord(Marker);
+            foreach (string chunk in Record(DragonFlyMountP, before, DragonFlyMountP, after))
+            {
+                r.Take(chunk);
+            }
+
+            Assert.Null(r.Error);
+            DfVmProcess sleep = r.After.Processes.Single(p => p.ProcessId == 812);
+            Assert.Equal("S0", sleep.State);
+            Assert.Equal("sleep 313", sleep.Command);
+            Assert.Equal("", r.After.Processes.Single(p => p.ProcessId == 814).Command);
+            DfVmLeak leak = LeakCheck.Compare(r.Before, r.After, null);
+            Assert.Equal(new[] { 812, 814 }, leak.LeftProcesses.Select(p => p.ProcessId).ToArray()); // not the zombie
+        }
+
+        [Fact]
         public void NothingChangedIsNoLeak_AndACleanLineIsRead()
         {
             var r = new LeakRecord(Marker);
