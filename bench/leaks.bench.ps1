@@ -3,7 +3,7 @@
     Issue 23 benchmark: the cost of the leak check per test binary. One warm test guest, eight packages of
     one trivial test each; Invoke-DfVmTest with the check and with -NoLeakCheck, guest build and host build,
     alternated; then, inside the guest, a test binary run 20 times plainly and 20 times through leakcheck.sh
-    (no SSH, no go test: the wrapper's own cost). Prints the lines for bench/RESULTS.md, with the load average.
+    in one command each (no go test: the wrapper's own cost; timed from the host, the SSH round trip cancels out). Prints the lines for bench/RESULTS.md, with the load average.
     Run: pwsh ./build.ps1 -Task Bench   (or this file with -ModulePath and -GuestDirectory)
 #>
 param(
@@ -41,24 +41,21 @@ try {
         }
         $loads += Load
     }
-    # inside the guest: the wrapper's own cost per binary, without SSH or go test
+    # inside the guest: the wrapper's own cost per binary, without go test. Each side is one guest command of 20
+    # runs, timed here (the guest's date has whole seconds only); the SSH round trip is in both and cancels out.
     $script = [IO.File]::ReadAllText((Join-Path $PSScriptRoot '../src/DfVm.Core/Testing/leakcheck.sh'))
     $null = Invoke-DfVmCommand -Name lb -Command 'cd /root/lb/p1 && go test -c -o /root/lb-p1.test .'
-    Set-Content (Join-Path $project 'inner.sh') -NoNewline -Value @"
-cat >/var/tmp/lb-leak.sh <<'LEAKEOF'
-$script
-LEAKEOF
-cd /tmp
-a=`$(date +%s); i=0; while [ `$i -lt 20 ]; do /root/lb-p1.test >/dev/null; i=`$((i+1)); done; b=`$(date +%s)
-export DFVM_LEAK=00aa DFVM_LEAK_MOUNT=; rm -f /var/tmp/.dfvm-leak-00aa.*
-c=`$(date +%s); i=0; while [ `$i -lt 20 ]; do /bin/sh /var/tmp/lb-leak.sh /root/lb-p1.test >/dev/null; i=`$((i+1)); done; d=`$(date +%s)
-rm -f /var/tmp/lb-leak.sh /var/tmp/.dfvm-leak-00aa.*
-echo "plain `$((b-a)) check `$((d-c))"
-"@
-    Copy-DfVmItem -Name lb -Path (Join-Path $project 'inner.sh') -Destination /root -ToGuest | Out-Null
-    $inner = (Invoke-DfVmCommand -Name lb -Command 'sh /root/inner.sh').Output.Trim()
+    Set-Content (Join-Path $project 'lb-leak.sh') -NoNewline -Value $script
+    Copy-DfVmItem -Name lb -Path (Join-Path $project 'lb-leak.sh') -Destination /var/tmp -ToGuest | Out-Null
+    $plain = 'cd /tmp && i=0 && while [ $i -lt 20 ]; do /root/lb-p1.test >/dev/null; i=$((i+1)); done'
+    $check = 'cd /tmp && export DFVM_LEAK=00aa DFVM_LEAK_MOUNT= && rm -f /var/tmp/.dfvm-leak-00aa.* && i=0 && while [ $i -lt 20 ]; do /bin/sh /var/tmp/lb-leak.sh /root/lb-p1.test >/dev/null; i=$((i+1)); done; rm -f /var/tmp/.dfvm-leak-00aa.*'
+    $inner = @{ plain = [Collections.Generic.List[double]]::new(); check = [Collections.Generic.List[double]]::new() }
+    foreach ($r in 1..$Runs) {
+        $w = [Diagnostics.Stopwatch]::StartNew(); $null = Invoke-DfVmCommand -Name lb -Command $plain; $inner.plain.Add($w.Elapsed.TotalSeconds)
+        $w = [Diagnostics.Stopwatch]::StartNew(); $null = Invoke-DfVmCommand -Name lb -Command $check; $inner.check.Add($w.Elapsed.TotalSeconds)
+    }
+    $null = Invoke-DfVmCommand -Name lb -Command 'rm -f /var/tmp/lb-leak.sh /root/lb-p1.test'
     $loads += Load
-    $f = $inner -split ' '
     ''
     "## Leak check per test binary (issue 23) — $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC"
     ''
@@ -70,7 +67,7 @@ echo "plain `$((b-a)) check `$((d-c))"
         "| $where | {0:0.0} s | {1:0.0} s | {2:0} ms |" -f (Median $t["$where check"]), (Median $t["$where none"]), (((Median $t["$where check"]) - (Median $t["$where none"])) * 1000 / $Packages)
     }
     ''
-    "In the guest, 20 runs of one test binary: plainly $($f[1]) s, through leakcheck.sh $($f[3]) s: {0:0} ms per binary for the wrapper itself (sh, one mount, one ps, rm; the first binary of a run also takes the before-record: one more mount and ps)." -f (([double]$f[3] - [double]$f[1]) * 1000 / 20)
+    "In the guest, one command of 20 runs of one test binary (median of $Runs, timed from the host): plainly {0:0.00} s, through leakcheck.sh {1:0.00} s: {2:0} ms per binary for the wrapper itself (sh, one mount, one ps, rm; the first binary of a run also takes the before-record: one more mount and ps)." -f (Median $inner.plain), (Median $inner.check), (((Median $inner.check) - (Median $inner.plain)) * 1000 / 20)
 }
 finally {
     Pop-Location
