@@ -54,11 +54,19 @@ dfvm_leak_snap() {
 dfvm_leak_clean() {
     # $1 before, $2 after: unmounts what was mounted (deepest first, with retries) and ends the orphans the
     # binary left (TERM, then KILL); prints how many could not be undone.
+    # A mount is its source, mount point and type, as LeakCheck.Compare keys it: not its options, so a remount
+    # (mount -u) of what was there before is not unmounted.
     printf '%s\n%%\n%s\n' "$1" "$2" | awk -v self="$$" '
+        function key(line,   f, t) {
+            if (index(line, "\t") > 0) { split(line, f, "\t"); t = f[3]; sub(/ .*$/, "", t); return f[1] "\t" f[2] "\t" t }
+            if (match(line, / type [^ ]+ \(.*\)$/)) { t = substr(line, RSTART + 6); sub(/ .*$/, "", t); return substr(line, 1, RSTART - 1) "\t" t }
+            if (match(line, / \([^,()]+(, .*)?\)$/)) { t = substr(line, RSTART + 2); sub(/[,)].*$/, "", t); return substr(line, 1, RSTART - 1) "\t" t }
+            return line
+        }
         /^%$/ { part = 1; sec = 0; next }
         /^@$/ { sec = 1; next }
-        sec == 0 && part == 0 { seen[$0]++; next }
-        sec == 0 && part == 1 { if (seen[$0] > 0) { seen[$0]--; next } mnt[++nm] = $0; next }
+        sec == 0 && part == 0 { seen[key($0)]++; next }
+        sec == 0 && part == 1 { k = key($0); if (seen[k] > 0) { seen[k]--; next } mnt[++nm] = $0; next }
         sec == 1 && part == 0 { old[$1] = 1; next }
         sec == 1 && part == 1 { ppid[$1] = $2; if ($3 !~ /^Z/) live[$1] = 1; next }
         END {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using DfVm;
 using DfVm.Core.Testing;
@@ -313,6 +314,50 @@ namespace DfVm.Core.Tests.Testing
             Assert.Equal("fedcba9876543210", LeakRecord.MarkerOf(RS + "DFVM-LEAK fedcba9876543210 before\n"));
             Assert.Null(LeakRecord.MarkerOf(RS + "DFVM-LEAK fedcba9876543210 after\n"));
             Assert.Null(LeakRecord.MarkerOf(RS + "DFVM-LEAK FEDCBA before\n"));
+        }
+
+        [Fact]
+        public void TheGuestCleanUpUnmountsOnlyNewMountsDeepestFirst_AndEndsOnlyOrphans()
+        {
+            // leakcheck.sh's dfvm_leak_clean under dash (the strict guest's /bin/sh), with umount, kill and sleep as
+            // shell functions that write down what would have been done.
+            string dir = Path.Combine(Path.GetTempPath(), "dfvm-leakclean-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "leakcheck.sh"), LeakCheck.Script());
+                string before = string.Join("\n", DragonFlyMountP) + "\n@\n" + string.Join("\n", PsBefore);
+                string after = string.Join("\n", DragonFlyMountP.Select(l => l.StartsWith("tmpfs\t/tmp\t", StringComparison.Ordinal) ? "tmpfs\t/tmp\ttmpfs ro,nosuid,nodev\t0 0" : l)
+                    .Concat(new[] { "tmpfs\t/tmp/w\ttmpfs rw\t0 0", "/tmp/w/a\t/tmp/w/b/c\tnull rw\t0 0" }))
+                    + "\n@\n" + string.Join("\n", PsAfter);
+                File.WriteAllText(Path.Combine(dir, "before"), before);
+                File.WriteAllText(Path.Combine(dir, "after"), after);
+                string script = "cd '" + dir + "' && DFVM_LEAK_LIB=1 && . ./leakcheck.sh && "
+                    + "umount() { echo \"umount $*\" >>log; }; kill() { echo \"kill $*\" >>log; }; sleep() { :; }; "
+                    + "n=$(dfvm_leak_clean \"$(cat before)\" \"$(cat after)\") && echo \"failed $n\" >>log && cat log";
+                var psi = new System.Diagnostics.ProcessStartInfo("dash", new[] { "-c", script }) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+                using (var p = System.Diagnostics.Process.Start(psi))
+                {
+                    string output = p.StandardOutput.ReadToEnd();
+                    string error = p.StandardError.ReadToEnd();
+                    Assert.True(p.WaitForExit(30000));
+                    Assert.True(p.ExitCode == 0, error);
+                    string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                    // not /tmp, which the binary remounted read-only; not the procfs it removed; the deepest first
+                    Assert.Equal(new[] { "umount /tmp/w/b/c", "umount /tmp/w" }, lines.Where(l => l.StartsWith("umount ", StringComparison.Ordinal)).ToArray());
+                    // the left sleep and its child (awk's order of the pids is its own), TERM then KILL; no zombie, no process of another session
+                    string[] kills = lines.Where(l => l.StartsWith("kill ", StringComparison.Ordinal)).ToArray();
+                    Assert.Equal(2, kills.Length);
+                    Assert.Equal(new[] { "410", "411" }, kills[0].Split(' ').Skip(2).OrderBy(x => x, StringComparer.Ordinal).ToArray());
+                    Assert.StartsWith("kill -TERM ", kills[0]);
+                    Assert.Equal(kills[0].Replace("-TERM", "-KILL"), kills[1]);
+                    Assert.Equal("failed 0", lines.Last());
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
         }
 
         [Fact]
