@@ -49,10 +49,22 @@ try {
     Copy-DfVmItem -Name lb -Path (Join-Path $project 'lb-leak.sh') -Destination /var/tmp -ToGuest | Out-Null
     $plain = 'cd /tmp && i=0 && while [ $i -lt 20 ]; do /root/lb-p1.test >/dev/null; i=$((i+1)); done'
     $check = 'cd /tmp && export DFVM_LEAK=00aa DFVM_LEAK_MOUNT= && rm -f /var/tmp/.dfvm-leak-00aa.* && i=0 && while [ $i -lt 20 ]; do /bin/sh /var/tmp/lb-leak.sh /root/lb-p1.test >/dev/null; i=$((i+1)); done; rm -f /var/tmp/.dfvm-leak-00aa.*'
+    # and what the wrapper's programs cost one by one (each 20 times in one command; the empty loop is subtracted)
+    $parts = [ordered]@{
+        loop  = 'i=0 && while [ $i -lt 20 ]; do :; i=$((i+1)); done'
+        sh    = 'i=0 && while [ $i -lt 20 ]; do /bin/sh -c :; i=$((i+1)); done'
+        mount = 'i=0 && while [ $i -lt 20 ]; do mount >/dev/null; i=$((i+1)); done'
+        ps    = 'i=0 && while [ $i -lt 20 ]; do ps -ax -ww -o pid= -o ppid= -o state= -o command= >/dev/null; i=$((i+1)); done'
+        rm    = 'i=0 && while [ $i -lt 20 ]; do rm -f /var/tmp/lb-none; i=$((i+1)); done'
+    }
     $inner = @{ plain = [Collections.Generic.List[double]]::new(); check = [Collections.Generic.List[double]]::new() }
+    foreach ($k in $parts.Keys) { $inner[$k] = [Collections.Generic.List[double]]::new() }
     foreach ($r in 1..$Runs) {
         $w = [Diagnostics.Stopwatch]::StartNew(); $null = Invoke-DfVmCommand -Name lb -Command $plain; $inner.plain.Add($w.Elapsed.TotalSeconds)
         $w = [Diagnostics.Stopwatch]::StartNew(); $null = Invoke-DfVmCommand -Name lb -Command $check; $inner.check.Add($w.Elapsed.TotalSeconds)
+        foreach ($k in $parts.Keys) {
+            $w = [Diagnostics.Stopwatch]::StartNew(); $null = Invoke-DfVmCommand -Name lb -Command $parts[$k]; $inner[$k].Add($w.Elapsed.TotalSeconds)
+        }
     }
     $null = Invoke-DfVmCommand -Name lb -Command 'rm -f /var/tmp/lb-leak.sh /root/lb-p1.test'
     $loads += Load
@@ -68,6 +80,9 @@ try {
     }
     ''
     "In the guest, one command of 20 runs of one test binary (median of $Runs, timed from the host): plainly {0:0.00} s, through leakcheck.sh {1:0.00} s: {2:0} ms per binary for the wrapper itself (sh, one mount, one ps, rm; the first binary of a run also takes the before-record: one more mount and ps)." -f (Median $inner.plain), (Median $inner.check), (((Median $inner.check) - (Median $inner.plain)) * 1000 / 20)
+    ''
+    'One start of each program the wrapper runs, in the guest (median of the runs, 20 starts in one command, less the empty loop): ' +
+        (@('sh', 'mount', 'ps', 'rm' | ForEach-Object { '{0} {1:0} ms' -f $_, (((Median $inner[$_]) - (Median $inner.loop)) * 1000 / 20) }) -join ', ') + '.'
 }
 finally {
     Pop-Location
