@@ -20,8 +20,9 @@ namespace DfVm.Core
     }
 
     /// <summary>
-    /// The composition root of one VM store (a project's vm/ folder): it makes and owns every part
-    /// that acts on the store's VMs and hands each the others through its constructor. The
+    /// The composition root of one VM store (a project's vm/ folder): it makes and owns the long-lived
+    /// parts that act on the store's VMs and hands each its collaborators through its constructor (the
+    /// installers and the importer, made per call, take the engine itself: they are workflows over all of it). The
     /// PowerShell layer keeps one engine per store for the session, so the warm SSH connections in
     /// <see cref="Connections"/> outlive a single cmdlet. DfVm.Core holds no mutable static state.
     /// </summary>
@@ -37,11 +38,14 @@ namespace DfVm.Core
         {
             Store = new VmStore(vmRoot);
             Connections = new GuestConnectionPool();
-            Qemu = new QemuProcess(this);
-            Readiness = new GuestReadiness(this);
-            Controller = new VmController(this);
-            Snapshots = new SnapshotManager(this, seams?.SnapshotSteps);
-            Factory = new VmFactory(this);
+            Invalidation = new GuestInvalidation(Connections);
+            Qemu = new QemuProcess(Store, Invalidation);
+            Readiness = new GuestReadiness(Store, Qemu, Connections);
+            // The one cycle, wired here: a start recovers an interrupted snapshot operation first, and the
+            // snapshot manager starts, stops and relaunches VMs through the controller.
+            Controller = new VmController(Store, Qemu, Readiness, Connections, Invalidation, () => Snapshots);
+            Snapshots = new SnapshotManager(Store, Controller, Qemu, Invalidation, seams?.SnapshotSteps);
+            Factory = new VmFactory(Store, Qemu, Invalidation);
             Provisioner = new ProvisionRunner(Controller);
         }
 
@@ -50,6 +54,9 @@ namespace DfVm.Core
 
         /// <summary>One warm SSH connection per VM.</summary>
         public GuestConnectionPool Connections { get; }
+
+        /// <summary>Ends the host's view of a guest (<see cref="GuestChanged"/>) or only its connection.</summary>
+        public IGuestInvalidation Invalidation { get; }
 
         /// <summary>The QEMU processes: pid, launch, power-down, kill, cleanup.</summary>
         public QemuProcess Qemu { get; }
@@ -76,18 +83,14 @@ namespace DfVm.Core
         public InteractiveInstaller InteractiveInstaller() => new InteractiveInstaller(this);
 
         /// <summary>Watches QEMU for a full host disk while <paramref name="paths"/>' VM runs an operation.</summary>
-        public HostDiskWatch DiskWatch(VmPaths paths, IOperationReporter reporter) => new HostDiskWatch(this, paths, reporter);
+        public HostDiskWatch DiskWatch(VmPaths paths, IOperationReporter reporter) => new HostDiskWatch(Qemu, Invalidation, paths, reporter);
 
         /// <summary>
         /// The one invalidation: the guest changed under the host's view of it (a boot, a stop, a restore,
         /// a reinstall, a new host key). Its warm connection is closed and its sync manifest forgotten, so
         /// the next command connects afresh and the next sync lists the guest again.
         /// </summary>
-        public void GuestChanged(VmPaths paths)
-        {
-            Connections.Drop(paths.PrivateKey);
-            if (File.Exists(paths.SyncManifest)) File.Delete(paths.SyncManifest);
-        }
+        public void GuestChanged(VmPaths paths) => Invalidation.GuestChanged(paths);
 
         /// <summary>
         /// Syncs a host folder into the running VM (<see cref="ProjectSyncer"/> over the VM's warm connection).
@@ -106,7 +109,7 @@ namespace DfVm.Core
                 using (VmLock.Acquire(paths, SyncLockWait, reporter, token))
                 {
                     var connection = await Controller.ConnectAsync(paths, reporter, token).ConfigureAwait(false);
-                    var progress = new OperationProgress { ActivityId = 43, Activity = $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}" };
+                    var progress = new OperationProgress { ActivityId = ProgressActivities.Sync, Activity = $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}" };
                     try
                     {
                         return await new ProjectSyncer(connection).SyncAsync(options, new Util.InlineProgress<SyncProgress>(p =>

@@ -58,6 +58,8 @@ namespace DfVm.Core
         public const string QemuStartFailed = nameof(QemuStartFailed);
         public const string SshPortInUse = nameof(SshPortInUse);
         public const string GuestNotReady = nameof(GuestNotReady);
+        /// <summary>Wait-DfVm: the VM was not ready (or not stopped) within -Timeout.</summary>
+        public const string WaitTimeout = nameof(WaitTimeout);
         /// <summary>The guest wrote nothing on its serial console and offered no SSH, twice (issue 10).</summary>
         public const string GuestSilent = nameof(GuestSilent);
         /// <summary>QEMU stopped the guest on a write error: the host file system under the VM's disk is full (issue 10).</summary>

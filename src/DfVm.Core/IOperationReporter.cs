@@ -21,6 +21,23 @@ namespace DfVm.Core
         public bool Completed { get; set; }
     }
 
+    /// <summary>
+    /// Every progress activity id DfVm shows, in one list: each activity has its own id, so two that run
+    /// at once (a lock wait beside a start, a sync before a test run) never overwrite each other's bar.
+    /// </summary>
+    public static class ProgressActivities
+    {
+        public const int Start = 41;
+        public const int Stop = 42;
+        public const int Sync = 43;
+        public const int Copy = 44;
+        public const int Import = 45;
+        public const int LockWait = 49;
+        public const int InstallPhase = 51;
+        public const int Download = 61;
+        public const int TestRun = 71;
+    }
+
     public sealed class NullReporter : IOperationReporter
     {
         public static readonly NullReporter Instance = new NullReporter();

@@ -8,6 +8,7 @@ BeforeDiscovery {
     $removedCases = @(
         @{ Command = 'uuencode'; Rows = @('uuencode') }
         @{ Command = 'pgrep'; Rows = @('pgrep') }
+        @{ Command = 'ps'; Rows = @('ps') }
         @{ Command = 'lsvfs'; Rows = @('vfs-nullfs', 'vfs-tmpfs', 'vfs-devfs', 'vfs-procfs') }
         @{ Command = 'gzip'; Rows = @('gzip') }
     )
@@ -21,7 +22,7 @@ BeforeAll {
     New-TestGuestVm -Name selfchk | Out-Null
     # A generous deadline (polled by Start-DfVm, not slept): on a loaded 2-core machine a TCG boot can take minutes.
     Start-DfVm -Name selfchk -Timeout 900 -WarningAction SilentlyContinue | Out-Null
-    $script:allNames = @('clock', 'tar-extract', 'tar-create', 'uuencode', 'sha256', 'find', 'od', 'gzip', 'pgrep', 'doas',
+    $script:allNames = @('clock', 'tar-extract', 'tar-create', 'uuencode', 'sha256', 'find', 'od', 'gzip', 'pgrep', 'ps', 'doas',
         'go', 'go-cache', 'vfs-nullfs', 'vfs-tmpfs', 'vfs-devfs', 'vfs-procfs', 'serial-console', 'disk-free', 'uname')
 
     function script:Failed($rows) { @($rows | Where-Object -Not Passed | ForEach-Object Name) }

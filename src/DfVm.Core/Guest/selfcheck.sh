@@ -169,11 +169,13 @@ else
     row gzip fail "gzip -1 -c | gzip -dc printed: $g"
 fi
 
-# 7. The process tree: pgrep -P, kill -STOP / -KILL (ending an elevated run, the go exec wrapper).
+# 7. The process tree: pgrep -P (the go exec wrapper), ps -ax (DfVm's tree kill), kill -STOP / -KILL.
 sleep 60 &
 child=$!
 kids=$(pgrep -P $$ 2>&1)
 rc=$?
+table=$(ps -ax -o pid= -o ppid= 2>&1)
+psrc=$?
 kill -STOP "$child" 2>/dev/null
 kill -KILL "$child" 2>/dev/null
 wait "$child" 2>/dev/null
@@ -183,6 +185,12 @@ elif printf '%s\n' "$kids" | grep -qx "$child"; then
     row pgrep ok "pgrep -P lists this shell's child $child"
 else
     row pgrep fail "pgrep -P printed: $kids"
+fi
+# DfVm's tree kill (GuestProcessTree.cs) reads `ps -ax -o pid= -o ppid=` (bin/ps/ps.c: no -A).
+if printf '%s\n' "$table" | awk -v c="$child" -v p="$$" '$1 == c && $2 == p { found = 1 } END { exit !found }'; then
+    row ps ok "ps -ax -o pid= -o ppid= lists child $child of $$"
+else
+    row ps fail "ps -ax -o pid= -o ppid=: exit $psrc, child $child of $$ not listed: $(printf '%s' "$table" | head -n 3 | tr '\n' ' ')"
 fi
 
 # 8. doas for the SSH user: elevated suites and the go exec wrapper run doas -n.

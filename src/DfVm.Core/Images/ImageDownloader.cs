@@ -47,6 +47,15 @@ namespace DfVm.Core.Images
         /// <summary>Least time between two progress reports of one stage (first and last always go out).</summary>
         public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+        /// <summary>One <see cref="SaveAsync"/> with a downloader of its own (the installers' image step).</summary>
+        public static async Task<DfVmImage> SaveOnceAsync(ImageRequest req, IProgress<DownloadProgress> progress, CancellationToken ct)
+        {
+            using (var downloader = new ImageDownloader())
+            {
+                return await downloader.SaveAsync(req, progress, ct).ConfigureAwait(false);
+            }
+        }
+
         /// <summary>
         /// Returns the cached image when a verified one is there (unless <see cref="ImageRequest.Force"/>),
         /// else downloads, verifies and decompresses it.

@@ -76,6 +76,19 @@ namespace DfVm.Core.Install
             return def;
         }
 
+        /// <summary>
+        /// Install-DfVm (interactive): checks the VM, fetches the release's ISO unless it is cached (the -Mirror
+        /// check comes first, in <see cref="ImageDownloader"/>), then boots it as <see cref="StartAsync(VmPaths, string, InstallConsole, IOperationReporter, CancellationToken)"/>.
+        /// </summary>
+        public async Task<InteractiveInstallSession> StartAsync(VmPaths paths, Images.ImageRequest iso, InstallConsole console, IOperationReporter reporter,
+            IProgress<Images.DownloadProgress> downloadProgress, CancellationToken ct)
+        {
+            if (iso == null) throw new ArgumentNullException(nameof(iso));
+            Check(paths);
+            var image = await Images.ImageDownloader.SaveOnceAsync(iso, downloadProgress, ct).ConfigureAwait(false);
+            return await StartAsync(paths, image.Path, console, reporter, ct).ConfigureAwait(false);
+        }
+
         public async Task<InteractiveInstallSession> StartAsync(VmPaths paths, string isoPath, InstallConsole console, IOperationReporter reporter, CancellationToken ct)
         {
             reporter = reporter ?? NullReporter.Instance;

@@ -71,7 +71,7 @@ namespace DfVm.Core.Install
                 }
             }
 
-            var progress = new OperationProgress { ActivityId = 51, Activity = $"Install phase '{phase.Name}' of VM '{paths.Name}'", Status = "booting" };
+            var progress = new OperationProgress { ActivityId = ProgressActivities.InstallPhase, Activity = $"Install phase '{phase.Name}' of VM '{paths.Name}'", Status = "booting" };
             reporter.Progress(progress);
             reporter.Verbose($"Phase '{phase.Name}': booting VM '{paths.Name}' with {(boot.Media ?? new AttachedMedia[0]).Count} medium/media attached.");
             var watch = Stopwatch.StartNew();

@@ -39,7 +39,7 @@ namespace DfVm.Core.Install
         {
             _engine = engine ?? throw new ArgumentNullException(nameof(engine));
             _plan = plan ?? DragonFlyInstallPlan.Phases;
-            _saveImage = saveImage ?? DownloadAsync;
+            _saveImage = saveImage ?? ImageDownloader.SaveOnceAsync;
             _checkpoint = checkpoint ?? ((paths, name, reporter, ct) => engine.Snapshots.CheckpointAsync(paths, name, reporter, ct));
             Runner = new PfiPhaseRunner(engine.Controller);
         }
@@ -203,14 +203,6 @@ namespace DfVm.Core.Install
             {
                 throw new DfVmException(InstallErrorIds.InstallWouldOrphanSnapshots, DfVmErrorKind.InvalidOperation,
                     $"VM '{def.Name}' has {snapshots} snapshot(s) of the system an install would erase. Remove them (Get-DfVmSnapshot -Name {def.Name} | Remove-DfVmSnapshot) or make the VM anew (New-DfVm -Name {def.Name} -Force).", def.Name);
-            }
-        }
-
-        private static async Task<DfVmImage> DownloadAsync(ImageRequest request, IProgress<DownloadProgress> progress, CancellationToken ct)
-        {
-            using (var downloader = new ImageDownloader())
-            {
-                return await downloader.SaveAsync(request, progress, ct).ConfigureAwait(false);
             }
         }
 

@@ -323,7 +323,7 @@ namespace DfVm.Core.Install
         {
             var watch = Stopwatch.StartNew();
             int attempts = 0;
-            var progress = new OperationProgress { ActivityId = 43, Activity = $"Importing VM '{def.Name}'" };
+            var progress = new OperationProgress { ActivityId = ProgressActivities.Import, Activity = $"Importing VM '{def.Name}'" };
             try
             {
                 while (true)

@@ -15,11 +15,15 @@ namespace DfVm.Core.Instances
     /// </summary>
     public sealed class GuestReadiness
     {
-        private readonly DfVmEngine _engine;
+        private readonly VmStore _store;
+        private readonly QemuProcess _qemu;
+        private readonly GuestConnectionPool _connections;
 
-        public GuestReadiness(DfVmEngine engine)
+        public GuestReadiness(VmStore store, QemuProcess qemu, GuestConnectionPool connections)
         {
-            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+            _store = store ?? throw new ArgumentNullException(nameof(store));
+            _qemu = qemu ?? throw new ArgumentNullException(nameof(qemu));
+            _connections = connections ?? throw new ArgumentNullException(nameof(connections));
         }
 
         /// <summary>
@@ -36,13 +40,13 @@ namespace DfVm.Core.Instances
             string lastProblem = "no SSH banner yet";
             bool bannerSeen = false;
             int silentProbes = 0, logins = 0;
-            var progress = new OperationProgress { ActivityId = 41, Activity = $"Starting VM '{def.Name}'" };
+            var progress = new OperationProgress { ActivityId = ProgressActivities.Start, Activity = $"Starting VM '{def.Name}'" };
             try
             {
                 while (true)
                 {
                     ct.ThrowIfCancellationRequested();
-                    if (_engine.Qemu.RunningPid(paths) == null)
+                    if (_qemu.RunningPid(paths) == null)
                     {
                         throw new DfVmException(ErrorIds.QemuStartFailed, DfVmErrorKind.InvalidOperation,
                             $"QEMU of VM '{def.Name}' exited while the guest was booting. Last serial lines:\n{SerialLog.Tail(paths.SerialLog)}", def.Name);
@@ -90,13 +94,13 @@ namespace DfVm.Core.Instances
                         {
                             // The boot this login is for: another pwsh may restart the VM meanwhile (no VM lock here:
                             // Wait-DfVm must not wait behind a Start-DfVm that holds it for minutes).
-                            string bootId = _engine.Store.LoadState(paths)?.BootId;
-                            _engine.Connections.Drop(paths.PrivateKey);
-                            await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(Math.Min(60, 10 + 5 * logins++)), ct, reporter.Verbose).ConfigureAwait(false);
+                            string bootId = _store.LoadState(paths)?.BootId;
+                            _connections.Drop(paths.PrivateKey);
+                            await _connections.GetAsync(endpoint, TimeSpan.FromSeconds(Math.Min(60, 10 + 5 * logins++)), ct, reporter.Verbose).ConfigureAwait(false);
                             // Marked under the state lock, and only on that boot: a QEMU relaunched since (a new boot id,
                             // maybe another port) may not be the one this login reached, so it is not marked ready by it.
                             bool current = false;
-                            _engine.Store.UpdateState(paths, s =>
+                            _store.UpdateState(paths, s =>
                             {
                                 if (s != null && (s.BootId != bootId || s.SshPort != port)) return false;
                                 current = true; // (no state at all: nothing to mark, the login is the answer)

@@ -21,14 +21,16 @@ namespace DfVm.Core.Instances
         /// <summary>Free space needed before a guest stopped on a full disk is let run again.</summary>
         public const long ResumeFreeBytes = 64L << 20;
 
-        private readonly DfVmEngine _engine;
+        private readonly QemuProcess _qemu;
+        private readonly IGuestInvalidation _invalidation;
         private readonly VmPaths _paths;
         private readonly IOperationReporter _reporter;
 
-        /// <summary>Made by <see cref="DfVmEngine.DiskWatch"/>.</summary>
-        internal HostDiskWatch(DfVmEngine engine, VmPaths paths, IOperationReporter reporter)
+        /// <summary>Made per operation by <see cref="DfVmEngine.DiskWatch"/> and <see cref="VmController"/>.</summary>
+        internal HostDiskWatch(QemuProcess qemu, IGuestInvalidation invalidation, VmPaths paths, IOperationReporter reporter)
         {
-            _engine = engine;
+            _qemu = qemu ?? throw new ArgumentNullException(nameof(qemu));
+            _invalidation = invalidation ?? throw new ArgumentNullException(nameof(invalidation));
             _paths = paths;
             _reporter = reporter ?? NullReporter.Instance;
         }
@@ -84,7 +86,7 @@ namespace DfVm.Core.Instances
                 // The guest is stopped: the operation's remote side cannot answer; give it a moment to unwind.
                 await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(20))).ConfigureAwait(false);
                 if (work.IsFaulted) _ = work.Exception; // observed: HostDiskFull is the error that explains it
-                _engine.Connections.Drop(_paths.PrivateKey); // the connection hangs on the stopped guest
+                _invalidation.ConnectionGone(_paths); // the connection hangs on the stopped guest
                 throw await FullAsync(device, CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -124,7 +126,7 @@ namespace DfVm.Core.Instances
             while (true)
             {
                 await Task.Delay(PollInterval, ct).ConfigureAwait(false);
-                if (_engine.Qemu.RunningPid(_paths) == null) return null;
+                if (_qemu.RunningPid(_paths) == null) return null;
                 try
                 {
                     // A connection of its own each time, let go at once: QEMU's monitor takes one client at a

@@ -19,14 +19,16 @@ namespace DfVm.Core.Instances
     public sealed class QemuProcess
     {
         private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(5);
-        private readonly DfVmEngine _engine;
+        private readonly VmStore _store;
+        private readonly IGuestInvalidation _invalidation;
 
-        public QemuProcess(DfVmEngine engine)
+        public QemuProcess(VmStore store, IGuestInvalidation invalidation)
         {
-            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+            _store = store ?? throw new ArgumentNullException(nameof(store));
+            _invalidation = invalidation ?? throw new ArgumentNullException(nameof(invalidation));
         }
 
-        private VmStore Store => _engine.Store;
+        private VmStore Store => _store;
 
 
         /// <summary>The QEMU pid when the VM's own QEMU is running, else null.</summary>
@@ -136,7 +138,7 @@ namespace DfVm.Core.Instances
                 MemoryMB = def.MemoryMB,
                 Cpus = def.Cpus,
             });
-            _engine.GuestChanged(paths);
+            _invalidation.GuestChanged(paths);
             reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");
             // A live restore resumes the saved guest; if that fails, no half-loaded QEMU stays. (A process that
             // dies here leaves QEMU waiting at prelaunch or inmigrate: the snapshot journal, still there, lets
@@ -219,7 +221,7 @@ namespace DfVm.Core.Instances
         internal async Task PowerDownAsync(VmPaths paths, int pid, TimeSpan timeout, IOperationReporter reporter, CancellationToken ct)
         {
             var watch = Stopwatch.StartNew();
-            var progress = new OperationProgress { ActivityId = 42, Activity = $"Stopping VM '{paths.Name}'" };
+            var progress = new OperationProgress { ActivityId = ProgressActivities.Stop, Activity = $"Stopping VM '{paths.Name}'" };
             try
             {
                 using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, Log(reporter)).ConfigureAwait(false))
@@ -287,7 +289,7 @@ namespace DfVm.Core.Instances
             await WaitExitOrKillAsync(paths, pid.Value, reporter, ct).ConfigureAwait(false);
             // QEMU is gone, and its SSH connection with it. The guest's disk is as it was: the sync manifest stays
             // (a live checkpoint quits QEMU and resumes it, carrying the manifest over; the next boot forgets it).
-            _engine.Connections.Drop(paths.PrivateKey);
+            _invalidation.ConnectionGone(paths);
         }
 
         private static async Task WaitExitOrKillAsync(VmPaths paths, int pid, IOperationReporter reporter, CancellationToken ct)
@@ -345,7 +347,7 @@ namespace DfVm.Core.Instances
             Store.ClearState(paths);
             // QEMU is gone, and its SSH connection with it. The guest's disk is as it was: the sync manifest stays
             // (a live checkpoint quits QEMU and resumes it, carrying the manifest over; the next boot forgets it).
-            _engine.Connections.Drop(paths.PrivateKey);
+            _invalidation.ConnectionGone(paths);
         }
 
 

@@ -15,15 +15,29 @@ namespace DfVm.Core.Instances
     /// </summary>
     public sealed class VmController
     {
-        private readonly DfVmEngine _engine;
+        private readonly VmStore _store;
+        private readonly QemuProcess _qemu;
+        private readonly GuestReadiness _readiness;
+        private readonly GuestConnectionPool _connections;
+        private readonly IGuestInvalidation _invalidation;
+        private readonly Func<Snapshots.IInterruptedSnapshots> _snapshots;
 
-        public VmController(DfVmEngine engine)
+        /// <param name="snapshots">The snapshot journal's recovery, asked for when a start or stop needs it: the
+        /// snapshot manager drives this controller itself (its relaunches and restores), so the engine makes it
+        /// second and hands it over late; that one cycle is the engine's to wire, in plain sight.</param>
+        public VmController(VmStore store, QemuProcess qemu, GuestReadiness readiness, GuestConnectionPool connections,
+            IGuestInvalidation invalidation, Func<Snapshots.IInterruptedSnapshots> snapshots)
         {
-            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+            _store = store ?? throw new ArgumentNullException(nameof(store));
+            _qemu = qemu ?? throw new ArgumentNullException(nameof(qemu));
+            _readiness = readiness ?? throw new ArgumentNullException(nameof(readiness));
+            _connections = connections ?? throw new ArgumentNullException(nameof(connections));
+            _invalidation = invalidation ?? throw new ArgumentNullException(nameof(invalidation));
+            _snapshots = snapshots ?? throw new ArgumentNullException(nameof(snapshots));
         }
 
-        public VmStore Store => _engine.Store;
-        private QemuProcess Qemu => _engine.Qemu;
+        public VmStore Store => _store;
+        private QemuProcess Qemu => _qemu;
 
         /// <summary>The QEMU pid when the VM's own QEMU is running, else null.</summary>
         public int? RunningPid(VmPaths paths) => Qemu.RunningPid(paths);
@@ -36,7 +50,47 @@ namespace DfVm.Core.Instances
 
         /// <inheritdoc cref="GuestReadiness.WaitReadyAsync"/>
         public Task<bool> WaitReadyAsync(VmDefinition def, VmPaths paths, int port, TimeSpan timeout, int silentSerialSeconds, IOperationReporter reporter, CancellationToken ct) =>
-            _engine.Readiness.WaitReadyAsync(def, paths, port, timeout, silentSerialSeconds, reporter, ct);
+            _readiness.WaitReadyAsync(def, paths, port, timeout, silentSerialSeconds, reporter, ct);
+
+        /// <summary>
+        /// Wait-DfVm: polls until the VM accepts a real SSH login (<paramref name="untilStopped"/> false) or
+        /// its QEMU has exited (true), at most <paramref name="limit"/>; a running VM not yet known ready gets
+        /// the login Start-DfVm waits for, within what is left. Past the limit: WaitTimeout.
+        /// </summary>
+        public async Task<DfVmInstance> WaitForAsync(VmPaths paths, string name, bool untilStopped, TimeSpan limit, IOperationReporter reporter, CancellationToken ct)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                var now = await GetAsync(paths, ct, reporter).ConfigureAwait(false);
+                if (untilStopped ? now.State == DfVmState.Stopped : now.Ready) return now;
+                if (!untilStopped && now.State == DfVmState.Running)
+                {
+                    var left = limit - watch.Elapsed;
+                    if (left > TimeSpan.Zero)
+                    {
+                        try
+                        {
+                            var state = Store.LoadState(paths);
+                            await WaitReadyAsync(Store.LoadDefinition(paths), paths, state?.SshPort ?? now.SshPort, left, 0, reporter, ct).ConfigureAwait(false);
+                            return await GetAsync(paths, ct, reporter).ConfigureAwait(false);
+                        }
+                        catch (DfVmException e) when (e.ErrorId == ErrorIds.GuestNotReady && e.Kind == DfVmErrorKind.Timeout)
+                        {
+                            // out of time: the WaitTimeout below says so
+                        }
+                    }
+                }
+                if (watch.Elapsed >= limit)
+                {
+                    int seconds = (int)Math.Round(limit.TotalSeconds);
+                    throw new DfVmException(ErrorIds.WaitTimeout, DfVmErrorKind.Timeout, untilStopped
+                        ? $"VM '{name}' was still {now.State} after {seconds} s. Stop it with Stop-DfVm (-Force quits QEMU at once)."
+                        : $"VM '{name}' did not accept an SSH login within {seconds} s (it is {now.State}). Start it with Start-DfVm; the console log is {paths.SerialLog}.", name);
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+            }
+        }
 
         // ---------- status (no lock, no SSH) ----------
 
@@ -118,7 +172,7 @@ namespace DfVm.Core.Instances
                 // A checkpoint or restore cut short (killed process) is finished or undone first,
                 // so the disk below is never a half state. A caller holding the lock (a snapshot
                 // operation, or recovery itself resuming a restore) has recovered already.
-                if (!options.CallerHoldsLock) await _engine.Snapshots.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                if (!options.CallerHoldsLock) await _snapshots().RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
                 else await Qemu.SettleLaunchAsync(paths, reporter, ct).ConfigureAwait(false);
                 var def = Store.LoadDefinition(paths);
                 if (RunningPid(paths) != null)
@@ -128,7 +182,7 @@ namespace DfVm.Core.Instances
                     {
                         // Running but not yet reachable (an earlier start gave up waiting): wait, start nothing.
                         reporter.Verbose($"VM '{def.Name}' is running but has not accepted SSH yet: waiting.");
-                        await _engine.Readiness.WaitReadyAsync(def, paths, running.SshPort, options.Timeout, 0, reporter, ct).ConfigureAwait(false);
+                        await _readiness.WaitReadyAsync(def, paths, running.SshPort, options.Timeout, 0, reporter, ct).ConfigureAwait(false);
                     }
                     else
                     {
@@ -175,7 +229,7 @@ namespace DfVm.Core.Instances
                 int silentSeconds = options.IncomingStatePath != null ? 0
                     : accelerator == "kvm" ? def.KvmWatchdogSeconds
                     : (int)Math.Ceiling(options.SilentSerialTimeout.TotalSeconds);
-                if (await _engine.Readiness.WaitReadyAsync(def, paths, port, options.Timeout, silentSeconds, reporter, ct).ConfigureAwait(false)) return;
+                if (await _readiness.WaitReadyAsync(def, paths, port, options.Timeout, silentSeconds, reporter, ct).ConfigureAwait(false)) return;
                 if (relaunched)
                 {
                     string tail = SerialLog.Tail(paths.SerialLog);
@@ -221,7 +275,7 @@ namespace DfVm.Core.Instances
             reporter = reporter ?? NullReporter.Instance;
             using (VmLock.Acquire(paths, options.Timeout, reporter, ct))
             {
-                await _engine.Snapshots.RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
+                await _snapshots().RecoverAsync(paths, reporter, ct).ConfigureAwait(false);
                 await StopHoldingLockAsync(paths, force, stopTimeout, reporter, ct).ConfigureAwait(false);
                 options.CallerHoldsLock = true;
                 return await StartAsync(paths, options, reporter, ct).ConfigureAwait(false);
@@ -239,13 +293,13 @@ namespace DfVm.Core.Instances
             }
             try
             {
-                await _engine.Snapshots.SettleBeforeStopAsync(paths, reporter, ct).ConfigureAwait(false);
+                await _snapshots().SettleBeforeStopAsync(paths, reporter, ct).ConfigureAwait(false);
             }
             catch (DfVmException e)
             {
                 reporter.Warning($"VM '{paths.Name}': settling an interrupted snapshot operation before the stop failed ({e.Message}); the next start tries again.");
             }
-            _engine.GuestChanged(paths);
+            _invalidation.GuestChanged(paths);
             if (force)
             {
                 await Qemu.KillAsync(paths, reporter, ct).ConfigureAwait(false);
@@ -269,11 +323,11 @@ namespace DfVm.Core.Instances
                     $"VM '{def.Name}' is not running. Start it with Start-DfVm -Name {def.Name}.", def.Name);
             }
             // A guest QEMU stopped on a full host disk runs on if there is room again; else HostDiskFull, not a hang.
-            await _engine.DiskWatch(paths, reporter).ResumeIfRoomAsync(ct).ConfigureAwait(false);
+            await new HostDiskWatch(_qemu, _invalidation, paths, reporter).ResumeIfRoomAsync(ct).ConfigureAwait(false);
             var endpoint = GuestReadiness.Endpoint(def, paths, state.SshPort);
             if (user != null) endpoint.User = user; // provisioning logs in as root whatever SshUser is
             // The pool hands back the warm connection, or opens a new one when it was dropped.
-            return await _engine.Connections.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
+            return await _connections.GetAsync(endpoint, TimeSpan.FromSeconds(15), ct, Log(reporter)).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -291,7 +345,7 @@ namespace DfVm.Core.Instances
             try
             {
                 // Bounded: a command printing gigabytes streams on, but the result keeps only the first part.
-                outcome = await _engine.DiskWatch(paths, reporter).RunAsync(
+                outcome = await new HostDiskWatch(_qemu, _invalidation, paths, reporter).RunAsync(
                     token => connection.CaptureAsync(command, stdin, onOutputLine, onErrorLine, token), ct).ConfigureAwait(false);
             }
             catch (GuestConnectionLostException lost) when (lost.RemotePid > 0)
@@ -320,7 +374,7 @@ namespace DfVm.Core.Instances
         {
             try
             {
-                _engine.Connections.Drop(paths.PrivateKey);
+                _invalidation.ConnectionGone(paths);
                 var fresh = await ConnectAsync(paths, reporter, ct, user).ConfigureAwait(false);
                 reporter?.Verbose($"Ending guest process {remotePid} and its children, left by the lost connection.");
                 await fresh.KillOrphanedTreeAsync(remotePid).ConfigureAwait(false);

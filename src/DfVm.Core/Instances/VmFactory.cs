@@ -15,15 +15,19 @@ namespace DfVm.Core.Instances
     /// </summary>
     public sealed class VmFactory
     {
-        private readonly DfVmEngine _engine;
+        private readonly VmStore _store;
+        private readonly QemuProcess _qemu;
+        private readonly IGuestInvalidation _invalidation;
 
         /// <summary>Made by <see cref="DfVmEngine"/>.</summary>
-        public VmFactory(DfVmEngine engine)
+        public VmFactory(VmStore store, QemuProcess qemu, IGuestInvalidation invalidation)
         {
-            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+            _store = store ?? throw new ArgumentNullException(nameof(store));
+            _qemu = qemu ?? throw new ArgumentNullException(nameof(qemu));
+            _invalidation = invalidation ?? throw new ArgumentNullException(nameof(invalidation));
         }
 
-        private VmStore Store => _engine.Store;
+        private VmStore Store => _store;
 
         /// <summary>How long New-DfVm -Force and Remove-DfVm wait for another command on the VM (a sync, a restore) to finish.</summary>
         public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
@@ -125,8 +129,8 @@ namespace DfVm.Core.Instances
 
         private async Task RemoveLockedAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
         {
-            await _engine.Qemu.KillAsync(paths, reporter, ct).ConfigureAwait(false);
-            _engine.GuestChanged(paths);
+            await _qemu.KillAsync(paths, reporter, ct).ConfigureAwait(false);
+            _invalidation.GuestChanged(paths);
             // Rename first so a crash half-way leaves no VM that looks whole.
             string trash = Path.Combine(Store.Root, TrashPrefix + paths.Name + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.Move(paths.Directory, trash);

@@ -52,7 +52,7 @@ namespace DfVm.Core.Instances
                         if (progress == null && reporter != null && watch.Elapsed > TimeSpan.FromMilliseconds(500))
                         {
                             reporter.Verbose($"VM '{paths.Name}' is busy with another DfVm command (maybe in another pwsh session): waiting up to {wait.TotalSeconds:0} s for it to finish.");
-                            progress = new OperationProgress { ActivityId = 49, Activity = $"Waiting for VM '{paths.Name}'" };
+                            progress = new OperationProgress { ActivityId = ProgressActivities.LockWait, Activity = $"Waiting for VM '{paths.Name}'" };
                         }
                         if (progress != null)
                         {

@@ -61,9 +61,11 @@ namespace DfVm.Core.Qemu
         {
             try
             {
-                var psi = new ProcessStartInfo("/usr/sbin/sysctl", "-n " + name) { RedirectStandardOutput = true, UseShellExecute = false };
+                var psi = Util.ProcessRunner.StartInfo("/usr/sbin/sysctl", new[] { "-n", name });
                 using (var p = Process.Start(psi))
                 {
+                    p.StandardInput.Close();
+                    var discard = p.StandardError.ReadToEndAsync();
                     string text = p.StandardOutput.ReadToEnd();
                     p.WaitForExit(5000);
                     return p.ExitCode == 0 ? text : "";

@@ -30,22 +30,28 @@ namespace DfVm.Core.Snapshots
     /// writes snapshots/.journal.json first and removes it last; <see cref="RecoverAsync"/> finishes
     /// what a crash interrupted.
     /// </summary>
-    public sealed class SnapshotManager
+    public sealed class SnapshotManager : IInterruptedSnapshots
     {
         private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
         private static readonly TimeSpan SaveTimeout = TimeSpan.FromMinutes(5);
-        private readonly DfVmEngine _engine;
+        private readonly VmStore _store;
+        private readonly VmController _controller;
+        private readonly QemuProcess _qemu;
+        private readonly IGuestInvalidation _invalidation;
         private readonly ISnapshotStepProbe _steps;
 
         /// <summary>Made by <see cref="DfVmEngine"/>; <paramref name="steps"/> is the fault tests' seam (null: none).</summary>
-        public SnapshotManager(DfVmEngine engine, ISnapshotStepProbe steps = null)
+        public SnapshotManager(VmStore store, VmController controller, QemuProcess qemu, IGuestInvalidation invalidation, ISnapshotStepProbe steps = null)
         {
-            _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+            _store = store ?? throw new ArgumentNullException(nameof(store));
+            _controller = controller ?? throw new ArgumentNullException(nameof(controller));
+            _qemu = qemu ?? throw new ArgumentNullException(nameof(qemu));
+            _invalidation = invalidation ?? throw new ArgumentNullException(nameof(invalidation));
             _steps = steps;
         }
 
-        private VmStore Store => _engine.Store;
-        private VmController Controller => _engine.Controller;
+        private VmStore Store => _store;
+        private VmController Controller => _controller;
 
         private void Step(string name)
         {
@@ -58,7 +64,7 @@ namespace DfVm.Core.Snapshots
         /// Cheap when there is nothing to do (one stat).
         /// </summary>
         public Task RecoverAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct) =>
-            new SnapshotRecovery(_engine, paths, reporter, Step).RunAsync(ct);
+            new SnapshotRecovery(this, _qemu, _controller, _invalidation, paths, reporter, Step).RunAsync(ct);
 
         /// <summary>
         /// Before a stop (the caller holds the VM lock): a journal left by a process killed after its guest ran again
@@ -66,7 +72,7 @@ namespace DfVm.Core.Snapshots
         /// start never resumes saved memory over what the guest did since. A QEMU that still waits for its saved state
         /// (prelaunch, inmigrate) has not run the guest: the journal stays, and the next start finishes the resume.
         /// </summary>
-        internal async Task SettleBeforeStopAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
+        public async Task SettleBeforeStopAsync(VmPaths paths, IOperationReporter reporter, CancellationToken ct)
         {
             var files = new SnapshotPaths(paths);
             if (!File.Exists(files.Journal) || Controller.RunningPid(paths) == null) return;
@@ -372,7 +378,7 @@ namespace DfVm.Core.Snapshots
                 await SnapshotFiles.CreateOverlayAsync(files.DiskTemp, files.Image(name), QcowHeader.Read(files.Image(name)).VirtualSize, ct).ConfigureAwait(false);
                 Step("swap");
                 Native.Rename(files.DiskTemp, paths.Disk);
-                _engine.GuestChanged(paths);
+                _invalidation.GuestChanged(paths);
                 if (journal != null)
                 {
                     Step("mark-restored");
@@ -489,7 +495,7 @@ namespace DfVm.Core.Snapshots
             try
             {
                 // Not probed: the failure being cleaned up after is the one under test.
-                await new SnapshotRecovery(_engine, paths, reporter, null).RunAsync(CancellationToken.None).ConfigureAwait(false);
+                await new SnapshotRecovery(this, _qemu, _controller, _invalidation, paths, reporter, null).RunAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e)
             {

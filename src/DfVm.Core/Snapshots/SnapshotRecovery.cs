@@ -23,16 +23,23 @@ namespace DfVm.Core.Snapshots
     /// </summary>
     internal sealed class SnapshotRecovery
     {
-        private readonly DfVmEngine _engine;
+        private readonly SnapshotManager _manager;
+        private readonly QemuProcess _qemu;
+        private readonly VmController _controller;
+        private readonly IGuestInvalidation _invalidation;
         private readonly VmPaths _paths;
         private readonly SnapshotPaths _files;
         private readonly IOperationReporter _reporter;
         private readonly Action<string> _step;
 
         /// <param name="step">Called before each step with its name (the manager's probe; "recover:" is prepended).</param>
-        public SnapshotRecovery(DfVmEngine engine, VmPaths paths, IOperationReporter reporter, Action<string> step)
+        public SnapshotRecovery(SnapshotManager manager, QemuProcess qemu, VmController controller, IGuestInvalidation invalidation,
+            VmPaths paths, IOperationReporter reporter, Action<string> step)
         {
-            _engine = engine;
+            _manager = manager;
+            _qemu = qemu;
+            _controller = controller;
+            _invalidation = invalidation;
             _paths = paths;
             _files = new SnapshotPaths(paths);
             _reporter = reporter ?? NullReporter.Instance;
@@ -43,7 +50,7 @@ namespace DfVm.Core.Snapshots
         {
             // A QEMU a killed process was launching is waited for first: until it holds its pid file it looks like no
             // QEMU at all, and recovery would then resume or boot a second one beside it.
-            await _engine.Qemu.SettleLaunchAsync(_paths, _reporter, ct).ConfigureAwait(false);
+            await _qemu.SettleLaunchAsync(_paths, _reporter, ct).ConfigureAwait(false);
             if (!File.Exists(_files.Journal))
             {
                 SnapshotFiles.RemoveStrays(_files, _reporter);
@@ -78,7 +85,7 @@ namespace DfVm.Core.Snapshots
 
         private async Task RecoverCheckpointAsync(SnapshotJournal journal, CancellationToken ct)
         {
-            var controller = _engine.Controller;
+            var controller = _controller;
             bool relaunchCut = false;
             if (journal.PreviousState != null && controller.RunningPid(_paths) != null)
             {
@@ -140,7 +147,7 @@ namespace DfVm.Core.Snapshots
             try
             {
                 Step("resume-relaunch");
-                await _engine.Snapshots.ResumeAsync(_paths, _files.State(name), journal, Step, _reporter, ct).ConfigureAwait(false);
+                await _manager.ResumeAsync(_paths, _files.State(name), journal, Step, _reporter, ct).ConfigureAwait(false);
             }
             catch (DfVmException e)
             {
@@ -164,7 +171,7 @@ namespace DfVm.Core.Snapshots
                 _reporter.Warning($"The restore of snapshot '{name}' of VM '{_paths.Name}' was interrupted before it changed the disk: the disk is as it was.");
                 return;
             }
-            var controller = _engine.Controller;
+            var controller = _controller;
             if (controller.RunningPid(_paths) != null)
             {
                 string status = null;
@@ -213,7 +220,7 @@ namespace DfVm.Core.Snapshots
             await SnapshotFiles.CreateOverlayAsync(_files.DiskTemp, _files.Image(name), QcowHeader.Read(_files.Image(name)).VirtualSize, ct).ConfigureAwait(false);
             Step("swap");
             Native.Rename(_files.DiskTemp, _paths.Disk);
-            _engine.GuestChanged(_paths);
+            _invalidation.GuestChanged(_paths);
             Step("resume");
             int port = journal.PreviousState?.SshPort ?? 0;
             try

@@ -19,19 +19,10 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
-            var config = Project.Config;
-            string command = "cd " + SuiteCommandLine.Quote(Project.GuestProjectPath) + " && " + (Command ?? config.BuildCommand);
-            foreach (var name in VmNames(Name))
-            {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    // Both streams to -Verbose as they come (a compiler's errors are on stderr).
-                    var result = RunOnWorker((pump, ct) => Controller.InvokeCommandAsync(paths, command, pump.Verbose, pump, ct, pump.Verbose));
-                    WriteObject(result);
-                });
-            }
+            string command = "cd " + SuiteCommandLine.Quote(Project.GuestProjectPath) + " && " + (Command ?? Project.Config.BuildCommand);
+            // Both streams to -Verbose as they come (a compiler's errors are on stderr).
+            ForEachVm(Name, (name, paths) =>
+                WriteObject(RunOnWorker((pump, ct) => Controller.InvokeCommandAsync(paths, command, pump.Verbose, pump, ct, pump.Verbose))));
         }
     }
 }

@@ -118,7 +118,7 @@ namespace DfVm.PowerShell.Commands
         /// <summary>One progress activity per transfer, always completed.</summary>
         private static async System.Threading.Tasks.Task<T> Transfer<T>(Pump pump, string activity, Func<IProgress<SyncProgress>, System.Threading.Tasks.Task<T>> work)
         {
-            var record = new Core.OperationProgress { ActivityId = 44, Activity = activity, Status = "starting" };
+            var record = new Core.OperationProgress { ActivityId = Core.ProgressActivities.Copy, Activity = activity, Status = "starting" };
             try
             {
                 return await work(new Core.Util.InlineProgress<SyncProgress>(p =>

@@ -48,79 +48,68 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
             var config = Project.Config;
             string version = Version ?? config.DragonFlyVersion ?? DragonFlyRelease.DefaultVersion;
             string images = Path.Combine(Project.VmRoot, "images");
             // Checked before any VM is touched, cached ISO or not.
             try { ImageRequest.ValidateMirror(Mirror); }
             catch (DfVmException e) { ThrowTerminating(e, Mirror); }
-            foreach (var name in VmNames(Name))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
+                string action = Unattended
+                    ? $"Install DragonFly {version} unattended (the disk is erased)"
+                    : $"Boot the DragonFly {version} installer (installing overwrites the disk)";
+                if (!ShouldProcessThenAsk(name, action, Force, $"Install DragonFly {version} on VM '{name}'? Its disk is overwritten.", "Install DragonFly")) return;
+                if (Unattended)
                 {
-                    var paths = store.Require(name);
-                    string action = Unattended
-                        ? $"Install DragonFly {version} unattended (the disk is erased)"
-                        : $"Boot the DragonFly {version} installer (installing overwrites the disk)";
-                    if (!ShouldProcessThenAsk(name, action, Force, $"Install DragonFly {version} on VM '{name}'? Its disk is overwritten.", "Install DragonFly")) return;
-                    if (Unattended)
+                    var options = new UnattendedInstallOptions
                     {
-                        var options = new UnattendedInstallOptions
-                        {
-                            Version = version,
-                            Mirror = Mirror,
-                            ImagesDirectory = images,
-                            ProjectDirectories = new[] { Project.GuestProjectPath },
-                            PhaseTimeout = TimeSpan.FromSeconds(Timeout),
-                            SilenceTimeout = TimeSpan.FromSeconds(Math.Min(Timeout, 1200)),
-                        };
-                        var result = RunOnWorker(async (pump, ct) =>
-                        {
-                            var download = new DownloadProgressWriter(pump);
-                            try
-                            {
-                                return await Engine.UnattendedInstaller().InstallAsync(paths, options, pump, download, ct).ConfigureAwait(false);
-                            }
-                            finally
-                            {
-                                if (download.Any) download.Complete();
-                            }
-                        });
-                        WriteObject(result.Vm);
-                    }
-                    else
+                        Version = version,
+                        Mirror = Mirror,
+                        ImagesDirectory = images,
+                        ProjectDirectories = new[] { Project.GuestProjectPath },
+                        PhaseTimeout = TimeSpan.FromSeconds(Timeout),
+                        SilenceTimeout = TimeSpan.FromSeconds(Math.Min(Timeout, 1200)),
+                    };
+                    var result = RunOnWorker(async (pump, ct) =>
                     {
-                        var interactive = Engine.InteractiveInstaller();
-                        interactive.Check(paths);
-                        var session = RunOnWorker(async (pump, ct) =>
+                        var download = new DownloadProgressWriter(pump);
+                        try
                         {
-                            var download = new DownloadProgressWriter(pump);
-                            DfVmImage iso;
-                            try
-                            {
-                                using (var downloader = new ImageDownloader())
-                                {
-                                    iso = await downloader.SaveAsync(new ImageRequest { Version = version, Kind = ImageKind.Iso, Mirror = Mirror, ImagesDirectory = images }, download, ct).ConfigureAwait(false);
-                                }
-                            }
-                            finally
-                            {
-                                if (download.Any) download.Complete();
-                            }
-                            return await interactive.StartAsync(paths, iso.Path, Vnc ? InstallConsole.Vnc : InstallConsole.Serial, pump, ct).ConfigureAwait(false);
-                        });
-                        Say($"VM '{name}' is booting the DragonFly {version} installer (QEMU pid {session.Vm.ProcessId}). Next:");
-                        int step = 1;
-                        foreach (var line in session.NextSteps)
-                        {
-                            string text = line.StartsWith("  ", StringComparison.Ordinal) ? "     " + line.TrimStart() : $"  {step++}. {line}";
-                            Say(text);
+                            return await Engine.UnattendedInstaller().InstallAsync(paths, options, pump, download, ct).ConfigureAwait(false);
                         }
-                        WriteObject(session.Vm);
+                        finally
+                        {
+                            if (download.Any) download.Complete();
+                        }
+                    });
+                    WriteObject(result.Vm);
+                }
+                else
+                {
+                    var iso = new ImageRequest { Version = version, Kind = ImageKind.Iso, Mirror = Mirror, ImagesDirectory = images };
+                    var session = RunOnWorker(async (pump, ct) =>
+                    {
+                        var download = new DownloadProgressWriter(pump);
+                        try
+                        {
+                            return await Engine.InteractiveInstaller().StartAsync(paths, iso, Vnc ? InstallConsole.Vnc : InstallConsole.Serial, pump, download, ct).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            if (download.Any) download.Complete();
+                        }
+                    });
+                    Say($"VM '{name}' is booting the DragonFly {version} installer (QEMU pid {session.Vm.ProcessId}). Next:");
+                    int step = 1;
+                    foreach (var line in session.NextSteps)
+                    {
+                        string text = line.StartsWith("  ", StringComparison.Ordinal) ? "     " + line.TrimStart() : $"  {step++}. {line}";
+                        Say(text);
                     }
-                });
-            }
+                    WriteObject(session.Vm);
+                }
+            });
         }
 
         /// <summary>Shown on the host like Write-Host (information stream, PSHOST tag).</summary>

@@ -18,19 +18,14 @@ namespace DfVm.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var store = Store;
             var dirs = ProjectPath ?? new[] { Project.GuestProjectPath };
-            foreach (var name in VmNames(Name))
+            ForEachVm(Name, (name, paths) =>
             {
-                ForEachItem(name, () =>
-                {
-                    var paths = store.Require(name);
-                    if (!ShouldProcess(name, "Provision the guest (doas, package repository, " + string.Join(", ", dirs) + ")")) return;
-                    var outcome = RunOnWorker((pump, ct) => Engine.Provisioner.RunAsync(paths, dirs, line => pump.Verbose(line), pump, ct));
-                    WriteObject(outcome.Result);
-                    if (!outcome.Result.Succeeded) WriteError(ToErrorRecord(ProvisionRunner.Failure(outcome), name));
-                });
-            }
+                if (!ShouldProcess(name, "Provision the guest (doas, package repository, " + string.Join(", ", dirs) + ")")) return;
+                var outcome = RunOnWorker((pump, ct) => Engine.Provisioner.RunAsync(paths, dirs, line => pump.Verbose(line), pump, ct));
+                WriteObject(outcome.Result);
+                if (!outcome.Result.Succeeded) WriteError(ToErrorRecord(ProvisionRunner.Failure(outcome), name));
+            });
         }
     }
 }

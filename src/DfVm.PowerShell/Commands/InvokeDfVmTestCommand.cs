@@ -21,7 +21,6 @@ namespace DfVm.PowerShell.Commands
     public sealed partial class InvokeDfVmTestCommand : InVmCmdlet
     {
         public const string TestsFailed = nameof(TestsFailed);
-        private const int ProgressActivityId = 71;
         private ProjectContext _project;
         private readonly RunSummary _summary = new RunSummary();
 
@@ -147,7 +146,7 @@ namespace DfVm.PowerShell.Commands
                             : null;
                         using (watcher)
                         {
-                        var progress = new OperationProgress { ActivityId = ProgressActivityId, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
+                        var progress = new OperationProgress { ActivityId = ProgressActivities.TestRun, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
                         {
                             try

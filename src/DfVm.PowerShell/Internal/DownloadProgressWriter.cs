@@ -15,7 +15,7 @@ namespace DfVm.PowerShell
         private readonly int _activityId;
         private bool _any;
 
-        public DownloadProgressWriter(IOperationReporter reporter, int activityId = 61)
+        public DownloadProgressWriter(IOperationReporter reporter, int activityId = ProgressActivities.Download)
         {
             _reporter = reporter;
             _activityId = activityId;

@@ -38,7 +38,7 @@ namespace DfVm.Core.Tests.Install
                 Assert.Null(vm.Controller.RunningPid(vm.Paths));
                 Assert.Contains(reporter.VerboseLines, l => l == "[t1] DFVM-PFI: t1 done");
                 Assert.Contains(reporter.VerboseLines, l => l.StartsWith("[t1] DFVM-GUEST: pfi running run.sh", StringComparison.Ordinal));
-                Assert.Contains(reporter.ProgressRecords, p => p.ActivityId == 51 && !p.Completed && p.Status.Contains("DFVM-"));
+                Assert.Contains(reporter.ProgressRecords, p => p.ActivityId == ProgressActivities.InstallPhase && !p.Completed && p.Status.Contains("DFVM-"));
                 Assert.True(reporter.ProgressRecords.Last().Completed, "progress is completed at the end");
 
                 // A normal boot (no disc) finds what the phase wrote.

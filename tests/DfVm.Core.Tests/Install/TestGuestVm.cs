@@ -95,7 +95,11 @@ namespace DfVm.Core.Tests.Install
             try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
 
-        private static JsonElement LoadGuest()
+        /// <summary>
+        /// The Linux test guest's guest.json: from DFVM_TEST_GUEST (build.ps1 sets it), else built or found in
+        /// the cache by tests/guest/build-guest.sh. Every xunit class that boots the test guest reads it here.
+        /// </summary>
+        internal static JsonElement LoadGuest()
         {
             string dir = Environment.GetEnvironmentVariable("DFVM_TEST_GUEST");
             if (string.IsNullOrEmpty(dir) || !File.Exists(Path.Combine(dir, "guest.json")))

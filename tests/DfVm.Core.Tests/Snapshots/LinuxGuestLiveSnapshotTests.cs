@@ -14,7 +14,7 @@ namespace DfVm.Core.Tests.Snapshots
     /// <summary>
     /// The Linux test guest under TCG: a live checkpoint lets it run on, a live restore brings back the
     /// guest of that moment (a file in RAM-backed /tmp) answering SSH, its clock set to now.
-    /// The guest comes from tests/guest/build-guest.sh (cached), or DFVM_TEST_GUEST_DIR.
+    /// The guest comes from DFVM_TEST_GUEST, or tests/guest/build-guest.sh (cached).
     /// </summary>
     // One class at a time: the timing checks must not compete with each other's QEMUs and qemu-img runs.
     [Collection("Snapshots")]

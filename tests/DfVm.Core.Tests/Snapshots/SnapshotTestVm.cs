@@ -71,13 +71,11 @@ namespace DfVm.Core.Tests.Snapshots
         }
 
         /// <summary>
-        /// A VM of the Linux test guest (tests/guest/build-guest.sh, cached; or DFVM_TEST_GUEST_DIR), not started.
+        /// A VM of the Linux test guest (DFVM_TEST_GUEST, else tests/guest/build-guest.sh's cache: TestGuestVm.LoadGuest), not started.
         /// </summary>
         public static async Task<SnapshotTestVm> CreateLinuxGuestAsync(string name)
         {
-            string guestDir = await GuestDirAsync();
-            JsonElement guest;
-            using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(guestDir, "guest.json")))) guest = doc.RootElement.Clone();
+            JsonElement guest = DfVm.Core.Tests.Install.TestGuestVm.LoadGuest();
 
             string root = Path.Combine("/tmp", "dfs-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             var def = new VmDefinition
@@ -99,20 +97,6 @@ namespace DfVm.Core.Tests.Snapshots
                 },
             };
             return await MakeAsync(root, def);
-        }
-
-        private static async Task<string> GuestDirAsync()
-        {
-            string dir = Environment.GetEnvironmentVariable("DFVM_TEST_GUEST_DIR");
-            if (!string.IsNullOrEmpty(dir)) return dir;
-            string repo = AppContext.BaseDirectory;
-            while (repo != null && !File.Exists(Path.Combine(repo, "DfVm.sln"))) repo = Path.GetDirectoryName(repo);
-            Assert.True(repo != null, "repository root not found");
-            string script = Path.Combine(repo, "tests", "guest", "build-guest.sh");
-            var o = await ProcessRunner.RunAsync("/bin/bash", new[] { script }, TimeSpan.FromMinutes(30), CancellationToken.None);
-            Assert.True(o.ExitCode == 0, "build-guest.sh: " + o.StdErr);
-            var lines = o.StdOut.Trim().Split('\n');
-            return lines[lines.Length - 1].Trim();
         }
 
         public static async Task<ProcessOutcome> RunAsync(string program, params string[] args)
