@@ -3,14 +3,15 @@
     Issue 23 benchmark: the cost of the leak check per test binary. One warm test guest, eight packages of
     one trivial test each; Invoke-DfVmTest with the check and with -NoLeakCheck, guest build and host build,
     alternated; then, inside the guest, a test binary run 20 times plainly and 20 times through leakcheck.sh
-    in one command each (no go test: the wrapper's own cost; timed from the host, the SSH round trip cancels out). Prints the lines for bench/RESULTS.md, with the load average.
+    in one command each (no go test: the wrapper's own cost; timed from the host, the SSH round trip cancels out). Appends its section, with the load average, to bench/RESULTS.md (-ResultsPath) and prints it.
     Run: pwsh ./build.ps1 -Task Bench   (or this file with -ModulePath and -GuestDirectory)
 #>
 param(
     [Parameter(Mandatory)][string] $ModulePath,
     [Parameter(Mandatory)][string] $GuestDirectory,
     [int] $Runs = 3,
-    [int] $Packages = 8
+    [int] $Packages = 8,
+    [string] $ResultsPath = (Join-Path $PSScriptRoot 'RESULTS.md')
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
@@ -68,6 +69,7 @@ try {
     }
     $null = Invoke-DfVmCommand -Name lb -Command 'rm -f /var/tmp/lb-leak.sh /root/lb-p1.test'
     $loads += Load
+    $report = @(
     ''
     "## Leak check per test binary (issue 23) — $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC"
     ''
@@ -83,6 +85,9 @@ try {
     ''
     'One start of each program the wrapper runs, in the guest (median of the runs, 20 starts in one command, less the empty loop): ' +
         (@('sh', 'mount', 'ps', 'rm' | ForEach-Object { '{0} {1:0} ms' -f $_, (((Median $inner[$_]) - (Median $inner.loop)) * 1000 / 20) }) -join ', ') + '.'
+    )
+    Add-Content -Path $ResultsPath -Value $report
+    $report
 }
 finally {
     Pop-Location
