@@ -7,6 +7,10 @@ namespace DfVm.Core
     public interface IOperationReporter
     {
         void Verbose(string message);
+
+        /// <summary>Wire traces (QMP's JSON both ways): -Debug, not -Verbose.</summary>
+        void Debug(string message);
+
         void Warning(string message);
         void Progress(OperationProgress progress);
     }
@@ -42,6 +46,7 @@ namespace DfVm.Core
     {
         public static readonly NullReporter Instance = new NullReporter();
         public void Verbose(string message) { }
+        public void Debug(string message) { }
         public void Warning(string message) { }
         public void Progress(OperationProgress progress) { }
     }

@@ -88,6 +88,13 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         (Invoke-DfVmCommand -Name life -Command 'ps -axww -o command | grep -c "[s]leep 98"').Output | Should -Be '0'
     }
 
+    It 'QMP wire traces go to -Debug, not -Verbose' {
+        $verbose = @(Get-DfVm -Name life -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $debug = @(Get-DfVm -Name life -Debug 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message)
+        $debug | Where-Object { $_ -like 'QMP -> {"execute":"query-status"*' } | Should -Not -BeNullOrEmpty
+        $verbose | Where-Object { $_ -like 'QMP*' } | Should -BeNullOrEmpty
+    }
+
     It 'starting a running VM returns it and does nothing else' {
         $before = Get-DfVm life
         $after = Start-DfVm -Name life

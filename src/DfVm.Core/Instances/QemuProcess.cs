@@ -224,7 +224,7 @@ namespace DfVm.Core.Instances
             var progress = new OperationProgress { ActivityId = ProgressActivities.Stop, Activity = $"Stopping VM '{paths.Name}'" };
             try
             {
-                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, Log(reporter)).ConfigureAwait(false))
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, WireLog(reporter)).ConfigureAwait(false))
                 using (var events = qmp.Subscribe())
                 {
                     while (watch.Elapsed < timeout && IsOurQemu(pid, paths))
@@ -277,7 +277,7 @@ namespace DfVm.Core.Instances
             if (pid == null) return;
             try
             {
-                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, Log(reporter)).ConfigureAwait(false))
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, QmpTimeout, ct, WireLog(reporter)).ConfigureAwait(false))
                 {
                     await qmp.QuitAsync(QmpTimeout, ct).ConfigureAwait(false);
                 }
@@ -351,7 +351,7 @@ namespace DfVm.Core.Instances
         }
 
 
-        private static Action<string> Log(IOperationReporter reporter) => reporter == null ? (Action<string>)null : reporter.Verbose;
+        private static Action<string> WireLog(IOperationReporter reporter) => reporter == null ? (Action<string>)null : reporter.Debug;
 
         private static string ShellDisplay(string arg) =>
             arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_=.,:/@+".IndexOf(c) >= 0) ? arg : "'" + arg.Replace("'", "'\\''") + "'";

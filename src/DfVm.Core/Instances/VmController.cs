@@ -122,7 +122,7 @@ namespace DfVm.Core.Instances
             vm.Accelerator = state?.Accelerator;
             try
             {
-                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(2), ct, Log(reporter)).ConfigureAwait(false))
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(2), ct, WireLog(reporter)).ConfigureAwait(false))
                 {
                     vm.QemuStatus = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                 }
@@ -387,5 +387,6 @@ namespace DfVm.Core.Instances
 
     
         private static Action<string> Log(IOperationReporter reporter) => reporter == null ? (Action<string>)null : reporter.Verbose;
+        private static Action<string> WireLog(IOperationReporter reporter) => reporter == null ? (Action<string>)null : reporter.Debug;
     }
 }

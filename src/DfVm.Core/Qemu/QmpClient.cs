@@ -124,10 +124,11 @@ namespace DfVm.Core.Qemu
             {
                 client.StartReader();
                 TimeSpan left = QmpWait.Remaining(timeout, elapsed);
-                JsonElement greeting = await QmpWait.AwaitAsync(client._greeting, left, cancellationToken,
+                JsonElement greeting = await QmpWait.AwaitAsync(client._greeting, left,
                     () => new QmpTimeoutException(
                         $"No QMP greeting from '{socketPath}' within {QmpWait.Seconds(timeout)}; " +
-                        "another client may hold the monitor (QEMU serves one at a time).", timeout)).ConfigureAwait(false);
+                        "another client may hold the monitor (QEMU serves one at a time).", timeout),
+                    cancellationToken).ConfigureAwait(false);
                 client.ReadGreeting(greeting);
                 await client.ExecuteAsync("qmp_capabilities", null, QmpWait.Remaining(timeout, elapsed), cancellationToken)
                     .ConfigureAwait(false);
@@ -233,9 +234,10 @@ namespace DfVm.Core.Qemu
 
             try
             {
-                using (QmpWait.Arm(call.Completion, timeout, cancellationToken,
+                using (QmpWait.Arm(call.Completion, timeout,
                            () => new QmpTimeoutException(
-                               $"QMP command '{call.Command}' got no reply within {QmpWait.Seconds(timeout)}.", timeout)))
+                               $"QMP command '{call.Command}' got no reply within {QmpWait.Seconds(timeout)}.", timeout),
+                           cancellationToken))
                 {
                     await SendAsync(call, payload).ConfigureAwait(false);
                     return await call.Completion.Task.ConfigureAwait(false);

@@ -95,9 +95,10 @@ namespace DfVm.Core.Qemu
 
             try
             {
-                return await QmpWait.AwaitAsync(waiter.Completion, timeout, cancellationToken,
+                return await QmpWait.AwaitAsync(waiter.Completion, timeout,
                     () => new QmpTimeoutException(
-                        $"No matching QMP event arrived within {QmpWait.Seconds(timeout)}.", timeout)).ConfigureAwait(false);
+                        $"No matching QMP event arrived within {QmpWait.Seconds(timeout)}.", timeout),
+                    cancellationToken).ConfigureAwait(false);
             }
             finally
             {

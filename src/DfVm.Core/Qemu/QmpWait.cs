@@ -14,7 +14,7 @@ namespace DfVm.Core.Qemu
         /// Whoever completes it first wins. Dispose the result once the wait is over.
         /// </summary>
         public static IDisposable Arm<T>(TaskCompletionSource<T> completion, TimeSpan timeout,
-            CancellationToken cancellationToken, Func<QmpTimeoutException> timeoutError)
+            Func<QmpTimeoutException> timeoutError, CancellationToken cancellationToken)
         {
             var timer = new CancellationTokenSource();
             CancellationTokenRegistration onTimeout =
@@ -31,9 +31,9 @@ namespace DfVm.Core.Qemu
 
         /// <summary>Awaits <paramref name="completion"/> with a timeout and cancellation.</summary>
         public static async Task<T> AwaitAsync<T>(TaskCompletionSource<T> completion, TimeSpan timeout,
-            CancellationToken cancellationToken, Func<QmpTimeoutException> timeoutError)
+            Func<QmpTimeoutException> timeoutError, CancellationToken cancellationToken)
         {
-            using (Arm(completion, timeout, cancellationToken, timeoutError))
+            using (Arm(completion, timeout, timeoutError, cancellationToken))
             {
                 return await completion.Task.ConfigureAwait(false);
             }

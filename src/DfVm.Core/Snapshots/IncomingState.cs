@@ -19,7 +19,7 @@ namespace DfVm.Core.Snapshots
             var watch = Stopwatch.StartNew();
             try
             {
-                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter == null ? (Action<string>)null : reporter.Verbose).ConfigureAwait(false))
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter == null ? (Action<string>)null : reporter.Debug).ConfigureAwait(false))
                 {
                     await qmp.ExecuteAsync("migrate-incoming", new System.Collections.Generic.Dictionary<string, object> { ["uri"] = "exec:cat " + LiveState.ShellQuote(statePath) },
                         LiveState.CommandTimeout, ct).ConfigureAwait(false);

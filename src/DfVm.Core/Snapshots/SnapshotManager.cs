@@ -79,7 +79,7 @@ namespace DfVm.Core.Snapshots
             string status = null;
             try
             {
-                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Debug).ConfigureAwait(false))
                 {
                     status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                 }
@@ -185,7 +185,7 @@ namespace DfVm.Core.Snapshots
             var paused = Stopwatch.StartNew();
             bool wasRunning;
             SnapshotJournal journal;
-            using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+            using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Debug).ConfigureAwait(false))
             {
                 string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                 if (status != "running" && status != "paused")
@@ -298,7 +298,7 @@ namespace DfVm.Core.Snapshots
             }
             if (!journal.WasRunning)
             {
-                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Verbose).ConfigureAwait(false))
+                using (var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, TimeSpan.FromSeconds(5), ct, reporter.Debug).ConfigureAwait(false))
                 {
                     await qmp.ExecuteAsync("stop", null, LiveState.CommandTimeout, ct).ConfigureAwait(false);
                 }
@@ -475,7 +475,7 @@ namespace DfVm.Core.Snapshots
                 {
                     Step("journal");
                     SnapshotFiles.WriteJournal(files, journal);
-                    await SnapshotRecovery.FinishRemoveAsync(files, journal, ct, Step).ConfigureAwait(false);
+                    await SnapshotRecovery.FinishRemoveAsync(files, journal, Step, ct).ConfigureAwait(false);
                     Step("journal-delete");
                     File.Delete(files.Journal);
                 }

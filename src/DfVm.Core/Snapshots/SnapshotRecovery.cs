@@ -74,7 +74,7 @@ namespace DfVm.Core.Snapshots
             else if (journal.Operation == SnapshotJournal.Remove)
             {
                 _reporter.Warning($"Finishing the removal of snapshot '{journal.Snapshot}' of VM '{_paths.Name}', which was interrupted.");
-                await FinishRemoveAsync(_files, journal, ct, Step).ConfigureAwait(false);
+                await FinishRemoveAsync(_files, journal, Step, ct).ConfigureAwait(false);
             }
             Step("journal-delete");
             File.Delete(_files.Journal);
@@ -93,7 +93,7 @@ namespace DfVm.Core.Snapshots
                 // (cut short before it quit: nothing renamed yet) or the relaunched one (after the commit).
                 try
                 {
-                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
+                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Debug).ConfigureAwait(false))
                     {
                         string status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                         if (status == "inmigrate" || status == "prelaunch")
@@ -177,7 +177,7 @@ namespace DfVm.Core.Snapshots
                 string status = null;
                 try
                 {
-                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Verbose).ConfigureAwait(false))
+                    using (var qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, TimeSpan.FromSeconds(5), ct, _reporter.Debug).ConfigureAwait(false))
                     {
                         status = await qmp.QueryStatusAsync(ct).ConfigureAwait(false);
                         if (status == "paused")
@@ -299,7 +299,7 @@ namespace DfVm.Core.Snapshots
         }
 
         /// <summary>The remaining merges of a remove, then its files (metadata first: the snapshot is gone once that is).</summary>
-        internal static async Task FinishRemoveAsync(SnapshotPaths files, SnapshotJournal journal, CancellationToken ct, Action<string> step)
+        internal static async Task FinishRemoveAsync(SnapshotPaths files, SnapshotJournal journal, Action<string> step, CancellationToken ct)
         {
             string name = journal.Snapshot;
             string image = files.Image(name);

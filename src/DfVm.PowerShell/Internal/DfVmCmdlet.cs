@@ -176,6 +176,7 @@ namespace DfVm.PowerShell
 
             public void WriteObject(object o) => Post(() => _cmdlet.WriteObject(o));
             public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
+            public void Debug(string message) => Post(() => _cmdlet.WriteDebug(message));
             public void Warning(string message) => Post(() => _cmdlet.WriteWarning(message));
             public void WriteError(ErrorRecord record) => Post(() => _cmdlet.WriteError(record));
 

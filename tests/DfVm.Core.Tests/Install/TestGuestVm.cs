@@ -136,6 +136,8 @@ namespace DfVm.Core.Tests.Install
         public List<OperationProgress> ProgressRecords { get; } = new List<OperationProgress>();
 
         public void Verbose(string message) { lock (VerboseLines) VerboseLines.Add(message); }
+        public List<string> DebugLines { get; } = new List<string>();
+        public void Debug(string message) { lock (DebugLines) DebugLines.Add(message); }
         public void Warning(string message) { lock (Warnings) Warnings.Add(message); }
         public void Progress(OperationProgress progress)
         {

@@ -29,6 +29,7 @@ namespace DfVm.Core.Tests.Instances
             public readonly List<string> Warnings = new List<string>();
             public Recorder(ITestOutputHelper o) { _inner = new TestReporter(o); }
             public void Verbose(string message) => _inner.Verbose(message);
+            public void Debug(string message) => _inner.Debug(message);
             public void Warning(string message) { lock (Warnings) Warnings.Add(message); _inner.Warning(message); }
             public void Progress(OperationProgress progress) { }
         }

@@ -12,6 +12,7 @@ namespace DfVm.Core.Tests.Snapshots
         public TestReporter(ITestOutputHelper output) { _out = output; }
 
         public void Verbose(string message) { if (!message.StartsWith("QMP")) Write("V " + message); }
+        public void Debug(string message) { }
         public void Warning(string message) => Write("W " + message);
         public void Progress(OperationProgress progress) { }
 
