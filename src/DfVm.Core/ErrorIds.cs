@@ -189,6 +189,10 @@ namespace DfVm.Core
         public const string TestsFailed = nameof(TestsFailed);
         /// <summary>ConvertFrom-GoTestJson -Path: no file matches the path.</summary>
         public const string FileNotFound = nameof(FileNotFound);
+        /// <summary>A test binary's leak record from the guest broke its rules (LeakRecord): refused, the rows kept.</summary>
+        public const string LeakRecordInvalid = nameof(LeakRecordInvalid);
+        /// <summary>The leak check's script could not be written in the guest (/var/tmp full or read-only).</summary>
+        public const string LeakCheckUnavailable = nameof(LeakCheckUnavailable);
 
         // ---- Go exec wrapper and host builds (Install-DfVmGoExec, -BuildOn Host) --------------
 

@@ -39,6 +39,10 @@ namespace DfVm
         public string BuildCommand { get; set; } = "go build ./...";
         /// <summary>What the config says about where Invoke-DfVmTest compiles: read, but only Guest is used (a project cannot choose to run code on the host: Host gets a warning; the user's -BuildOn decides).</summary>
         public string BuildOn { get; set; } = "Guest";
+        /// <summary>Invoke-DfVmTest records the guest's mounts and processes around each test binary and reports what it left (-NoLeakCheck turns it off for one run).</summary>
+        public bool LeakCheck { get; set; } = true;
+        /// <summary>A package whose test binary leaked is Failed (as -FailOnLeak).</summary>
+        public bool FailOnLeak { get; set; }
         public Dictionary<string, DfVmSuite> Suites { get; set; } = DefaultSuites();
 
         public static Dictionary<string, DfVmSuite> DefaultSuites() => new Dictionary<string, DfVmSuite>(System.StringComparer.OrdinalIgnoreCase)

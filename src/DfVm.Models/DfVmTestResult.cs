@@ -65,7 +65,7 @@ namespace DfVm
         /// <summary>Full test name including subtests ("TestA/sub_1"); null for package rows.</summary>
         public string Test { get; }
 
-        public DfVmTestOutcome Result { get; }
+        public DfVmTestOutcome Result { get; private set; }
 
         public bool Passed => Result == DfVmTestOutcome.Passed;
 
@@ -85,7 +85,7 @@ namespace DfVm
         public string Output { get; }
 
         /// <summary>Why the row has its result when that is not ordinary: "panic", "build failed", "cached"...; null otherwise.</summary>
-        public string Reason { get; }
+        public string Reason { get; private set; }
 
         /// <summary>True when go reused a cached result instead of running the test.</summary>
         public bool Cached { get; }
@@ -98,6 +98,47 @@ namespace DfVm
 
         /// <summary>What the guest reported as its release (`uname -r`, once per run), e.g. "6.4-RELEASE".</summary>
         public string DragonFlyVersion { get; private set; }
+
+        /// <summary>
+        /// Package rows of a leak-checked run: what the test binary left in the guest (or undid that it did not
+        /// make); null when no check ran for it (the check was off, the result was cached, the build failed).
+        /// </summary>
+        public DfVmLeak Leak { get; private set; }
+
+        /// <summary>True when the package's test binary left a mount or a process behind, or removed one it did not make.</summary>
+        public bool Leaked => Leak != null && Leak.Leaked;
+
+        /// <summary>Mounts the test binary made and did not unmount (empty when none, or unchecked).</summary>
+        public DfVmMount[] LeftMounts => Leak?.LeftMounts ?? new DfVmMount[0];
+
+        /// <summary>Mounts there before the binary ran that it unmounted.</summary>
+        public DfVmMount[] RemovedMounts => Leak?.RemovedMounts ?? new DfVmMount[0];
+
+        /// <summary>Processes the test binary started and left running.</summary>
+        public DfVmProcess[] LeftProcesses => Leak?.LeftProcesses ?? new DfVmProcess[0];
+
+        /// <summary>Processes there before the binary ran (daemons, orphans) that were gone after it.</summary>
+        public DfVmProcess[] EndedProcesses => Leak?.EndedProcesses ?? new DfVmProcess[0];
+
+        /// <summary>
+        /// A copy carrying <paramref name="leak"/>; with <paramref name="failOnLeak"/> a passed row that leaked
+        /// becomes Failed with Reason "leaked".
+        /// </summary>
+        public DfVmTestResult WithLeak(DfVmLeak leak, bool failOnLeak)
+        {
+            var copy = (DfVmTestResult)MemberwiseClone();
+            copy.Leak = leak;
+            if (failOnLeak && leak != null && leak.Leaked && Result != DfVmTestOutcome.Failed)
+            {
+                copy.Result = DfVmTestOutcome.Failed;
+                copy.Reason = LeakedReason;
+            }
+
+            return copy;
+        }
+
+        /// <summary>The Reason of a package that failed only because it leaked (-FailOnLeak).</summary>
+        public const string LeakedReason = "leaked";
 
         /// <summary>A copy of this row that says which VM (and guest release) it ran on.</summary>
         public DfVmTestResult WithVm(string vmName, string dragonFlyVersion)

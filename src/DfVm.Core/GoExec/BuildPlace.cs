@@ -85,6 +85,16 @@ namespace DfVm.Core.GoExec
                 ["DFVM_VM_DIR"] = paths.Directory,
                 ["DFVM_GUEST_PATH"] = guestPath,
             };
+            if (request.LeakCheck != null)
+            {
+                // the wrapper runs each binary inside leakcheck.sh's function (the script the run wrote in the guest)
+                request.LeakCheck.ViaHostWrapper = true;
+                foreach (var pair in LeakCheck.WrapperEnvironment(request.LeakCheck))
+                {
+                    environment[pair.Key] = pair.Value;
+                }
+            }
+
             return new HostGoShell(go, wrapperSource, projectRoot, environment);
         }
     }

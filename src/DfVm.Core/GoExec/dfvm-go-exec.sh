@@ -344,8 +344,22 @@ exit 0"
 # reads the SSH channel's stdin, which reaches EOF only when the host side goes away: then it kills
 # the binary's process tree. The host keeps the channel's stdin open for as long as it waits (a FIFO
 # it holds).
+# Invoke-DfVmTest's leak check (DFVM_LEAK: the run's marker): the binary runs inside the dfvm_leak
+# function of the leakcheck.sh the run wrote in the guest (/var/tmp/.dfvm-leakcheck-<DFVM_LEAK_SCRIPT>.sh).
+leakrun=''
+leaklib=''
+if [ -n "${DFVM_LEAK:-}" ]; then
+    case $DFVM_LEAK in *[!0-9a-f]*) die "DFVM_LEAK is not a marker: $DFVM_LEAK" ;; esac
+    case ${DFVM_LEAK_MOUNT:-} in '' | -p) ;; *) die "DFVM_LEAK_MOUNT must be -p or empty" ;; esac
+    case ${DFVM_LEAK_CLEAN:-0} in 0 | 1) ;; *) die "DFVM_LEAK_CLEAN must be 0 or 1" ;; esac
+    case ${DFVM_LEAK_SCRIPT:-} in '' | *[!0-9a-f]*) die "DFVM_LEAK_SCRIPT is not a script id: ${DFVM_LEAK_SCRIPT:-}" ;; esac
+    leaklib="DFVM_LEAK_LIB=1
+. /var/tmp/.dfvm-leakcheck-$DFVM_LEAK_SCRIPT.sh || exit 125
+"
+    leakrun="dfvm_leak $DFVM_LEAK '${DFVM_LEAK_MOUNT:-}' 0 ${DFVM_LEAK_CLEAN:-0} "
+fi
 missing="dfvm-go-exec: the package directory $guestdir is not in VM $vm: sync the project first (Sync-DfVmProject, or Invoke-DfVmTest -Sync)"
-script="$vars
+script="$leaklib$vars
 cd $(quote "$guestdir") 2>/dev/null || { printf '%s\\n' $(quote "$missing") >&2; rm -rf \"\$r\"; exit 1; }
 [ -f \"\$r/\$n\" ] || { echo 'dfvm-go-exec: the binary of this run went away in the guest' >&2; exit 125; }
 k() { kill -STOP \"\$1\" 2>/dev/null; for q in \$(pgrep -P \"\$1\" 2>/dev/null); do k \"\$q\"; done; kill -KILL \"\$1\" 2>/dev/null; }
@@ -355,7 +369,7 @@ exec 3<&0
   for q in \$(pgrep -P \$\$ 2>/dev/null); do [ \"\$q\" = \"\$me\" ] || k \"\$q\"; done ) <&3 >/dev/null 2>&1 &
 w=\$!
 exec 3<&-
-\"\$r/\$n\"$targs </dev/null
+$leakrun\"\$r/\$n\"$targs </dev/null
 rc=\$?
 kill -KILL \$w 2>/dev/null
 rm -rf \"\$r\"

@@ -44,6 +44,12 @@ namespace DfVm.Core.Testing
 
         public bool Cached { get; set; }
 
+        /// <summary>The leak record of the package's test binary (leak-checked runs), once one began.</summary>
+        public LeakRecord Leak { get; set; }
+
+        /// <summary>A record of another run that go test replayed with a cached result: read to its end and dropped.</summary>
+        public LeakRecord ReplayedLeak { get; set; }
+
         /// <summary>Go printed a "BenchmarkX" name line and its result line has not come yet.</summary>
         public GoTestRun PendingBenchmark { get; set; }
 

@@ -52,6 +52,15 @@ namespace DfVm.Core.Testing
             }
         }
 
+        /// <summary>
+        /// The run's leak check: records with its marker are taken out of the package's output and their
+        /// difference goes on the package row (<see cref="DfVmTestResult.Leak"/>); null: output as it is.
+        /// </summary>
+        public LeakCheckOptions LeakCheck { get; set; }
+
+        /// <summary>Packages whose leak record was refused, with why (<see cref="LeakRecord.Error"/>).</summary>
+        public List<KeyValuePair<string, string>> InvalidLeakRecords { get; } = new List<KeyValuePair<string, string>>();
+
         /// <summary>Rows emitted so far.</summary>
         public long RowCount { get; private set; }
 
@@ -234,6 +243,11 @@ namespace DfVm.Core.Testing
                 }
             }
 
+            if (TakeLeak(pkg, text))
+            {
+                return;
+            }
+
             if (pkg.ObservePanic(text))
             {
                 run.SawPanic = true;
@@ -245,8 +259,69 @@ namespace DfVm.Core.Testing
             }
         }
 
+        /// <summary>A chunk of a leak record (the run's marker begins one): taken out of the output.</summary>
+        private bool TakeLeak(GoPackageRun pkg, string text)
+        {
+            if (LeakCheck == null)
+            {
+                return false;
+            }
+
+            if (pkg.Leak != null && pkg.Leak.Open)
+            {
+                pkg.Leak.Take(text);
+                return true;
+            }
+
+            if (pkg.ReplayedLeak != null && pkg.ReplayedLeak.Open && pkg.ReplayedLeak.Error == null)
+            {
+                pkg.ReplayedLeak.Take(text);
+                return true;
+            }
+
+            var fresh = new LeakRecord(LeakCheck.Marker);
+            if (!fresh.Starts(text))
+            {
+                string other = LeakRecord.MarkerOf(text);
+                if (other == null)
+                {
+                    return false;
+                }
+
+                // A cached result: go test replays the output it saved, with the record of the run that saved it
+                // (another marker). That binary did not run now: nothing is reported, and the record leaves the
+                // output for as long as it keeps the record's rules (once a line breaks them, the lines after it stay).
+                pkg.ReplayedLeak = new LeakRecord(other);
+                pkg.ReplayedLeak.Take(text);
+                return true;
+            }
+
+            if (pkg.Leak != null)
+            {
+                // a second binary of one package (go test -count runs one; a hand-made stream may hold two): the last counts
+                NoteInvalidLeak(pkg.Name, pkg.Leak);
+            }
+
+            pkg.Leak = fresh;
+            fresh.Take(text);
+            return true;
+        }
+
+        private void NoteInvalidLeak(string package, LeakRecord record)
+        {
+            if (record.Error != null)
+            {
+                InvalidLeakRecords.Add(new KeyValuePair<string, string>(package, record.Error));
+            }
+        }
+
         private void HandlePackageOutput(GoPackageRun pkg, string text, List<DfVmTestResult> rows)
         {
+            if (TakeLeak(pkg, text))
+            {
+                return;
+            }
+
             pkg.ObservePanic(text);
             if (GoTestNames.TryBenchmarkResult(text, out string bench))
             {
@@ -528,9 +603,24 @@ namespace DfVm.Core.Testing
         private DfVmTestResult BuildPackageRow(PendingPackageRow p, string buildText)
         {
             string output = Join(buildText, p.Package.Output.ToString());
-            return new DfVmTestResult(
+            var row = new DfVmTestResult(
                 Suite, p.Package.Name, null, p.Outcome, DfVmTestResultKind.Package,
                 DurationOf(p.Elapsed, p.Package.FirstTime, p.EndTime), p.Elapsed, output, p.Reason, p.Cached, ParseTime(p.Package.FirstTime));
+            LeakRecord leak = p.Package.Leak;
+            if (leak == null || LeakCheck == null)
+            {
+                return row;
+            }
+
+            p.Package.Leak = null;
+            if (!leak.Complete)
+            {
+                // refused, or cut short (the stream ended inside it): no report rather than a guess
+                InvalidLeakRecords.Add(new KeyValuePair<string, string>(p.Package.Name, leak.Error ?? "the record ended before its end line"));
+                return row;
+            }
+
+            return row.WithLeak(Testing.LeakCheck.Compare(leak.Before, leak.After, leak.CleanFailures), LeakCheck.FailOnLeak);
         }
 
         private DfVmTestResult TestRow(GoPackageRun pkg, GoTestRun run, DfVmTestOutcome outcome, string reason, string endTime, double? elapsed, bool cached = false)

@@ -30,6 +30,9 @@ namespace DfVm.Core.Testing
         /// <summary>The SSH login user; doas is used only when it is not root.</summary>
         public string SshUser { get; set; } = "root";
 
+        /// <summary>The leak check around each test binary; null: none (-NoLeakCheck).</summary>
+        public LeakCheckOptions LeakCheck { get; set; }
+
         /// <summary>The VM the suite runs in (named in errors).</summary>
         public string VmName { get; set; }
     }

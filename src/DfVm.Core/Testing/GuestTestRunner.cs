@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core.Instances;
@@ -55,7 +56,7 @@ namespace DfVm.Core.Testing
             IGuestShell shell, DfVmSuite part, string command, bool elevated, GuestTestRequest request,
             Action<DfVmTestResult> onResult, Tally tally, CancellationToken cancellationToken)
         {
-            var parser = new GoTestJsonParser(part.Name);
+            var parser = new GoTestJsonParser(part.Name) { LeakCheck = request.LeakCheck };
             var gate = new object();
             bool stopped = false;
             bool noProject = false;
@@ -167,6 +168,15 @@ namespace DfVm.Core.Testing
                 // The rows say what failed; the error says why: not the code, the guest's disk.
                 var full = HostDiskWatch.GuestFull(request.VmName ?? "?", diskFull);
                 throw new GuestTestException(full.ErrorId, full.Kind, full.Message, request.VmName);
+            }
+
+            if (parser.InvalidLeakRecords.Count > 0)
+            {
+                // the rows were delivered; the records that broke the rules are named, not read
+                var named = parser.InvalidLeakRecords.Take(5).Select(p => $"{(p.Key.Length == 0 ? "(no package)" : p.Key)}: {p.Value}");
+                throw new GuestTestException(ErrorIds.LeakRecordInvalid, DfVmErrorKind.InvalidData,
+                    $"The leak record of {parser.InvalidLeakRecords.Count} package(s) from VM '{request.VmName}' was refused (the guest's output broke its rules), so no leak is reported for them: {string.Join("; ", named)}",
+                    request.VmName);
             }
         }
 

@@ -115,13 +115,28 @@ namespace DfVm.Core.Testing
                 xml.WriteAttributeString("timestamp", start.Value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
             }
 
+            DfVmLeak leak = suite.Rows.Where(r => r.Kind == DfVmTestResultKind.Package && r.Leak != null).Select(r => r.Leak).FirstOrDefault();
             if (first.VmName != null)
             {
                 xml.WriteAttributeString("hostname", XmlText.Clean(first.VmName));
+            }
+
+            if (first.VmName != null || leak != null)
+            {
                 xml.WriteStartElement("properties");
-                WriteProperty(xml, "vm", first.VmName);
+                if (first.VmName != null) WriteProperty(xml, "vm", first.VmName);
                 if (first.DragonFlyVersion != null) WriteProperty(xml, "guest.release", first.DragonFlyVersion);
-                if (first.Suite != null) WriteProperty(xml, "suite", first.Suite);
+                if (first.Suite != null && first.VmName != null) WriteProperty(xml, "suite", first.Suite);
+                if (leak != null)
+                {
+                    // the leak check's counts (Invoke-DfVmTest): what the package's test binary left in the guest
+                    WriteProperty(xml, "leak.leaked", leak.Leaked ? "true" : "false");
+                    WriteProperty(xml, "leak.leftMounts", leak.LeftMounts.Length.ToString(CultureInfo.InvariantCulture));
+                    WriteProperty(xml, "leak.removedMounts", leak.RemovedMounts.Length.ToString(CultureInfo.InvariantCulture));
+                    WriteProperty(xml, "leak.leftProcesses", leak.LeftProcesses.Length.ToString(CultureInfo.InvariantCulture));
+                    WriteProperty(xml, "leak.endedProcesses", leak.EndedProcesses.Length.ToString(CultureInfo.InvariantCulture));
+                }
+
                 xml.WriteEndElement();
             }
 
@@ -154,7 +169,24 @@ namespace DfVm.Core.Testing
                 xml.WriteEndElement();
             }
 
+            if (leak != null && leak.Leaked)
+            {
+                xml.WriteElementString("system-out", XmlText.Clean(LeakText(leak)));
+            }
+
             xml.WriteEndElement();
+        }
+
+        /// <summary>The leak as lines a person reads in a CI report.</summary>
+        public static string LeakText(DfVmLeak leak)
+        {
+            var b = new StringBuilder();
+            foreach (DfVmMount m in leak.LeftMounts) b.Append("left mounted: ").Append(m).Append('\n');
+            foreach (DfVmMount m in leak.RemovedMounts) b.Append("unmounted, not mounted by the test: ").Append(m).Append('\n');
+            foreach (DfVmProcess p in leak.LeftProcesses) b.Append("left running: ").Append(p).Append('\n');
+            foreach (DfVmProcess p in leak.EndedProcesses) b.Append("ended, not started by the test: ").Append(p).Append('\n');
+            if (leak.CleanFailures != null) b.Append(leak.CleanFailures == 0 ? "cleaned (-CleanLeaks)\n" : $"-CleanLeaks: {leak.CleanFailures} unmount(s) failed\n");
+            return b.ToString();
         }
 
         private static void WriteProperty(XmlWriter xml, string name, string value)

@@ -42,6 +42,11 @@ namespace DfVm.Core.Testing
             }
 
             string command = Narrow(part.Command, request.Run, request.Packages, request.Timeout, part.Name);
+            if (request.LeakCheck != null && !request.LeakCheck.ViaHostWrapper)
+            {
+                command = LeakCheck.WrapGuestCommand(command, request.LeakCheck) ?? command; // a go test with its own -exec is run unchecked
+            }
+
             string guard = Guard(request.GuestProjectPath);
             if (!UsesDoas(part, request))
             {
@@ -144,6 +149,41 @@ namespace DfVm.Core.Testing
             string before = command.Substring(0, tokens[go].Start);
             string after = command.Substring(tokens[end - 1].End);
             return before + string.Join(" ", words) + after;
+        }
+
+        /// <summary>
+        /// <paramref name="command"/> with <c>-exec 'value'</c> right after its first `go test`; null when there is
+        /// no go test, or it already has an -exec of its own.
+        /// </summary>
+        public static string AddExec(string command, string value)
+        {
+            List<Token> tokens = Tokenize(command);
+            for (int i = 0; i + 1 < tokens.Count; i++)
+            {
+                if (tokens[i].IsOperator || tokens[i].Text != "go" || tokens[i + 1].Text != "test")
+                {
+                    continue;
+                }
+
+                for (int j = i + 2; j < tokens.Count && !tokens[j].IsOperator; j++)
+                {
+                    string t = tokens[j].Text;
+                    if (t == "-args" || t == "--args")
+                    {
+                        break;
+                    }
+
+                    if (t == "-exec" || t == "--exec" || t.StartsWith("-exec=", StringComparison.Ordinal) || t.StartsWith("--exec=", StringComparison.Ordinal))
+                    {
+                        return null;
+                    }
+                }
+
+                int at = tokens[i + 1].End;
+                return command.Substring(0, at) + " -exec " + Quote(value) + command.Substring(at);
+            }
+
+            return null;
         }
 
         /// <summary>The start of every part's text: into the project folder, or the <see cref="NoProjectMarker"/> and exit 125.</summary>

@@ -22,7 +22,7 @@ namespace DfVm.PowerShell.Commands
         /// among those the suite ran run again. Until Ctrl+C.
         /// </summary>
         private async Task WatchAsync(Pump pump, DfVmEngine engine, VmPaths paths, string guestPath, IGuestShell shell, ProjectWatcher watcher,
-            GuestTestRequest request, HashSet<string> suitePackages, Func<DfVmTestResult, DfVmTestResult> tag, CancellationToken ct)
+            GuestTestRequest request, HashSet<string> suitePackages, Func<DfVmTestResult, DfVmTestResult> tag, Func<Task> afterRound, CancellationToken ct)
         {
             var hostShell = shell as HostGoShell;
             string listRoot = hostShell != null ? _project.Root : guestPath;
@@ -73,6 +73,8 @@ namespace DfVm.PowerShell.Commands
                         Timeout = request.Timeout,
                         Elevate = request.Elevate,
                         SshUser = request.SshUser,
+                        LeakCheck = request.LeakCheck,
+                        VmName = request.VmName,
                     };
                     var summary = new RunSummary();
                     summary.Started(paths.Name);
@@ -81,6 +83,7 @@ namespace DfVm.PowerShell.Commands
                         var mine = tag(row);
                         pump.Post(() => { summary.Count(mine); WriteObject(mine); });
                     }, null, ct).ConfigureAwait(false);
+                    await afterRound().ConfigureAwait(false); // the next round's first binary takes its own before-record
                     summary.Completed(paths.Name);
                     pump.Post(() => WriteSummary(summary));
                 }

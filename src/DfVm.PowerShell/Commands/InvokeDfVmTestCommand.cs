@@ -127,6 +127,7 @@ namespace DfVm.PowerShell.Commands
                             Elevate = Elevate,
                             SshUser = connection.Endpoint.User,
                             VmName = name,
+                            LeakCheck = await LeakOptionsAsync(connection, ct).ConfigureAwait(false),
                         };
                         // Where go runs is the user's choice: -BuildOn (or $PSDefaultParameterValues), never the project's config.
                         IGuestShell shell = await BuildPlace.ChooseAsync(BuildOn, connection, paths, _project.Root, guestPath,
@@ -147,6 +148,8 @@ namespace DfVm.PowerShell.Commands
                         var progress = new OperationProgress { ActivityId = ProgressActivities.TestRun, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
                         try
                         {
+                            try
+                            {
                             await engine.DiskWatch(paths, pump).RunAsync(token => new GuestTestRunner().RunAsync(
                                 shell, request, onRow,
                                 new Core.Util.InlineProgress<TestRunProgress>(p =>
@@ -155,6 +158,11 @@ namespace DfVm.PowerShell.Commands
                                     pump.Progress(progress);
                                 }),
                                 token), ct).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                await ForgetLeakFilesAsync(connection, request.LeakCheck).ConfigureAwait(false);
+                            }
                         }
                         finally
                         {
@@ -166,7 +174,8 @@ namespace DfVm.PowerShell.Commands
                         {
                             // A watch ends by Ctrl+C, never in EndProcessing: each round says its own summary.
                             pump.Post(() => WriteSummary(_summary));
-                            await WatchAsync(pump, engine, paths, guestPath, shell, watcher, request, seen, row => row.WithVm(name, release), ct).ConfigureAwait(false);
+                            await WatchAsync(pump, engine, paths, guestPath, shell, watcher, request, seen, row => row.WithVm(name, release),
+                                () => ForgetLeakFilesAsync(connection, request.LeakCheck), ct).ConfigureAwait(false);
                         }
                         }
                     });

@@ -20,7 +20,7 @@ namespace DfVm.PowerShell
         {
             "VmName", "VmDirectory", "DragonFlyVersion", "DiskSizeGB", "MemoryMB", "Cpus", "SshPort", "SshUser",
             "GuestProjectPath", "SyncExclude", "SyncIncludeGit", "BuildCommand", "Suites",
-            "BuildOn",
+            "BuildOn", "LeakCheck", "FailOnLeak",
         };
 
         public static DfVmConfig Read(string path)
@@ -92,6 +92,8 @@ namespace DfVm.PowerShell
                 case "SyncExclude": c.SyncExclude = Strings(value); break;
                 case "SyncIncludeGit": c.SyncIncludeGit = (bool)value; break;
                 case "BuildCommand": c.BuildCommand = Text(value); break;
+                case "LeakCheck": c.LeakCheck = (bool)value; break;
+                case "FailOnLeak": c.FailOnLeak = (bool)value; break;
                 case "BuildOn":
                     string where = Text(value);
                     c.BuildOn = string.Equals(where, "Host", StringComparison.OrdinalIgnoreCase) ? "Host"

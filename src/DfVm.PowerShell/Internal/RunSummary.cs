@@ -7,7 +7,7 @@ namespace DfVm.PowerShell
 {
     /// <summary>
     /// What a test run came to, counted on the pipeline thread as rows are written:
-    /// "362 tests: 356 passed, 4 failed, 2 skipped in 6 packages, 43.2 s".
+    /// "362 tests: 356 passed, 4 failed, 2 skipped in 6 packages, 43.2 s; 1 package leaked (...)".
     /// </summary>
     internal sealed class RunSummary
     {
@@ -16,7 +16,7 @@ namespace DfVm.PowerShell
         private readonly List<string> _vms = new List<string>();
         private readonly HashSet<string> _unfinished = new HashSet<string>();
         private readonly HashSet<string> _packagesWithFailedTests = new HashSet<string>();
-        private int _passed, _failed, _skipped, _packagesFailed;
+        private int _passed, _failed, _skipped, _packagesFailed, _packagesLeaked;
 
         public IReadOnlyList<string> Vms => _vms;
 
@@ -34,6 +34,7 @@ namespace DfVm.PowerShell
             _packages.Add(package);
             if (row.Kind == DfVmTestResultKind.Package)
             {
+                if (row.Leaked) _packagesLeaked++;
                 // A package that failed because a test in it failed is counted once, as that test;
                 // one that failed on its own (build failed, panic, setup) is counted here.
                 if (row.Failed && (row.Reason != null || !_packagesWithFailedTests.Contains(package))) _packagesFailed++;
@@ -62,6 +63,7 @@ namespace DfVm.PowerShell
             string line = string.Format(CultureInfo.InvariantCulture, "{0}: {1} passed, {2} failed, {3} skipped in {4}, {5:0.0} s",
                 Plural(tests, "test"), _passed, _failed, _skipped, Plural(_packages.Count, "package"), _clock.Elapsed.TotalSeconds);
             if (_packagesFailed > 0) line += string.Format(CultureInfo.InvariantCulture, " ({0} failed as a whole)", Plural(_packagesFailed, "package"));
+            if (_packagesLeaked > 0) line += string.Format(CultureInfo.InvariantCulture, "; {0} leaked (LeftMounts, LeftProcesses, RemovedMounts, EndedProcesses)", Plural(_packagesLeaked, "package"));
             if (_unfinished.Count > 0) line += " (incomplete: " + string.Join(", ", _unfinished.OrderBy(v => v)) + ")";
             return line;
         }

@@ -44,6 +44,13 @@
     # $PSDefaultParameterValues['Invoke-DfVmTest:BuildOn'] = 'Host'.
     BuildOn          = 'Guest'
 
+    # Invoke-DfVmTest records the guest's mount table and processes around each test binary and puts
+    # what a binary left (or undid that it did not make) on its package row: LeftMounts, LeftProcesses,
+    # RemovedMounts, EndedProcesses. The packages of a checked run run one at a time. -NoLeakCheck
+    # turns it off for one run. FailOnLeak = $true (or -FailOnLeak) makes a package that leaked Failed.
+    LeakCheck        = $true
+    FailOnLeak       = $false
+
     # Invoke-DfVmTest -Suite <name>. A suite is a Command run with /bin/sh in GuestProjectPath
     # (keep -json on go test: its output becomes DfVmTestResult objects), or an Include list of
     # other suites run in order. Elevate = $true runs the command through doas.
