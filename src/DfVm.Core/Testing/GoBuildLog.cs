@@ -14,12 +14,12 @@ namespace DfVm.Core.Testing
     {
         private const int BlockLimit = 256 * 1024;
 
-        private readonly Dictionary<string, OutputBuffer> stderrBlocks = new Dictionary<string, OutputBuffer>(StringComparer.Ordinal);
-        private readonly List<string> stderrOrder = new List<string>();
-        private readonly HashSet<string> closedBlocks = new HashSet<string>(StringComparer.Ordinal);
-        private readonly Dictionary<string, OutputBuffer> buildOutputs = new Dictionary<string, OutputBuffer>(StringComparer.Ordinal);
-        private readonly OutputBuffer unattributed = new OutputBuffer(BlockLimit);
-        private string currentBlock;
+        private readonly Dictionary<string, OutputBuffer> _stderrBlocks = new Dictionary<string, OutputBuffer>(StringComparer.Ordinal);
+        private readonly List<string> _stderrOrder = new List<string>();
+        private readonly HashSet<string> _closedBlocks = new HashSet<string>(StringComparer.Ordinal);
+        private readonly Dictionary<string, OutputBuffer> _buildOutputs = new Dictionary<string, OutputBuffer>(StringComparer.Ordinal);
+        private readonly OutputBuffer _unattributed = new OutputBuffer(BlockLimit);
+        private string _currentBlock;
 
         /// <summary>Adds one stderr line. Returns the package whose block it closed (a new header began), or null.</summary>
         public string AddStderrLine(string line)
@@ -28,26 +28,26 @@ namespace DfVm.Core.Testing
             {
                 string closed = CloseCurrent();
                 string key = PackageOfHeader(line.Substring(2));
-                if (!stderrBlocks.TryGetValue(key, out OutputBuffer block))
+                if (!_stderrBlocks.TryGetValue(key, out OutputBuffer block))
                 {
                     block = new OutputBuffer(BlockLimit);
-                    stderrBlocks.Add(key, block);
-                    stderrOrder.Add(key);
+                    _stderrBlocks.Add(key, block);
+                    _stderrOrder.Add(key);
                 }
 
-                closedBlocks.Remove(key);
-                currentBlock = key;
+                _closedBlocks.Remove(key);
+                _currentBlock = key;
                 block.Append(line + "\n");
                 return closed;
             }
 
-            if (currentBlock != null)
+            if (_currentBlock != null)
             {
-                stderrBlocks[currentBlock].Append(line + "\n");
+                _stderrBlocks[_currentBlock].Append(line + "\n");
             }
             else
             {
-                unattributed.Append(line + "\n");
+                _unattributed.Append(line + "\n");
             }
 
             return null;
@@ -56,32 +56,32 @@ namespace DfVm.Core.Testing
         /// <summary>Ends the block being written, if any; returns its package.</summary>
         public string CloseCurrent()
         {
-            string closed = currentBlock;
+            string closed = _currentBlock;
             if (closed != null)
             {
-                closedBlocks.Add(closed);
+                _closedBlocks.Add(closed);
             }
 
-            currentBlock = null;
+            _currentBlock = null;
             return closed;
         }
 
-        public bool HasClosedBlock(string package) => closedBlocks.Contains(package);
+        public bool HasClosedBlock(string package) => _closedBlocks.Contains(package);
 
         /// <summary>Removes and returns the stderr block headed by this package, or null.</summary>
         public string TakeStderrBlock(string package)
         {
-            if (!stderrBlocks.TryGetValue(package, out OutputBuffer block))
+            if (!_stderrBlocks.TryGetValue(package, out OutputBuffer block))
             {
                 return null;
             }
 
-            stderrBlocks.Remove(package);
-            stderrOrder.Remove(package);
-            closedBlocks.Remove(package);
-            if (currentBlock == package)
+            _stderrBlocks.Remove(package);
+            _stderrOrder.Remove(package);
+            _closedBlocks.Remove(package);
+            if (_currentBlock == package)
             {
-                currentBlock = null;
+                _currentBlock = null;
             }
 
             return block.ToString();
@@ -94,24 +94,24 @@ namespace DfVm.Core.Testing
         public string UnclaimedText()
         {
             var sb = new StringBuilder();
-            foreach (string key in stderrOrder)
+            foreach (string key in _stderrOrder)
             {
-                AppendLine(sb, stderrBlocks[key].ToString());
+                AppendLine(sb, _stderrBlocks[key].ToString());
             }
 
-            AppendLine(sb, unattributed.ToString());
+            AppendLine(sb, _unattributed.ToString());
             return sb.ToString();
         }
 
-        public string UnattributedText() => unattributed.ToString();
+        public string UnattributedText() => _unattributed.ToString();
 
         public void AddBuildOutput(string importPath, string output)
         {
             string key = importPath ?? string.Empty;
-            if (!buildOutputs.TryGetValue(key, out OutputBuffer block))
+            if (!_buildOutputs.TryGetValue(key, out OutputBuffer block))
             {
                 block = new OutputBuffer(BlockLimit);
-                buildOutputs.Add(key, block);
+                _buildOutputs.Add(key, block);
             }
 
             block.Append(output);
@@ -120,7 +120,7 @@ namespace DfVm.Core.Testing
         /// <summary>The build-output text of an ImportPath (kept: a failed dependency fails every importer).</summary>
         public string BuildOutputFor(string importPath)
         {
-            return importPath != null && buildOutputs.TryGetValue(importPath, out OutputBuffer block) ? block.ToString() : null;
+            return importPath != null && _buildOutputs.TryGetValue(importPath, out OutputBuffer block) ? block.ToString() : null;
         }
 
         /// <summary>"example.com/x [example.com/x.test]" and "[example.com/x]" both name example.com/x.</summary>

@@ -14,17 +14,17 @@ namespace DfVm.Core.Testing
     {
         private static readonly IReadOnlyList<DfVmTestResult> NoRows = new DfVmTestResult[0];
 
-        private readonly Dictionary<string, GoPackageRun> packages = new Dictionary<string, GoPackageRun>(StringComparer.Ordinal);
-        private readonly GoBuildLog buildLog = new GoBuildLog();
-        private readonly List<PendingPackageRow> awaitingStderr = new List<PendingPackageRow>();
-        private readonly OutputBuffer strayStdout = new OutputBuffer(256 * 1024);
-        private string currentPackage;
-        private GoPackageRun textFailedPackage;
-        private long sequence;
-        private bool sawTimedEvent;
-        private bool anyFailure;
-        private bool completed;
-        private bool stdoutBuildBlockOpen;
+        private readonly Dictionary<string, GoPackageRun> _packages = new Dictionary<string, GoPackageRun>(StringComparer.Ordinal);
+        private readonly GoBuildLog _buildLog = new GoBuildLog();
+        private readonly List<PendingPackageRow> _awaitingStderr = new List<PendingPackageRow>();
+        private readonly OutputBuffer _strayStdout = new OutputBuffer(256 * 1024);
+        private string _currentPackage;
+        private GoPackageRun _textFailedPackage;
+        private long _sequence;
+        private bool _sawTimedEvent;
+        private bool _anyFailure;
+        private bool _completed;
+        private bool _stdoutBuildBlockOpen;
 
         public GoTestJsonParser(string suite)
         {
@@ -43,7 +43,7 @@ namespace DfVm.Core.Testing
             get
             {
                 int n = 0;
-                foreach (GoPackageRun pkg in packages.Values)
+                foreach (GoPackageRun pkg in _packages.Values)
                 {
                     n += pkg.Running.Count;
                 }
@@ -97,7 +97,7 @@ namespace DfVm.Core.Testing
             }
 
             var rows = new List<DfVmTestResult>(0);
-            string closed = buildLog.AddStderrLine(line.TrimEnd('\r', '\n'));
+            string closed = _buildLog.AddStderrLine(line.TrimEnd('\r', '\n'));
             if (closed != null)
             {
                 ReleaseAwaiting(closed, rows);
@@ -114,29 +114,29 @@ namespace DfVm.Core.Testing
         public IReadOnlyList<DfVmTestResult> Complete(int? exitCode)
         {
             ThrowIfCompleted();
-            completed = true;
+            _completed = true;
             var rows = new List<DfVmTestResult>();
-            if (textFailedPackage != null)
+            if (_textFailedPackage != null)
             {
-                EndPackage(textFailedPackage, "fail", null, null, null, rows);
+                EndPackage(_textFailedPackage, "fail", null, null, null, rows);
             }
 
-            buildLog.CloseCurrent();
-            foreach (GoPackageRun pkg in packages.Values.OrderBy(p => p.Sequence).ToList())
+            _buildLog.CloseCurrent();
+            foreach (GoPackageRun pkg in _packages.Values.OrderBy(p => p.Sequence).ToList())
             {
                 EndPackage(pkg, "fail", null, null, GoTestReasons.StreamEnded, rows);
             }
 
-            foreach (PendingPackageRow pending in awaitingStderr.ToList())
+            foreach (PendingPackageRow pending in _awaitingStderr.ToList())
             {
-                awaitingStderr.Remove(pending);
-                string own = buildLog.TakeStderrBlock(pending.Package.Name);
-                rows.Add(BuildPackageRow(pending, own ?? buildLog.UnclaimedText()));
+                _awaitingStderr.Remove(pending);
+                string own = _buildLog.TakeStderrBlock(pending.Package.Name);
+                rows.Add(BuildPackageRow(pending, own ?? _buildLog.UnclaimedText()));
             }
 
-            if (exitCode.HasValue && exitCode.Value != 0 && !anyFailure && !rows.Any(r => r.Failed))
+            if (exitCode.HasValue && exitCode.Value != 0 && !_anyFailure && !rows.Any(r => r.Failed))
             {
-                string text = Join(buildLog.UnattributedText(), strayStdout.ToString());
+                string text = Join(_buildLog.UnattributedText(), _strayStdout.ToString());
                 rows.Add(new DfVmTestResult(
                     Suite, string.Empty, null, DfVmTestOutcome.Failed, DfVmTestResultKind.Package, TimeSpan.Zero, null,
                     text, GoTestReasons.GoTestFailed + " (exit code " + exitCode.Value.ToString(CultureInfo.InvariantCulture) + ")", false, null));
@@ -149,7 +149,7 @@ namespace DfVm.Core.Testing
         {
             if (ev.Action == "build-output")
             {
-                buildLog.AddBuildOutput(ev.ImportPath, ev.Output);
+                _buildLog.AddBuildOutput(ev.ImportPath, ev.Output);
                 return;
             }
 
@@ -162,11 +162,11 @@ namespace DfVm.Core.Testing
             EndTextFailedPackageUnless(name, rows);
             if (ev.Time != null)
             {
-                sawTimedEvent = true;
+                _sawTimedEvent = true;
             }
 
             GoPackageRun pkg = GetOrStartPackage(name, ev.Time);
-            currentPackage = name;
+            _currentPackage = name;
             if (ev.Time != null)
             {
                 pkg.LastTime = ev.Time;
@@ -206,7 +206,7 @@ namespace DfVm.Core.Testing
                 case "run":
                     if (!pkg.Running.ContainsKey(ev.Test))
                     {
-                        pkg.Running.Add(ev.Test, new GoTestRun(ev.Test, ++sequence, ev.Time, MaxOutputCharsPerTest));
+                        pkg.Running.Add(ev.Test, new GoTestRun(ev.Test, ++_sequence, ev.Time, MaxOutputCharsPerTest));
                     }
 
                     break;
@@ -232,7 +232,7 @@ namespace DfVm.Core.Testing
                 if (GoTestNames.IsBenchmark(ev.Test) && !pkg.EmittedBenchmarks.Contains(ev.Test))
                 {
                     // benchmarks have no run event: their first output starts them
-                    run = new GoTestRun(ev.Test, ++sequence, ev.Time, MaxOutputCharsPerTest);
+                    run = new GoTestRun(ev.Test, ++_sequence, ev.Time, MaxOutputCharsPerTest);
                     pkg.Running.Add(ev.Test, run);
                 }
                 else
@@ -327,7 +327,7 @@ namespace DfVm.Core.Testing
             {
                 GoTestRun run = pkg.PendingBenchmark != null && pkg.PendingBenchmark.Name == bench
                     ? pkg.PendingBenchmark
-                    : new GoTestRun(bench, ++sequence, pkg.LastTime, MaxOutputCharsPerTest);
+                    : new GoTestRun(bench, ++_sequence, pkg.LastTime, MaxOutputCharsPerTest);
                 pkg.PendingBenchmark = null;
                 if (pkg.Running.TryGetValue(bench, out GoTestRun started))
                 {
@@ -343,7 +343,7 @@ namespace DfVm.Core.Testing
 
             if (GoTestNames.TryBenchmarkNameLine(text, out string benchName))
             {
-                pkg.PendingBenchmark = new GoTestRun(benchName, ++sequence, pkg.LastTime, MaxOutputCharsPerTest);
+                pkg.PendingBenchmark = new GoTestRun(benchName, ++_sequence, pkg.LastTime, MaxOutputCharsPerTest);
                 return;
             }
 
@@ -368,11 +368,11 @@ namespace DfVm.Core.Testing
 
         private void HandleText(string line, List<DfVmTestResult> rows)
         {
-            if (line.StartsWith("# ", StringComparison.Ordinal) || (stdoutBuildBlockOpen && !GoTestNames.TryPackageFailure(line, out _, out _)))
+            if (line.StartsWith("# ", StringComparison.Ordinal) || (_stdoutBuildBlockOpen && !GoTestNames.TryPackageFailure(line, out _, out _)))
             {
                 // stderr merged into stdout (go test -json 2>&1 > log): compiler text, as FeedStderr would get it
-                stdoutBuildBlockOpen = true;
-                string closed = buildLog.AddStderrLine(line.TrimEnd('\r', '\n'));
+                _stdoutBuildBlockOpen = true;
+                string closed = _buildLog.AddStderrLine(line.TrimEnd('\r', '\n'));
                 if (closed != null)
                 {
                     ReleaseAwaiting(closed, rows);
@@ -391,31 +391,31 @@ namespace DfVm.Core.Testing
                 pkg.BuildFailed |= !setup;
                 pkg.SetupFailed |= setup;
                 pkg.Output.Append(line + "\n");
-                textFailedPackage = pkg;
-                currentPackage = name;
+                _textFailedPackage = pkg;
+                _currentPackage = name;
                 return;
             }
 
             EndTextFailedPackageUnless(null, rows);
-            if (currentPackage != null && packages.TryGetValue(currentPackage, out GoPackageRun current))
+            if (_currentPackage != null && _packages.TryGetValue(_currentPackage, out GoPackageRun current))
             {
                 current.Output.Append(line + "\n");
             }
             else
             {
-                strayStdout.Append(line + "\n");
+                _strayStdout.Append(line + "\n");
             }
         }
 
         private void CloseStdoutBuildBlock(List<DfVmTestResult> rows)
         {
-            if (!stdoutBuildBlockOpen)
+            if (!_stdoutBuildBlockOpen)
             {
                 return;
             }
 
-            stdoutBuildBlockOpen = false;
-            string closed = buildLog.CloseCurrent();
+            _stdoutBuildBlockOpen = false;
+            string closed = _buildLog.CloseCurrent();
             if (closed != null)
             {
                 ReleaseAwaiting(closed, rows);
@@ -425,20 +425,20 @@ namespace DfVm.Core.Testing
         /// <summary>A package announced only by a "FAIL pkg [build failed]" line ends as soon as the stream moves on.</summary>
         private void EndTextFailedPackageUnless(string package, List<DfVmTestResult> rows)
         {
-            if (textFailedPackage != null && textFailedPackage.Name != package)
+            if (_textFailedPackage != null && _textFailedPackage.Name != package)
             {
-                GoPackageRun pkg = textFailedPackage;
-                textFailedPackage = null;
+                GoPackageRun pkg = _textFailedPackage;
+                _textFailedPackage = null;
                 EndPackage(pkg, "fail", null, null, null, rows);
             }
         }
 
         private GoPackageRun GetOrStartPackage(string name, string time)
         {
-            if (!packages.TryGetValue(name, out GoPackageRun pkg))
+            if (!_packages.TryGetValue(name, out GoPackageRun pkg))
             {
-                pkg = new GoPackageRun(name, ++sequence, MaxOutputCharsPerTest);
-                packages.Add(name, pkg);
+                pkg = new GoPackageRun(name, ++_sequence, MaxOutputCharsPerTest);
+                _packages.Add(name, pkg);
             }
 
             if (pkg.FirstTime == null && time != null)
@@ -465,7 +465,7 @@ namespace DfVm.Core.Testing
                 }
                 else
                 {
-                    run = new GoTestRun(ev.Test, ++sequence, ev.Time, MaxOutputCharsPerTest);
+                    run = new GoTestRun(ev.Test, ++_sequence, ev.Time, MaxOutputCharsPerTest);
                 }
             }
             else
@@ -487,7 +487,7 @@ namespace DfVm.Core.Testing
                 reason = GoTestReasons.ChildFailed;
             }
 
-            bool cached = ev.Time == null && sawTimedEvent;
+            bool cached = ev.Time == null && _sawTimedEvent;
             if (cached && reason == null)
             {
                 reason = GoTestReasons.Cached;
@@ -503,12 +503,12 @@ namespace DfVm.Core.Testing
 
         private void EndPackage(GoPackageRun pkg, string action, GoTestEvent ev, string failedBuild, string streamEnded, List<DfVmTestResult> rows)
         {
-            if (textFailedPackage == pkg)
+            if (_textFailedPackage == pkg)
             {
-                textFailedPackage = null;
+                _textFailedPackage = null;
             }
 
-            packages.Remove(pkg.Name);
+            _packages.Remove(pkg.Name);
             bool leftRunning = pkg.Running.Count > 0;
             string unfinishedReason = pkg.TimedOut ? GoTestReasons.Timeout
                 : pkg.SawPanic ? GoTestReasons.Panic
@@ -563,21 +563,21 @@ namespace DfVm.Core.Testing
                 reason = pkg.Cached ? GoTestReasons.Cached : null;
             }
 
-            var pending = new PendingPackageRow(pkg, outcome, reason, ev?.Time ?? pkg.LastTime, ev?.Elapsed, pkg.Cached || (ev != null && ev.Time == null && sawTimedEvent && action == "pass"));
+            var pending = new PendingPackageRow(pkg, outcome, reason, ev?.Time ?? pkg.LastTime, ev?.Elapsed, pkg.Cached || (ev != null && ev.Time == null && _sawTimedEvent && action == "pass"));
             if (failedBuild != null)
             {
-                Emit(rows, BuildPackageRow(pending, buildLog.BuildOutputFor(failedBuild)));
+                Emit(rows, BuildPackageRow(pending, _buildLog.BuildOutputFor(failedBuild)));
             }
             else if ((pkg.BuildFailed || pkg.SetupFailed) && outcome == DfVmTestOutcome.Failed)
             {
-                if (buildLog.HasClosedBlock(pkg.Name))
+                if (_buildLog.HasClosedBlock(pkg.Name))
                 {
-                    Emit(rows, BuildPackageRow(pending, buildLog.TakeStderrBlock(pkg.Name)));
+                    Emit(rows, BuildPackageRow(pending, _buildLog.TakeStderrBlock(pkg.Name)));
                 }
                 else
                 {
-                    awaitingStderr.Add(pending); // its compiler text is on stderr, which may lag behind stdout
-                    anyFailure = true;
+                    _awaitingStderr.Add(pending); // its compiler text is on stderr, which may lag behind stdout
+                    _anyFailure = true;
                 }
             }
             else
@@ -588,13 +588,13 @@ namespace DfVm.Core.Testing
 
         private void ReleaseAwaiting(string package, List<DfVmTestResult> rows)
         {
-            for (int i = 0; i < awaitingStderr.Count; i++)
+            for (int i = 0; i < _awaitingStderr.Count; i++)
             {
-                PendingPackageRow pending = awaitingStderr[i];
+                PendingPackageRow pending = _awaitingStderr[i];
                 if (pending.Package.Name == package)
                 {
-                    awaitingStderr.RemoveAt(i);
-                    Emit(rows, BuildPackageRow(pending, buildLog.TakeStderrBlock(package)));
+                    _awaitingStderr.RemoveAt(i);
+                    Emit(rows, BuildPackageRow(pending, _buildLog.TakeStderrBlock(package)));
                     return;
                 }
             }
@@ -649,7 +649,7 @@ namespace DfVm.Core.Testing
         {
             if (row.Failed)
             {
-                anyFailure = true;
+                _anyFailure = true;
             }
 
             rows.Add(row);
@@ -668,7 +668,7 @@ namespace DfVm.Core.Testing
 
         private void ThrowIfCompleted()
         {
-            if (completed)
+            if (_completed)
             {
                 throw new InvalidOperationException("The go test stream was already completed.");
             }

@@ -203,46 +203,46 @@ namespace DfVm.Core.Testing
         /// <summary>Counts delivered rows for progress reports.</summary>
         private sealed class Tally
         {
-            private readonly string suite;
-            private readonly IProgress<TestRunProgress> progress;
-            private string part;
-            private int packages;
-            private int passed;
-            private int failed;
-            private int skipped;
+            private readonly string _suite;
+            private readonly IProgress<TestRunProgress> _progress;
+            private string _part;
+            private int _packages;
+            private int _passed;
+            private int _failed;
+            private int _skipped;
 
             public Tally(string suite, IProgress<TestRunProgress> progress)
             {
-                this.suite = suite;
-                this.progress = progress;
+                _suite = suite;
+                _progress = progress;
             }
 
             public void StartPart(string name)
             {
-                part = name;
-                progress?.Report(new TestRunProgress(suite, part, packages, passed, failed, skipped, null));
+                _part = name;
+                _progress?.Report(new TestRunProgress(_suite, _part, _packages, _passed, _failed, _skipped, null));
             }
 
             public void Count(DfVmTestResult row)
             {
                 if (row.Kind == DfVmTestResultKind.Package)
                 {
-                    packages++;
+                    _packages++;
                 }
                 else if (row.Passed)
                 {
-                    passed++;
+                    _passed++;
                 }
                 else if (row.Failed)
                 {
-                    failed++;
+                    _failed++;
                 }
                 else
                 {
-                    skipped++;
+                    _skipped++;
                 }
 
-                progress?.Report(new TestRunProgress(suite, part, packages, passed, failed, skipped, row));
+                _progress?.Report(new TestRunProgress(_suite, _part, _packages, _passed, _failed, _skipped, row));
             }
         }
     }

@@ -8,16 +8,16 @@ namespace DfVm.Core.Testing
     /// </summary>
     internal sealed class OutputBuffer
     {
-        private readonly int limit;
-        private StringBuilder text;
-        private long dropped;
+        private readonly int _limit;
+        private StringBuilder _text;
+        private long _dropped;
 
         public OutputBuffer(int limit)
         {
-            this.limit = limit;
+            _limit = limit;
         }
 
-        public bool IsEmpty => text == null || text.Length == 0;
+        public bool IsEmpty => _text == null || _text.Length == 0;
 
         public void Append(string chunk)
         {
@@ -26,48 +26,48 @@ namespace DfVm.Core.Testing
                 return;
             }
 
-            if (text == null)
+            if (_text == null)
             {
-                text = new StringBuilder(chunk.Length + 16);
+                _text = new StringBuilder(chunk.Length + 16);
             }
 
-            int room = limit - text.Length;
+            int room = _limit - _text.Length;
             if (room >= chunk.Length)
             {
-                text.Append(chunk);
+                _text.Append(chunk);
                 return;
             }
 
             if (room > 0)
             {
-                text.Append(chunk, 0, room);
+                _text.Append(chunk, 0, room);
             }
 
-            dropped += chunk.Length - (room > 0 ? room : 0);
+            _dropped += chunk.Length - (room > 0 ? room : 0);
         }
 
         public bool Contains(string value)
         {
-            return text != null && text.ToString().Contains(value);
+            return _text != null && _text.ToString().Contains(value);
         }
 
         /// <summary>The text with one trailing newline removed: lines joined with "\n".</summary>
         public override string ToString()
         {
-            if (text == null)
+            if (_text == null)
             {
                 return string.Empty;
             }
 
-            string s = text.ToString().Replace("\r\n", "\n");
+            string s = _text.ToString().Replace("\r\n", "\n");
             if (s.EndsWith("\n"))
             {
                 s = s.Substring(0, s.Length - 1);
             }
 
-            if (dropped > 0)
+            if (_dropped > 0)
             {
-                s += "\n[DfVm: " + dropped + " more characters of output dropped]";
+                s += "\n[DfVm: " + _dropped + " more characters of output dropped]";
             }
 
             return s;

@@ -13,11 +13,11 @@ namespace DfVm.Core.Tests.Testing
     /// </summary>
     internal sealed class GuestTestLocalShell : IGuestShell
     {
-        private readonly string home;
+        private readonly string _home;
 
         public GuestTestLocalShell(string home)
         {
-            this.home = home;
+            _home = home;
         }
 
         public int Commands { get; private set; }
@@ -31,9 +31,9 @@ namespace DfVm.Core.Tests.Testing
             var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add(shCommand);
-            psi.Environment["HOME"] = home;
-            psi.Environment["GOCACHE"] = Path.Combine(home, "gocache");
-            psi.Environment["GOPATH"] = Path.Combine(home, "gopath");
+            psi.Environment["HOME"] = _home;
+            psi.Environment["GOCACHE"] = Path.Combine(_home, "gocache");
+            psi.Environment["GOPATH"] = Path.Combine(_home, "gopath");
             psi.Environment["GOPROXY"] = "off";
             psi.Environment["GOTOOLCHAIN"] = "local";
             psi.Environment["GOTELEMETRY"] = "off";

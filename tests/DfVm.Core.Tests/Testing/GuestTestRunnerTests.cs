@@ -17,22 +17,22 @@ namespace DfVm.Core.Tests.Testing
     /// <summary>GuestTestRunner against a real sh and the real go on a copy of the fixture (no VM needed).</summary>
     public sealed class GuestTestRunnerTests : IDisposable
     {
-        private readonly string work = Path.Combine(Path.GetTempPath(), "dfvm-runner-" + Guid.NewGuid().ToString("N"));
-        private readonly string project;
-        private readonly GuestTestLocalShell shell;
+        private readonly string _work = Path.Combine(Path.GetTempPath(), "dfvm-runner-" + Guid.NewGuid().ToString("N"));
+        private readonly string _project;
+        private readonly GuestTestLocalShell _shell;
 
         public GuestTestRunnerTests()
         {
-            project = Path.Combine(work, "proj");
-            CopyFixture(Root, project);
-            shell = new GuestTestLocalShell(Directory.CreateDirectory(Path.Combine(work, "home")).FullName);
+            _project = Path.Combine(_work, "proj");
+            CopyFixture(Root, _project);
+            _shell = new GuestTestLocalShell(Directory.CreateDirectory(Path.Combine(_work, "home")).FullName);
         }
 
         public void Dispose()
         {
-            if (Directory.Exists(work))
+            if (Directory.Exists(_work))
             {
-                Directory.Delete(work, recursive: true); // GOPROXY=off: no read-only module cache was made
+                Directory.Delete(_work, recursive: true); // GOPROXY=off: no read-only module cache was made
             }
         }
 
@@ -42,7 +42,7 @@ namespace DfVm.Core.Tests.Testing
             var rows = new List<DfVmTestResult>();
             var reports = new List<TestRunProgress>();
             var request = Request("Fixture", "GOFLAGS=-count=1 go test -json ./...");
-            await new GuestTestRunner().RunAsync(shell, request, rows.Add, new SyncProgress(reports.Add), CancellationToken.None);
+            await new GuestTestRunner().RunAsync(_shell, request, rows.Add, new SyncProgress(reports.Add), CancellationToken.None);
 
             AssertFixtureRun(rows, rootonlyPasses: Environment.UserName == "root");
             TestRunProgress last = reports.Last();
@@ -61,7 +61,7 @@ namespace DfVm.Core.Tests.Testing
             var request = Request("Slow", "printf '%s\\n' '{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}' '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":0.5}'; sleep 2; echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":2.5}'");
             var watch = Stopwatch.StartNew();
             var seenAt = new List<(string, TimeSpan)>();
-            await new GuestTestRunner().RunAsync(shell, request, r => seenAt.Add((r.Test ?? r.Package, watch.Elapsed)), null, CancellationToken.None);
+            await new GuestTestRunner().RunAsync(_shell, request, r => seenAt.Add((r.Test ?? r.Package, watch.Elapsed)), null, CancellationToken.None);
             Assert.Equal(new[] { "TestA", "p" }, seenAt.Select(s => s.Item1));
             Assert.True(seenAt[0].Item2 < TimeSpan.FromSeconds(1.5), $"TestA came {seenAt[0].Item2} after the start");
             Assert.True(seenAt[1].Item2 >= TimeSpan.FromSeconds(2), $"the package came {seenAt[1].Item2} after the start");
@@ -74,12 +74,12 @@ namespace DfVm.Core.Tests.Testing
             var request = Request("Fixture", "go test -json -count=1 ./...");
             request.Run = "^TestNested$/child_bad";
             request.Packages = new[] { "./pass" };
-            await new GuestTestRunner().RunAsync(shell, request, rows.Add, null, CancellationToken.None);
+            await new GuestTestRunner().RunAsync(_shell, request, rows.Add, null, CancellationToken.None);
             Assert.Equal(
                 new[] { "TestNested/child_bad/leaf_ok", "TestNested/child_bad/leaf_bad", "TestNested/child_bad", "TestNested", null },
                 rows.Select(r => r.Test));
             Assert.All(rows, r => Assert.Equal(Pkg("pass"), r.Package));
-            Assert.Contains("-run '^TestNested$/child_bad' -json -count=1 ./pass", shell.LastCommand);
+            Assert.Contains("-run '^TestNested$/child_bad' -json -count=1 ./pass", _shell.LastCommand);
         }
 
         [Fact]
@@ -92,20 +92,20 @@ namespace DfVm.Core.Tests.Testing
                 ["Both"] = new DfVmSuite { Name = "Both", Include = new[] { "Benches", "Roots" } },
             };
             var rows = new List<DfVmTestResult>();
-            var request = new GuestTestRequest { Suite = "Both", Suites = suites, GuestProjectPath = project };
-            await new GuestTestRunner().RunAsync(shell, request, rows.Add, null, CancellationToken.None);
+            var request = new GuestTestRequest { Suite = "Both", Suites = suites, GuestProjectPath = _project };
+            await new GuestTestRunner().RunAsync(_shell, request, rows.Add, null, CancellationToken.None);
             Assert.Equal(new[] { "Benches|bench|TestSum", "Benches|bench|", "Roots|rootonly|TestRequiresRoot", "Roots|rootonly|" },
                 rows.Select(r => r.Suite + "|" + r.Package.Substring(Module.Length + 1) + "|" + r.Test));
-            Assert.Equal(2, shell.Commands);
+            Assert.Equal(2, _shell.Commands);
         }
 
         [Fact]
         public async Task AMissingProjectDirectoryIsGuestProjectNotFound()
         {
             var request = Request("Fixture", "go test -json ./...");
-            request.GuestProjectPath = Path.Combine(work, "not synced");
+            request.GuestProjectPath = Path.Combine(_work, "not synced");
             var rows = new List<DfVmTestResult>();
-            var e = await Assert.ThrowsAsync<GuestTestException>(() => new GuestTestRunner().RunAsync(shell, request, rows.Add, null, CancellationToken.None));
+            var e = await Assert.ThrowsAsync<GuestTestException>(() => new GuestTestRunner().RunAsync(_shell, request, rows.Add, null, CancellationToken.None));
             Assert.Equal(ErrorIds.GuestProjectNotFound, e.ErrorId);
             Assert.Contains("not synced", e.Message);
             Assert.Empty(rows);
@@ -114,13 +114,13 @@ namespace DfVm.Core.Tests.Testing
         [Fact]
         public async Task CancellingEndsTheCommandAndNoRowComesAfter()
         {
-            string marker = Path.Combine(work, "still-running");
+            string marker = Path.Combine(_work, "still-running");
             var request = Request("Slow", "echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\"}'; sleep 30; touch '" + marker + "'; echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestB\"}'");
             var rows = new ConcurrentQueue<DfVmTestResult>();
             using (var cts = new CancellationTokenSource())
             {
                 var watch = Stopwatch.StartNew();
-                Task run = new GuestTestRunner().RunAsync(shell, request, r => { rows.Enqueue(r); cts.Cancel(); }, null, cts.Token);
+                Task run = new GuestTestRunner().RunAsync(_shell, request, r => { rows.Enqueue(r); cts.Cancel(); }, null, cts.Token);
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
                 Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
             }
@@ -151,15 +151,15 @@ namespace DfVm.Core.Tests.Testing
         {
             var request = Request("Fixture", "go test -json ./...");
             request.Suite = "Nope";
-            await Assert.ThrowsAsync<GuestTestException>(() => new GuestTestRunner().RunAsync(shell, request, null, null, CancellationToken.None));
-            Assert.Equal(0, shell.Commands);
+            await Assert.ThrowsAsync<GuestTestException>(() => new GuestTestRunner().RunAsync(_shell, request, null, null, CancellationToken.None));
+            Assert.Equal(0, _shell.Commands);
         }
 
         private GuestTestRequest Request(string suite, string command) => new GuestTestRequest
         {
             Suite = suite,
             Suites = new Dictionary<string, DfVmSuite>(StringComparer.OrdinalIgnoreCase) { [suite] = new DfVmSuite { Name = suite, Command = command } },
-            GuestProjectPath = project,
+            GuestProjectPath = _project,
             SshUser = "root",
         };
 
@@ -182,22 +182,22 @@ namespace DfVm.Core.Tests.Testing
         /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
         private sealed class SyncProgress : IProgress<TestRunProgress>
         {
-            private readonly Action<TestRunProgress> report;
+            private readonly Action<TestRunProgress> _report;
 
-            public SyncProgress(Action<TestRunProgress> report) => this.report = report;
+            public SyncProgress(Action<TestRunProgress> report) => _report = report;
 
-            public void Report(TestRunProgress value) => report(value);
+            public void Report(TestRunProgress value) => _report(value);
         }
 
         private sealed class DroppingShell : IGuestShell
         {
-            private readonly string[] lines;
+            private readonly string[] _lines;
 
-            public DroppingShell(params string[] lines) => this.lines = lines;
+            public DroppingShell(params string[] lines) => _lines = lines;
 
             public Task<GuestCommandOutcome> RunAsync(string shCommand, Func<Stream, CancellationToken, Task> writeStdin, Action<string> onStdoutLine, Action<string> onStderrLine, CancellationToken cancellationToken)
             {
-                foreach (string line in lines)
+                foreach (string line in _lines)
                 {
                     onStdoutLine(line);
                 }

@@ -13,9 +13,9 @@ namespace DfVm.Core.Tests.Testing
     /// <summary>Runs of one suite on two VMs (two DragonFly releases) merged into one report keep which was which.</summary>
     public sealed class JUnitReportVmTests : IDisposable
     {
-        private readonly string dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "dfvm-junit-vm-" + Guid.NewGuid().ToString("N"))).FullName;
+        private readonly string _dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "dfvm-junit-vm-" + Guid.NewGuid().ToString("N"))).FullName;
 
-        public void Dispose() => Directory.Delete(dir, recursive: true);
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
 
         [Fact]
         public void RowsOfTwoVmsGiveTwoSuitesPerPackageNamedByVm()
@@ -23,7 +23,7 @@ namespace DfVm.Core.Tests.Testing
             List<DfVmTestResult> rows = ParseRecorded("go1.19-all", 2);
             var merged = rows.Select(r => r.WithVm("dfly-6.4", "6.4-RELEASE"))
                 .Concat(rows.Select(r => r.WithVm("dfly-6.2", "6.2-RELEASE"))).ToList();
-            string path = Path.Combine(dir, "junit.xml");
+            string path = Path.Combine(_dir, "junit.xml");
             new JUnitReportWriter().Write(merged, path);
 
             List<XElement> suites = XDocument.Load(path).Root.Elements("testsuite").ToList();
@@ -46,7 +46,7 @@ namespace DfVm.Core.Tests.Testing
 
         private string Write(IEnumerable<DfVmTestResult> rows, string name)
         {
-            string path = Path.Combine(dir, name);
+            string path = Path.Combine(_dir, name);
             new JUnitReportWriter().Write(rows, path);
             return path;
         }

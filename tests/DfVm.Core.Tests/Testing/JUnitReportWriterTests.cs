@@ -12,15 +12,15 @@ namespace DfVm.Core.Tests.Testing
 {
     public sealed class JUnitReportWriterTests : IDisposable
     {
-        private readonly string dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "dfvm-junit-" + Guid.NewGuid().ToString("N"))).FullName;
+        private readonly string _dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "dfvm-junit-" + Guid.NewGuid().ToString("N"))).FullName;
 
-        public void Dispose() => Directory.Delete(dir, recursive: true);
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
 
         [Fact]
         public void ReportOfTheFixtureRunHasEveryCountAndCase()
         {
             List<DfVmTestResult> rows = ParseRecorded("go1.19-all", 2);
-            string path = Path.Combine(dir, "junit.xml");
+            string path = Path.Combine(_dir, "junit.xml");
             new JUnitReportWriter().Write(rows, path);
 
             XDocument doc = XDocument.Load(path);
@@ -83,11 +83,11 @@ namespace DfVm.Core.Tests.Testing
         [Fact]
         public void WritingOverAnExistingReportReplacesItAndLeavesNoTemporaryFile()
         {
-            string path = Path.Combine(dir, "report.xml");
+            string path = Path.Combine(_dir, "report.xml");
             File.WriteAllText(path, "old and not xml");
             new JUnitReportWriter().Write(ParseRecorded("go1.19-bench", 0), path);
             Assert.Equal(2, (int)XDocument.Load(path).Root.Attribute("tests")); // two benchmarks; a passing package adds no case
-            Assert.Equal(new[] { path }, Directory.GetFiles(dir));
+            Assert.Equal(new[] { path }, Directory.GetFiles(_dir));
         }
 
         private static XElement Case(IEnumerable<XElement> suites, string package, string name) =>

@@ -13,20 +13,20 @@ namespace DfVm.Core.Tests.Testing
     /// <summary>Runs the real go on a copy of the fixture and parses its output as it streams.</summary>
     public sealed class LiveGoTestTests : IDisposable
     {
-        private readonly string work = Path.Combine(Path.GetTempPath(), "dfvm-gotest-" + Guid.NewGuid().ToString("N"));
+        private readonly string _work = Path.Combine(Path.GetTempPath(), "dfvm-gotest-" + Guid.NewGuid().ToString("N"));
 
         public void Dispose()
         {
-            if (Directory.Exists(work))
+            if (Directory.Exists(_work))
             {
-                Directory.Delete(work, recursive: true);
+                Directory.Delete(_work, recursive: true);
             }
         }
 
         [Fact]
         public void RealGoTestJsonGivesTheSameRowsAsTheRecording()
         {
-            string module = Path.Combine(work, "module");
+            string module = Path.Combine(_work, "module");
             CopyFixture(Root, module);
             var parser = new GoTestJsonParser("Fixture");
             var rows = new List<DfVmTestResult>();
@@ -38,9 +38,9 @@ namespace DfVm.Core.Tests.Testing
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            psi.Environment["HOME"] = Directory.CreateDirectory(Path.Combine(work, "home")).FullName;
-            psi.Environment["GOCACHE"] = Directory.CreateDirectory(Path.Combine(work, "gocache")).FullName;
-            psi.Environment["GOPATH"] = Directory.CreateDirectory(Path.Combine(work, "gopath")).FullName;
+            psi.Environment["HOME"] = Directory.CreateDirectory(Path.Combine(_work, "home")).FullName;
+            psi.Environment["GOCACHE"] = Directory.CreateDirectory(Path.Combine(_work, "gocache")).FullName;
+            psi.Environment["GOPATH"] = Directory.CreateDirectory(Path.Combine(_work, "gopath")).FullName;
             psi.Environment["GOFLAGS"] = "-count=1";
             psi.Environment["GOPROXY"] = "off";
             psi.Environment["GOTOOLCHAIN"] = "local";
