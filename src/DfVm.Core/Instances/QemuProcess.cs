@@ -323,25 +323,9 @@ namespace DfVm.Core.Instances
             // would otherwise find the disk's image lock still held). Only waited for, never signalled: with
             // the pid file released the pid is no longer known to be ours.
             var exiting = Stopwatch.StartNew();
-            while (!ProcessEnded(pid) && exiting.Elapsed < TimeSpan.FromSeconds(10))
+            while (IsAlive(pid) && exiting.Elapsed < TimeSpan.FromSeconds(10))
             {
                 await Task.Delay(20, ct).ConfigureAwait(false);
-            }
-        }
-
-        /// <summary>No such process, or (Linux) a zombie waiting for its parent to reap it.</summary>
-        private static bool ProcessEnded(int pid)
-        {
-            if (!Native.Kill(pid, 0)) return true;
-            try
-            {
-                string stat = File.ReadAllText("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/stat");
-                int close = stat.LastIndexOf(')');
-                return close > 0 && close + 2 < stat.Length && stat[close + 2] == 'Z';
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                return false; // no /proc (macOS): kill(0) said it exists
             }
         }
 
