@@ -12,6 +12,10 @@ namespace DfVm.Core
         void Debug(string message);
 
         void Warning(string message);
+
+        /// <summary>Shown on the host like Write-Host (the information stream, tag PSHOST): what a user should see without -Verbose.</summary>
+        void Information(string message);
+
         void Progress(OperationProgress progress);
     }
 
@@ -48,6 +52,7 @@ namespace DfVm.Core
         public void Verbose(string message) { }
         public void Debug(string message) { }
         public void Warning(string message) { }
+        public void Information(string message) { }
         public void Progress(OperationProgress progress) { }
     }
 }

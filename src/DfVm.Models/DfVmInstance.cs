@@ -23,6 +23,8 @@ namespace DfVm
         public DateTime? StartTime { get; set; }
         public TimeSpan? Uptime => StartTime.HasValue && State != DfVmState.Stopped ? DateTime.Now - StartTime.Value : (TimeSpan?)null;
         public string SerialLogPath { get; set; }
+        /// <summary>The guest's SSH host key DfVm pinned at first contact ("ssh-ed25519 SHA256:..."), or null before it.</summary>
+        public string HostKeyFingerprint { get; set; }
         public string Path { get; set; }
         public string QemuStatus { get; set; }
 

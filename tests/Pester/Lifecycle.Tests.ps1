@@ -23,11 +23,20 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
     }
 
     It 'Start-DfVm boots it under TCG with a warning and waits for a real SSH login' {
-        $vm = Start-DfVm -Name life -Timeout 180 -WarningVariable warnings -WarningAction SilentlyContinue
+        $vm = Start-DfVm -Name life -Timeout 180 -WarningVariable warnings -WarningAction SilentlyContinue -InformationVariable info
         $vm.State | Should -Be 'Running'
         $vm.Ready | Should -BeTrue
         $vm.Accelerator | Should -Be 'tcg'
         ($warnings -join ' ') | Should -Match 'vmx/svm|KVM is unusable'
+        # first contact: the pinned host key is shown with its fingerprint, and it is the guest's own key
+        $vm.HostKeyFingerprint | Should -Match '^ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}$'
+        $shown = @($info | Where-Object { $_.Tags -contains 'PSHOST' } | ForEach-Object { "$($_.MessageData)" }) -join "`n"
+        $shown | Should -Match ("First contact with VM 'life': pinned its SSH host key " + [regex]::Escape($vm.HostKeyFingerprint))
+        $pub = Join-Path ([IO.Path]::GetTempPath()) ('hk-' + [guid]::NewGuid().ToString('N') + '.pub')
+        Set-Content $pub (Invoke-DfVmCommand -Name life -Command 'cat /etc/ssh/ssh_host_ed25519_key.pub').Output
+        $own = (& ssh-keygen -lf $pub) -split ' '
+        Remove-Item $pub
+        $vm.HostKeyFingerprint | Should -Be "ssh-ed25519 $($own[1])"
         $vm.SshPort | Should -BeGreaterThan 0
         (& stat -c '%a' (Join-Path $script:project 'vm/life/qmp.sock')) | Should -Be '600'
     }
@@ -201,7 +210,14 @@ Describe 'VM lifecycle on the test guest' -Tag Integration {
         $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
         ([regex]::Matches($err[0].Exception.Message, 'SHA256:')).Count | Should -Be 2
         $err[0].Exception.Message | Should -Match 'Reset-DfVmHostKey'
+        (Get-DfVm life).HostKeyFingerprint | Should -Not -BeNullOrEmpty -Because 'the old pin is kept'
         Reset-DfVmHostKey -Name life -Force
+        (Get-DfVm life).HostKeyFingerprint | Should -BeNullOrEmpty
         (Invoke-DfVmCommand -Name life -Command 'echo repinned').Output | Should -Be 'repinned'
+        $pubFile = "$tmp.pub"
+        Set-Content $pubFile $pub.Trim()
+        $new = (& ssh-keygen -lf $pubFile) -split ' '
+        Remove-Item $pubFile
+        (Get-DfVm life).HostKeyFingerprint | Should -Be "ssh-ed25519 $($new[1])"
     }
 }

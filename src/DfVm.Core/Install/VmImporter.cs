@@ -489,7 +489,7 @@ namespace DfVm.Core.Install
 
             using (client)
             {
-                reporter.Verbose($"First contact with VM '{def.Name}': pinned its SSH host key {contact.Fingerprint} in {paths.KnownHosts}. Compare it with the guest's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) if this disk came from elsewhere.");
+                reporter.Verbose(GuestReadiness.FirstContactMessage(def.Name, contact.Fingerprint, paths.KnownHosts));
                 string script = InstallKeyScript(publicKey);
                 var lines = new List<string>();
                 int exit;

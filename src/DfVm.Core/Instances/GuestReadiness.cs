@@ -96,7 +96,8 @@ namespace DfVm.Core.Instances
                             // Wait-DfVm must not wait behind a Start-DfVm that holds it for minutes).
                             string bootId = _store.LoadState(paths)?.BootId;
                             _connections.Drop(paths.PrivateKey);
-                            await _connections.GetAsync(endpoint, TimeSpan.FromSeconds(Math.Min(60, 10 + 5 * logins++)), ct, reporter.Verbose).ConfigureAwait(false);
+                            var connection = await _connections.GetAsync(endpoint, TimeSpan.FromSeconds(Math.Min(60, 10 + 5 * logins++)), ct, reporter.Verbose).ConfigureAwait(false);
+                            if (connection.PinnedAtFirstContact != null) reporter.Information(FirstContactMessage(def.Name, connection.PinnedAtFirstContact, paths.KnownHosts));
                             // Marked under the state lock, and only on that boot: a QEMU relaunched since (a new boot id,
                             // maybe another port) may not be the one this login reached, so it is not marked ready by it.
                             bool current = false;
@@ -129,6 +130,11 @@ namespace DfVm.Core.Instances
                 reporter.Progress(progress);
             }
         }
+
+        /// <summary>What the user is shown when DfVm pins a guest's host key (Start-DfVm, Wait-DfVm, Import-DfVm).</summary>
+        public static string FirstContactMessage(string vm, string fingerprint, string knownHosts) =>
+            $"First contact with VM '{vm}': pinned its SSH host key {fingerprint} in {knownHosts}. " +
+            "Compare it with the guest's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on its console) if this disk came from elsewhere.";
 
         /// <summary>How long the n-th probe (1-based) waits for the banner: 700 ms, doubling after each silent probe, up to 20 s.</summary>
         public static int BannerWaitMs(int probe) => (int)Math.Min(20000, 700L << Math.Min(10, Math.Max(0, probe - 1)));

@@ -108,6 +108,7 @@ namespace DfVm.Core.Instances
                 DiskSizeGB = def.DiskSizeGB,
                 DiskUsedBytes = File.Exists(paths.Disk) ? new FileInfo(paths.Disk).Length : 0,
                 SerialLogPath = paths.SerialLog,
+                HostKeyFingerprint = new HostKeyPin(paths.KnownHosts, def.Name).PinnedFingerprint(),
                 SshPort = def.SshPort,
                 Snapshots = Snapshots.SnapshotStore.Count(paths),
                 State = DfVmState.Stopped,

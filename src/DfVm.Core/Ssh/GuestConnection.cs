@@ -45,6 +45,12 @@ namespace DfVm.Core.Ssh
         public GuestEndpoint Endpoint => _endpoint;
 
         /// <summary>
+        /// "algorithm SHA256:..." when this connection pinned the guest's host key (first contact: nothing
+        /// was pinned before), else null.
+        /// </summary>
+        public string PinnedAtFirstContact { get; private set; }
+
+        /// <summary>
         /// Sends this connection's log lines ("guest $ ...") to the cmdlet now using it: a warm
         /// connection outlives the cmdlet that opened it.
         /// </summary>
@@ -75,7 +81,8 @@ namespace DfVm.Core.Ssh
             {
                 try
                 {
-                    e.CanTrust = pin.CheckOrPin(e.HostKeyName, e.HostKey);
+                    e.CanTrust = pin.CheckOrPin(e.HostKeyName, e.HostKey, out bool pinnedNow);
+                    if (pinnedNow) PinnedAtFirstContact = e.HostKeyName + " " + HostKeyPin.Fingerprint(e.HostKey);
                 }
                 catch (HostKeyMismatchException m)
                 {

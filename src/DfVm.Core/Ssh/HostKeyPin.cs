@@ -52,12 +52,17 @@ namespace DfVm.Core.Ssh
         /// Checks the presented key; pins it when nothing is pinned yet. Throws HostKeyMismatch
         /// naming both fingerprints when it differs.
         /// </summary>
-        public bool CheckOrPin(string algorithm, byte[] keyBlob)
+        public bool CheckOrPin(string algorithm, byte[] keyBlob) => CheckOrPin(algorithm, keyBlob, out _);
+
+        /// <summary>As <see cref="CheckOrPin(string, byte[])"/>; <paramref name="pinnedNow"/> is true when this call wrote the pin (first contact).</summary>
+        public bool CheckOrPin(string algorithm, byte[] keyBlob, out bool pinnedNow)
         {
+            pinnedNow = false;
             var pinned = Read();
             if (pinned == null)
             {
                 AtomicFile.WriteAllText(_path, $"{_alias} {algorithm} {Convert.ToBase64String(keyBlob)}\n", 0x1A4);
+                pinnedNow = true;
                 return true;
             }
             if (pinned.Item1 == algorithm && pinned.Item2.SequenceEqual(keyBlob))
@@ -65,6 +70,15 @@ namespace DfVm.Core.Ssh
                 return true;
             }
             throw new HostKeyMismatchException(VmName, _path, Fingerprint(pinned.Item2), pinned.Item1, Fingerprint(keyBlob), algorithm);
+        }
+
+        /// <summary>"algorithm SHA256:..." of the pinned key, or null when nothing is pinned (no file, or no line for this VM).</summary>
+        public string PinnedFingerprint()
+        {
+            Tuple<string, byte[]> pinned;
+            try { pinned = Read(); }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is FormatException) { return null; }
+            return pinned == null ? null : pinned.Item1 + " " + Fingerprint(pinned.Item2);
         }
 
         public void Forget()

@@ -146,8 +146,5 @@ namespace DfVm.PowerShell.Commands
                 WriteObject(result);
             });
         }
-
-        /// <summary>Shown on the host like Write-Host (information stream, PSHOST tag).</summary>
-        private void Say(string text) => WriteInformation(new HostInformationMessage { Message = text }, new[] { "PSHOST" });
     }
 }

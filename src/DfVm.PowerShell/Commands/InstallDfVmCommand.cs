@@ -111,8 +111,5 @@ namespace DfVm.PowerShell.Commands
                 }
             });
         }
-
-        /// <summary>Shown on the host like Write-Host (information stream, PSHOST tag).</summary>
-        private void Say(string text) => WriteInformation(new HostInformationMessage { Message = text }, new[] { "PSHOST" });
     }
 }

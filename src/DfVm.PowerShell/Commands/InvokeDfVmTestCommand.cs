@@ -204,7 +204,7 @@ namespace DfVm.PowerShell.Commands
 
         /// <summary>The summary line on the information stream, tagged so a script can pick it out.</summary>
         private void WriteSummary(RunSummary summary) =>
-            WriteInformation(new HostInformationMessage { Message = summary.Line() }, new[] { "PSHOST", "DfVmTestSummary" });
+            Say(summary.Line(), "DfVmTestSummary");
 
         /// <summary>
         /// -Sync: the project pushed into the guest first, the same way Sync-DfVmProject does it

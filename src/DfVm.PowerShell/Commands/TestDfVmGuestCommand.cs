@@ -34,7 +34,7 @@ namespace DfVm.PowerShell.Commands
                 string line = failed.Count == 0
                     ? $"VM '{name}': all {rows.Count} guest checks passed."
                     : $"VM '{name}': {failed.Count} of {rows.Count} guest checks failed: {string.Join(", ", failed)}.";
-                WriteInformation(new HostInformationMessage { Message = line }, new[] { "PSHOST", "DfVmGuestCheckSummary" });
+                Say(line, "DfVmGuestCheckSummary");
                 if (failed.Count > 0) _failures.Add($"{name} ({string.Join(", ", failed)})");
             });
         }

@@ -158,6 +158,18 @@ namespace DfVm.PowerShell
             }
         }
 
+        /// <summary>
+        /// Shown on the host like Write-Host: the information stream with the PSHOST tag (and any more tags),
+        /// so -InformationVariable captures it and 6>$null silences it.
+        /// </summary>
+        internal void Say(string text, params string[] tags)
+        {
+            var all = new string[tags.Length + 1];
+            all[0] = "PSHOST";
+            Array.Copy(tags, 0, all, 1, tags.Length);
+            WriteInformation(new HostInformationMessage { Message = text }, all);
+        }
+
         protected void ThrowTerminating(Exception e, object target = null) => ThrowTerminatingError(ToErrorRecord(e, target));
 
         /// <summary>Queues what worker threads produce; only the pipeline thread writes.</summary>
@@ -178,6 +190,7 @@ namespace DfVm.PowerShell
             public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
             public void Debug(string message) => Post(() => _cmdlet.WriteDebug(message));
             public void Warning(string message) => Post(() => _cmdlet.WriteWarning(message));
+            public void Information(string message) => Post(() => _cmdlet.Say(message));
             public void WriteError(ErrorRecord record) => Post(() => _cmdlet.WriteError(record));
 
             public void Progress(OperationProgress p)

@@ -139,6 +139,8 @@ namespace DfVm.Core.Tests.Install
         public List<string> DebugLines { get; } = new List<string>();
         public void Debug(string message) { lock (DebugLines) DebugLines.Add(message); }
         public void Warning(string message) { lock (Warnings) Warnings.Add(message); }
+        public List<string> InformationLines { get; } = new List<string>();
+        public void Information(string message) { lock (InformationLines) InformationLines.Add(message); }
         public void Progress(OperationProgress progress)
         {
             lock (ProgressRecords) ProgressRecords.Add(new OperationProgress

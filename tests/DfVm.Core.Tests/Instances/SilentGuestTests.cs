@@ -31,6 +31,7 @@ namespace DfVm.Core.Tests.Instances
             public void Verbose(string message) => _inner.Verbose(message);
             public void Debug(string message) => _inner.Debug(message);
             public void Warning(string message) { lock (Warnings) Warnings.Add(message); _inner.Warning(message); }
+            public void Information(string message) => _inner.Information(message);
             public void Progress(OperationProgress progress) { }
         }
 

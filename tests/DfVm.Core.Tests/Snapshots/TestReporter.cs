@@ -14,6 +14,7 @@ namespace DfVm.Core.Tests.Snapshots
         public void Verbose(string message) { if (!message.StartsWith("QMP")) Write("V " + message); }
         public void Debug(string message) { }
         public void Warning(string message) => Write("W " + message);
+        public void Information(string message) => Write("I " + message);
         public void Progress(OperationProgress progress) { }
 
         private void Write(string line)
