@@ -131,10 +131,11 @@ namespace DfVm.Core.Testing
             o.MountFlag = answer == "p" ? "-p" : "";
         }
 
-        /// <summary>Removes the run's guest files (lock, last record, a script not renamed into place); best effort. The script stays for the next run.</summary>
+        /// <summary>Removes the run's guest files (lock turns, last record, a script not renamed into place); best effort. The script stays for the next run.</summary>
         public static async Task RemoveGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate)
         {
-            string rm = "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".part " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".lock " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".last";
+            // the marker is hex (LeakCheckOptions), so the pattern matches only this run's files: .part, .last, .turn, .lock.N
+            string rm = "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".*";
             try
             {
                 using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))

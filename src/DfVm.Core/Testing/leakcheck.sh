@@ -17,13 +17,13 @@
 #   <RS>DFVM-LEAK <marker> clean <n>   (-CleanLeaks only) what was left after the clean-up: n unmounts or kills failed
 #   <RS>DFVM-LEAK <marker> end
 # The host computes the difference. The guest runs `mount` and `ps` once per binary (each program started
-# costs tens of ms under TCG, more on a loaded host) and `rm` for the lock: the after-record is saved in
+# costs tens of ms under TCG, more on a loaded host) and nothing else: the after-record is saved in
 # /var/tmp/.dfvm-leak-<marker>.last and is the next binary's before-record (only the run's first binary
 # takes both). The host removes the run's files when the run ends.
 #
-# One binary at a time: go test runs several test binaries at once (-p), and their records would mix. A
-# lock file of the run (set -C: created only if absent, no program started) serialises them: the
-# packages of a leak-checked run run one after the other. A lock whose holder is gone is taken over.
+# One binary at a time: go test runs several test binaries at once (-p), and their records would mix. The
+# run's lock (files created with set -C: only if absent, no program started; see dfvm_leak) serialises
+# them: the packages of a leak-checked run run one after the other. A holder that is gone has released it.
 #
 # Guest build only: the binary is given -test.testlogfile in its go-build folder, as go test does when it
 # runs a binary itself (with -exec it does not: cmd/go/internal/test/test.go), so go saves the result and a
@@ -40,7 +40,7 @@
 #     header line when every header is empty; state's first letter is Z for a zombie (print.c, state()).
 #     The Linux test guest's ps is a stand-in with DragonFly's getopt and keywords (tests/guest/bsdtools/ps.go).
 #   umount [-f]: sbin/umount/umount.c, getopt "AaF:fh:t:v". sleep 0.2: bin/sleep/sleep.c reads a fraction.
-#   rm -f, awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL);
+#   awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL);
 #   the host's setup round trip: cat, mv -f (bin/mv), mount -p.
 
 dfvm_leak_snap() {
@@ -119,19 +119,27 @@ dfvm_leak() {
     _lk_b=$1
     shift
     case $_lk_m in '' | *[!0-9a-f]*) echo "dfvm-leakcheck: bad marker" >&2; return 125 ;; esac
-    _lk_l=/var/tmp/.dfvm-leak-$_lk_m.lock
-    _lk_w=0
+    # The lock is a series of files .lock.0, .lock.1, ...: a binary holds the run's lock while it is the live
+    # writer of the newest one. It takes turn k by creating .lock.k (set -C: only if absent; a built-in
+    # redirection, no program), once the holder of turn k-1 has ended (kill -0, built in). Nothing is removed
+    # per binary (an rm is a program start: tens of ms under TCG); the host removes the run's files at its end.
+    # .turn remembers the newest turn, so a run of many packages does not walk the list from 0 each time.
+    _lk_k=0
+    read -r _lk_k <"/var/tmp/.dfvm-leak-$_lk_m.turn" 2>/dev/null
+    case $_lk_k in '' | *[!0-9]*) _lk_k=0 ;; esac
     set -C
-    until { echo $$ >"$_lk_l"; } 2>/dev/null; do
+    while :; do
+        _lk_l=/var/tmp/.dfvm-leak-$_lk_m.lock.$_lk_k
+        { echo $$ >"$_lk_l"; } 2>/dev/null && break
         _lk_h=''
         read -r _lk_h <"$_lk_l" 2>/dev/null
         if [ -n "$_lk_h" ] && ! kill -0 "$_lk_h" 2>/dev/null; then
-            rm -f "$_lk_l" # its holder is gone (killed): taken over
+            _lk_k=$((_lk_k + 1)) # turn k has ended (its holder is gone): try the next
             continue
         fi
-        _lk_w=$((_lk_w + 1))
-        sleep 0.05 2>/dev/null || sleep 1
+        sleep 0.05 2>/dev/null || sleep 1 # held (or being written): wait
     done
+    echo "$_lk_k" >|"/var/tmp/.dfvm-leak-$_lk_m.turn"
     set +C
     # The before-record: what the binary before this one left (saved below; these binaries run one at a
     # time, so it is the table as this one finds it), else taken now. Read with sh's read: no program.
@@ -159,11 +167,10 @@ dfvm_leak() {
     else
         printf '%s\n' "$_lk_A" >|"$_lk_s"
     fi
-    rm -f "$_lk_l"
     printf '\036DFVM-LEAK %s before\n%s\n\036DFVM-LEAK %s after\n%s\n' "$_lk_m" "$_lk_B" "$_lk_m" "$_lk_A"
     [ -n "$_lk_x" ] && printf '\036DFVM-LEAK %s clean %s\n' "$_lk_m" "$_lk_x"
     printf '\036DFVM-LEAK %s end\n' "$_lk_m"
-    return $_lk_rc
+    return $_lk_rc # the lock is released when this shell ends (the next binary sees its pid gone)
 }
 
 if [ "${DFVM_LEAK_LIB:-}" != 1 ]; then

@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using DfVm.Core.Testing;
+using Xunit;
+
+namespace DfVm.Core.Tests.Testing
+{
+    /// <summary>
+    /// leakcheck.sh's run lock, run by dash (the strict guest's /bin/sh) on this host with its real mount and ps:
+    /// the binaries of one run take turns even when go test starts them at once, and a wrapper that is killed
+    /// while it holds the lock does not block the binaries after it.
+    /// </summary>
+    public sealed class LeakLockTests : IDisposable
+    {
+        private readonly string _dir = Path.Combine(Path.GetTempPath(), "dfvm-leaklock-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+        private readonly string _marker = LeakCheck.NewMarker();
+        private readonly string _script;
+        private readonly string _log;
+
+        public LeakLockTests()
+        {
+            Directory.CreateDirectory(_dir);
+            _script = Path.Combine(_dir, "leakcheck.sh");
+            File.WriteAllText(_script, LeakCheck.Script());
+            _log = Path.Combine(_dir, "log");
+        }
+
+        public void Dispose()
+        {
+            foreach (var f in Directory.GetFiles(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".*")) File.Delete(f);
+            Directory.Delete(_dir, true);
+        }
+
+        /// <summary>A fake test binary: logs its start and end (ns clock) and its pid, sleeping between.</summary>
+        private string Binary(string name, string seconds)
+        {
+            string path = Path.Combine(_dir, name);
+            File.WriteAllText(path, "#!/bin/sh\necho \"start $(date +%s%N) " + name + " $$\" >>" + _log + "\nsleep " + seconds + "\necho \"end $(date +%s%N) " + name + "\" >>" + _log + "\n");
+            Process.Start("chmod", "755 " + path).WaitForExit();
+            return path;
+        }
+
+        private Process Wrap(string binary)
+        {
+            var psi = new ProcessStartInfo("dash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add(_script);
+            psi.ArgumentList.Add(binary);
+            psi.Environment["DFVM_LEAK"] = _marker;
+            psi.Environment["DFVM_LEAK_MOUNT"] = "";
+            psi.Environment["DFVM_LEAK_CLEAN"] = "0";
+            return Process.Start(psi);
+        }
+
+        private List<string[]> Log() => File.Exists(_log)
+            ? File.ReadAllLines(_log).Select(l => l.Split(' ')).ToList()
+            : new List<string[]>();
+
+        [Fact]
+        public void BinariesStartedAtOnceRunOneAfterTheOther()
+        {
+            var wrappers = Enumerable.Range(1, 4).Select(i => Wrap(Binary("b" + i, "0.4"))).ToList();
+            var outputs = wrappers.Select(w => w.StandardOutput.ReadToEndAsync()).ToList();
+            foreach (var w in wrappers)
+            {
+                Assert.True(w.WaitForExit(60000), "a wrapper ended");
+                Assert.Equal(0, w.ExitCode);
+            }
+
+            var events = Log().OrderBy(e => long.Parse(e[1], CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(8, events.Count);
+            for (int i = 0; i < events.Count; i += 2)
+            {
+                // each start is followed by the same binary's end: no two ran at once
+                Assert.Equal("start", events[i][0]);
+                Assert.Equal("end", events[i + 1][0]);
+                Assert.Equal(events[i][2], events[i + 1][2]);
+            }
+
+            foreach (var o in outputs)
+            {
+                string text = o.Result;
+                Assert.Contains("\u001eDFVM-LEAK " + _marker + " before\n", text);
+                Assert.Contains("\u001eDFVM-LEAK " + _marker + " after\n", text);
+                Assert.EndsWith("\u001eDFVM-LEAK " + _marker + " end\n", text);
+            }
+
+            // turns, not one file removed per binary: four turns taken
+            Assert.Equal(4, Directory.GetFiles(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".lock.*").Length);
+        }
+
+        [Fact]
+        public void AWrapperKilledWhileHoldingTheLockDoesNotBlockTheNext()
+        {
+            var holder = Wrap(Binary("long", "60"));
+            string orphan = null;
+            try
+            {
+                var watch = Stopwatch.StartNew();
+                while (watch.Elapsed < TimeSpan.FromSeconds(30) && (orphan = Log().Where(e => e[0] == "start").Select(e => e[3]).FirstOrDefault()) == null)
+                {
+                    System.Threading.Thread.Sleep(50);
+                }
+
+                Assert.NotNull(orphan);
+                holder.Kill(); // the wrapper (its dash) ends; the binary lives on, reparented
+                Assert.True(holder.WaitForExit(10000));
+
+                var next = Wrap(Binary("next", "0"));
+                Assert.True(next.WaitForExit(30000), "the next binary was not blocked by the dead holder's lock");
+                Assert.Equal(0, next.ExitCode);
+                Assert.Contains(Log(), e => e[0] == "end" && e[2] == "next");
+            }
+            finally
+            {
+                if (!holder.HasExited) holder.Kill();
+                if (orphan != null)
+                {
+                    try { Process.GetProcessById(int.Parse(orphan, CultureInfo.InvariantCulture)).Kill(true); }
+                    catch (ArgumentException) { /* already gone */ }
+                }
+            }
+        }
+    }
+}
