@@ -109,21 +109,8 @@ namespace DfVm.Core
                 using (VmLock.Acquire(paths, SyncLockWait, reporter, token))
                 {
                     var connection = await Controller.ConnectAsync(paths, reporter, token).ConfigureAwait(false);
-                    var progress = new OperationProgress { ActivityId = ProgressActivities.Sync, Activity = $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}" };
-                    try
-                    {
-                        return await new ProjectSyncer(connection).SyncAsync(options, new Util.InlineProgress<SyncProgress>(p =>
-                        {
-                            progress.Status = $"{p.Phase}: {p.ItemsDone}/{p.ItemsTotal} files, {p.BytesDone / 1048576.0:0.0}/{p.BytesTotal / 1048576.0:0.0} MiB {p.CurrentPath}";
-                            progress.PercentComplete = p.PercentComplete;
-                            reporter.Progress(progress);
-                        }), token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        progress.Completed = true;
-                        reporter.Progress(progress);
-                    }
+                    return await TransferProgress.RunAsync(reporter, ProgressActivities.Sync, $"Syncing {options.SourcePath} to {paths.Name}:{options.Destination}",
+                        TransferProgress.SyncStatus, progress => new ProjectSyncer(connection).SyncAsync(options, progress, token)).ConfigureAwait(false);
                 }
             }, ct);
         }

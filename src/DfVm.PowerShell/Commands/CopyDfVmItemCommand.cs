@@ -73,7 +73,7 @@ namespace DfVm.PowerShell.Commands
                         if (!ShouldProcess($"{name}:{source}", $"Copy to {host}")) continue;
                         ForEachItem(source, () =>
                         {
-                            var items = RunOnWorker((pump, ct) => Transfer(pump, $"Copying {name}:{source} to {host}", async progress =>
+                            var items = RunOnWorker((pump, ct) => TransferProgress.RunAsync(pump, ProgressActivities.Copy, $"Copying {name}:{source} to {host}", TransferProgress.CopyStatus, async progress =>
                             {
                                 var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                                 return await new GuestCopier(connection, name).FromGuestAsync(source, host, Force, progress,
@@ -107,33 +107,13 @@ namespace DfVm.PowerShell.Commands
                 }
                 if (hostItems.Count == 0) return;
                 if (!ShouldProcess($"{name}:{Destination}", "Copy " + string.Join(", ", hostItems))) return;
-                RunOnWorker((pump, ct) => Transfer(pump, $"Copying to {name}:{Destination}", async progress =>
+                RunOnWorker((pump, ct) => TransferProgress.RunAsync(pump, ProgressActivities.Copy, $"Copying to {name}:{Destination}", TransferProgress.CopyStatus, async progress =>
                 {
                     var connection = await Controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
                     await new GuestCopier(connection, name).ToGuestAsync(hostItems, Destination, progress, ct).ConfigureAwait(false);
                     return true;
                 }));
             });
-        }
-
-        /// <summary>One progress activity per transfer, always completed.</summary>
-        private static async System.Threading.Tasks.Task<T> Transfer<T>(Pump pump, string activity, Func<IProgress<SyncProgress>, System.Threading.Tasks.Task<T>> work)
-        {
-            var record = new Core.OperationProgress { ActivityId = Core.ProgressActivities.Copy, Activity = activity, Status = "starting" };
-            try
-            {
-                return await work(new Core.Util.InlineProgress<SyncProgress>(p =>
-                {
-                    record.Status = $"{p.Phase}: {p.BytesDone / 1048576.0:0.0} MiB{(p.BytesTotal > 0 ? $" of {p.BytesTotal / 1048576.0:0.0} MiB" : "")} {p.CurrentPath}";
-                    record.PercentComplete = p.PercentComplete;
-                    pump.Progress(record);
-                })).ConfigureAwait(false);
-            }
-            finally
-            {
-                record.Completed = true;
-                pump.Progress(record);
-            }
         }
     }
 }

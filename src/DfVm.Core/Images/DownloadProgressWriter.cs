@@ -1,15 +1,14 @@
 using System;
-using DfVm.Core;
-using DfVm.Core.Images;
 
-namespace DfVm.PowerShell
+namespace DfVm.Core.Images
 {
     /// <summary>
-    /// Turns the downloader's reports into one progress activity (bytes, rate, time left), posted
-    /// through the pump so they are written on the pipeline thread. Synchronous (no
-    /// SynchronizationContext): reports keep their order. <see cref="Complete"/> ends the activity.
+    /// Turns the downloader's reports into one progress activity (bytes, rate, time left) on the caller's
+    /// <see cref="IOperationReporter"/>: the one place the download progress type becomes what PowerShell
+    /// shows. Synchronous (no SynchronizationContext): reports keep their order. <see cref="Complete"/> ends
+    /// the activity.
     /// </summary>
-    internal sealed class DownloadProgressWriter : IProgress<DownloadProgress>
+    public sealed class DownloadProgressWriter : IProgress<DownloadProgress>
     {
         private readonly IOperationReporter _reporter;
         private readonly int _activityId;
@@ -43,7 +42,8 @@ namespace DfVm.PowerShell
         public void Complete() =>
             _reporter.Progress(new OperationProgress { ActivityId = _activityId, Activity = "Saving the DragonFly image", Status = "done", Completed = true });
 
-        internal static string Size(long bytes)
+        /// <summary>A byte count as people read it: 512 B, 1.5 MiB.</summary>
+        public static string Size(long bytes)
         {
             string[] units = { "B", "KiB", "MiB", "GiB", "TiB" };
             double v = bytes;
