@@ -345,6 +345,8 @@ func TestReadsAfterAWhile(t *testing.T) {
         $p.ExitCode | Should -Be 0
         (Get-Content $script:log)[2] | Should -Match '^sent [0-9a-f]{64} \d+$'
         (Get-Content $script:log)[2] | Should -Not -Match $hash
+        # each run's own folder (its link to the cached binary) is removed after the run, in the background
+        Wait-Until { -not (Invoke-DfVmCommand -Name goexec -Command 'ls -A ~/.cache/dfvm-goexec/.run').Output } 30 | Should -BeTrue
     }
 
     It 'concurrent packages (go test -p 4) share one SSH connection' {

@@ -127,14 +127,19 @@ dfvm_leak() {
     _lk_k=0
     read -r _lk_k <"/var/tmp/.dfvm-leak-$_lk_m.turn" 2>/dev/null
     case $_lk_k in '' | *[!0-9]*) _lk_k=0 ;; esac
+    _lk_e=0
     set -C
     while :; do
         _lk_l=/var/tmp/.dfvm-leak-$_lk_m.lock.$_lk_k
         { echo $$ >"$_lk_l"; } 2>/dev/null && break
         _lk_h=''
         read -r _lk_h <"$_lk_l" 2>/dev/null
-        if [ -n "$_lk_h" ] && ! kill -0 "$_lk_h" 2>/dev/null; then
-            _lk_k=$((_lk_k + 1)) # turn k has ended (its holder is gone): try the next
+        [ -n "$_lk_h" ] || _lk_e=$((_lk_e + 1))
+        # turn k has ended when its holder is gone, or when it stayed empty for about 5 s (a holder killed
+        # between creating the file and writing its pid): try the next
+        if { [ -n "$_lk_h" ] && ! kill -0 "$_lk_h" 2>/dev/null; } || [ "$_lk_e" -ge 100 ]; then
+            _lk_k=$((_lk_k + 1))
+            _lk_e=0
             continue
         fi
         sleep 0.05 2>/dev/null || sleep 1 # held (or being written): wait

@@ -93,6 +93,19 @@ namespace DfVm.Core.Tests.Testing
         }
 
         [Fact]
+        public void ATurnLeftEmptyIsPassedOverAfterAWhile()
+        {
+            // a holder killed between creating its turn file and writing its pid leaves the file empty
+            File.WriteAllText(Path.Combine(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".lock.0"), "");
+            var watch = Stopwatch.StartNew();
+            var next = Wrap(Binary("after-empty", "0"));
+            Assert.True(next.WaitForExit(60000), "the wrapper was not blocked for good by an empty turn");
+            Assert.Equal(0, next.ExitCode);
+            Assert.True(watch.Elapsed > TimeSpan.FromSeconds(3), "an empty turn is waited on first (its holder may be writing it): " + watch.Elapsed);
+            Assert.True(File.Exists(Path.Combine(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".lock.1")), "the next turn was taken");
+        }
+
+        [Fact]
         public void AWrapperKilledWhileHoldingTheLockDoesNotBlockTheNext()
         {
             var holder = Wrap(Binary("long", "60"));
