@@ -132,15 +132,25 @@ namespace DfVm.Core.Testing
         }
 
         /// <summary>Removes the run's guest files (lock turns, last record, a script not renamed into place); best effort. The script stays for the next run.</summary>
-        public static async Task RemoveGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate)
-        {
+        public static Task RemoveGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate) =>
             // the marker is hex (LeakCheckOptions), so the pattern matches only this run's files: .part, .last, .turn, .lock.N
-            string rm = "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".*";
+            BestEffortAsync(shell, "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".*", elevate);
+
+        /// <summary>
+        /// Between -Watch rounds: the run's guest files start afresh with the next binary's before-record taken now
+        /// (leakcheck.sh's dfvm_leak_base), while the user edits, so the next round's first binary does not take it
+        /// between the save and the result. Best effort: without it that binary takes its own.
+        /// </summary>
+        public static Task ResetGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate) =>
+            BestEffortAsync(shell, "DFVM_LEAK_LIB=1; . " + ScriptPath() + " && dfvm_leak_base " + o.Marker + " " + SuiteCommandLine.Quote(o.MountFlag), elevate);
+
+        private static async Task BestEffortAsync(IGuestShell shell, string text, bool elevate)
+        {
             try
             {
                 using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
                 {
-                    await shell.RunAsync(elevate ? "doas -n /bin/sh -c " + SuiteCommandLine.Quote(rm) : rm, null, null, null, cts.Token).ConfigureAwait(false);
+                    await shell.RunAsync(elevate ? "doas -n /bin/sh -c " + SuiteCommandLine.Quote(text) : text, null, null, null, cts.Token).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is OperationCanceledException || e is GuestConnectionLostException || e is IOException)
