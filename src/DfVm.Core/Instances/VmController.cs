@@ -357,7 +357,7 @@ namespace DfVm.Core.Instances
                 await EndOrphanedCommandAsync(paths, lost.RemotePid, reporter, ct, user).ConfigureAwait(false);
                 throw;
             }
-            string bounded = CappedText.Describe(paths.Name, outcome.LinesCut, outcome.Output, outcome.Error);
+            string bounded = OutputLimits.Describe(paths.Name, outcome.LinesCut, outcome.Output, outcome.Error);
             if (bounded != null) reporter?.Warning(bounded);
             return new DfVmCommandResult
             {

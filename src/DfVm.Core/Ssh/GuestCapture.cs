@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core.Util;
 
 namespace DfVm.Core.Ssh
 {
@@ -37,8 +38,8 @@ namespace DfVm.Core.Ssh
             Func<Stream, CancellationToken, Task> stdin, Action<string> onOutputLine, Action<string> onErrorLine,
             CancellationToken ct, int limit = OutputLimits.MaxCapturedChars)
         {
-            var output = new CappedText(limit);
-            var error = new CappedText(limit);
+            var output = CappedText.ForLines(limit);
+            var error = CappedText.ForLines(limit);
             var outcome = await shell.RunAsync(command, stdin,
                 line => { output.AppendLine(line); onOutputLine?.Invoke(line); },
                 line => { error.AppendLine(line); onErrorLine?.Invoke(line); },

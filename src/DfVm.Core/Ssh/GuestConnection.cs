@@ -24,127 +24,38 @@ namespace DfVm.Core.Ssh
     }
 
     /// <summary>
-    /// One authenticated SSH connection to a guest (SSH.NET), with the host key checked against
-    /// the pin. Implements <see cref="IGuestShell"/>: every command goes as /bin/sh -c, its
-    /// process tree is killed in the guest when the caller cancels.
+    /// One caller's handle on a VM's warm SSH connection (<see cref="GuestConnectionPool.GetAsync"/>): the
+    /// pool's shared, authenticated session and this caller's own log, fixed when the handle was made, so
+    /// two callers at once (two runspaces, a cmdlet and a background watch) each get only their own
+    /// "guest $ ..." lines. Implements <see cref="IGuestShell"/>: every command goes as /bin/sh -c, its
+    /// process tree is killed in the guest when the caller cancels. The session is the pool's to close:
+    /// once it is (<c>IGuestInvalidation.ConnectionGone</c>, a dropped connection), every handle
+    /// of it reports <see cref="IsConnected"/> false and its commands throw
+    /// <see cref="GuestConnectionLostException"/>.
     /// </summary>
-    public sealed class GuestConnection : IGuestShell, IDisposable
+    public sealed class GuestConnection : IGuestShell
     {
         private const string PidMarker = "\u001eDFVM-PID ";
+        private readonly GuestSession _session;
         private readonly GuestEndpoint _endpoint;
-        private volatile Action<string> _log;
-        private readonly object _gate = new object();
-        private SshClient _client;
+        private readonly Action<string> _log;
 
-        private GuestConnection(GuestEndpoint endpoint, Action<string> log)
+        internal GuestConnection(GuestSession session, Action<string> log)
         {
-            _endpoint = endpoint;
+            _session = session;
+            _endpoint = session.Endpoint;
             _log = log ?? (_ => { });
         }
 
         public GuestEndpoint Endpoint => _endpoint;
 
         /// <summary>
-        /// "algorithm SHA256:..." when this connection pinned the guest's host key (first contact: nothing
-        /// was pinned before), else null.
+        /// "algorithm SHA256:..." when this connection's session pinned the guest's host key (first contact:
+        /// nothing was pinned before), else null.
         /// </summary>
-        public string PinnedAtFirstContact { get; private set; }
+        public string PinnedAtFirstContact => _session.PinnedAtFirstContact;
 
-        /// <summary>
-        /// Sends this connection's log lines ("guest $ ...") to the cmdlet now using it: a warm
-        /// connection outlives the cmdlet that opened it.
-        /// </summary>
-        public void UseLog(Action<string> log) => _log = log ?? (_ => { });
-        public bool IsConnected => _client != null && _client.IsConnected;
-
-        public static async Task<GuestConnection> OpenAsync(GuestEndpoint endpoint, TimeSpan timeout, CancellationToken ct, Action<string> log = null)
-        {
-            var connection = new GuestConnection(endpoint, log);
-            await connection.ConnectAsync(timeout, ct).ConfigureAwait(false);
-            return connection;
-        }
-
-        private async Task ConnectAsync(TimeSpan timeout, CancellationToken ct)
-        {
-            var pin = new HostKeyPin(_endpoint.KnownHostsPath, _endpoint.VmName);
-            PrivateKeyFile key;
-            using (var keyStream = File.OpenRead(_endpoint.PrivateKeyPath)) key = new PrivateKeyFile(keyStream);
-            var info = new ConnectionInfo(_endpoint.Host, _endpoint.Port, _endpoint.User,
-                new PrivateKeyAuthenticationMethod(_endpoint.User, key))
-            {
-                Timeout = timeout,
-            };
-            PreferCiphers(info, "chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com");
-            var client = new SshClient(info) { KeepAliveInterval = TimeSpan.FromSeconds(15) };
-            HostKeyMismatchException mismatch = null;
-            client.HostKeyReceived += (s, e) =>
-            {
-                try
-                {
-                    e.CanTrust = pin.CheckOrPin(e.HostKeyName, e.HostKey, out bool pinnedNow);
-                    if (pinnedNow) PinnedAtFirstContact = e.HostKeyName + " " + HostKeyPin.Fingerprint(e.HostKey);
-                }
-                catch (HostKeyMismatchException m)
-                {
-                    mismatch = m;
-                    e.CanTrust = false;
-                }
-            };
-
-            _log($"SSH connect {_endpoint.User}@{_endpoint.Host}:{_endpoint.Port} (VM '{_endpoint.VmName}')");
-            try
-            {
-                using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
-                {
-                    cts.CancelAfter(timeout);
-                    await client.ConnectAsync(cts.Token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (!(e is OperationCanceledException) || !ct.IsCancellationRequested)
-            {
-                client.Dispose();
-                if (mismatch != null) throw mismatch;
-                if (e is SshAuthenticationException)
-                {
-                    throw new DfVmException(ErrorIds.SshAuthenticationFailed, DfVmErrorKind.Security,
-                        $"The guest of VM '{_endpoint.VmName}' refused the VM's key ({_endpoint.PrivateKeyPath}) for {_endpoint.User}: {e.Message}. " +
-                        "The guest's authorized_keys must hold the VM's public key (Install-DfVm puts it there; for a hand-installed guest run Invoke-DfVmProvision or copy id_ed25519.pub into /root/.ssh/authorized_keys).",
-                        _endpoint.VmName, e);
-                }
-                throw new GuestConnectionLostException($"Could not open SSH to VM '{_endpoint.VmName}' on 127.0.0.1:{_endpoint.Port}: {e.Message}", e);
-            }
-            // The connect timeout bounds the handshake only. SSH.NET also applies ConnectionInfo.Timeout
-            // to every later wait, including the wait for the guest to take more of a stdin stream:
-            // a busy guest (a 200 MB file flushed to disk under TCG) may pause that long, and the sync
-            // failed with "Session operation has timed out". Cancellation still ends a stalled command.
-            client.ConnectionInfo.Timeout = OperationTimeout;
-            lock (_gate) _client = client;
-        }
-
-        /// <summary>How long a channel may wait on the guest (window space, a channel to open) once connected.</summary>
-        public static readonly TimeSpan OperationTimeout = TimeSpan.FromMinutes(5);
-
-        /// <summary>
-        /// Puts AEAD ciphers first (one pass over the data instead of a cipher and a MAC): the
-        /// guest's sshd decrypts every byte a sync sends. Measured on the TCG test guest, 50 MB in
-        /// 1,000 files: chacha20-poly1305 11.6 s, aes128-gcm 13.4 s, aes128-ctr+hmac 13.1 s.
-        /// </summary>
-        private static void PreferCiphers(ConnectionInfo info, params string[] preferred)
-        {
-            var all = new System.Collections.Generic.List<System.Collections.Generic.KeyValuePair<string, CipherInfo>>(info.Encryptions);
-            info.Encryptions.Clear();
-            foreach (var name in preferred)
-            {
-                foreach (var pair in all)
-                {
-                    if (pair.Key == name.Trim()) info.Encryptions.Add(pair);
-                }
-            }
-            foreach (var pair in all)
-            {
-                if (!info.Encryptions.ContainsKey(pair.Key)) info.Encryptions.Add(pair);
-            }
-        }
+        public bool IsConnected => _session.IsConnected;
 
         public async Task<GuestCommandOutcome> RunAsync(
             string shCommand,
@@ -153,7 +64,7 @@ namespace DfVm.Core.Ssh
             Action<string> onStderrLine,
             CancellationToken cancellationToken)
         {
-            var client = _client ?? throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' is closed.");
+            var client = _session.Client ?? throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' is closed.");
             string wrapped = "printf '\\036DFVM-PID %s\\n' \"$$\" >&2; " + shCommand;
             string exec = GuestCommandLine.Build(wrapped);
             _log("guest $ " + shCommand);
@@ -255,7 +166,7 @@ namespace DfVm.Core.Ssh
         public async Task RunInteractiveAsync(Func<byte[], int> readInput, Action<byte[], int> writeOutput,
             Func<Tuple<int, int>> windowSize, string terminal, CancellationToken ct)
         {
-            var client = _client ?? throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' is closed.");
+            var client = _session.Client ?? throw new GuestConnectionLostException($"The SSH connection to VM '{_endpoint.VmName}' is closed.");
             var size = windowSize();
             _log($"SSH interactive shell {terminal} {size.Item1}x{size.Item2}");
             using (var shell = client.CreateShellStream(terminal, (uint)size.Item1, (uint)size.Item2, 0, 0, 65536))
@@ -298,12 +209,13 @@ namespace DfVm.Core.Ssh
 
         private async Task KillRemoteTreeAsync(int pid)
         {
-            if (pid <= 0 || _client == null || !_client.IsConnected) return;
+            var client = _session.Client;
+            if (pid <= 0 || client == null || !client.IsConnected) return;
             string script = GuestProcessTree.KillScript(pid);
             _log("guest $ " + script);
             try
             {
-                using (var kill = _client.CreateCommand(GuestCommandLine.Build(script)))
+                using (var kill = client.CreateCommand(GuestCommandLine.Build(script)))
                 using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
                 {
                     await kill.ExecuteAsync(cts.Token).ConfigureAwait(false);
@@ -330,14 +242,5 @@ namespace DfVm.Core.Ssh
 
         private static Task<int> PumpLines(Stream stream, Action<string> onLine) =>
             Task.Run(() => OutputLimits.PumpBoundedLinesAsync(stream, onLine));
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                _client?.Dispose();
-                _client = null;
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using DfVm.Core.Util;
 
 namespace DfVm.Core.Ssh
 {
@@ -66,58 +67,6 @@ namespace DfVm.Core.Ssh
             if (line.Length > 0 && !skipping) onLine?.Invoke(line.ToString());
             return cut;
         }
-    }
-
-    /// <summary>
-    /// A command's captured text, up to a limit; past it, counts what it dropped and says so at the end.
-    /// Thread-safe: stdout and stderr arrive on their own threads.
-    /// </summary>
-    public sealed class CappedText
-    {
-        private readonly StringBuilder _text = new StringBuilder();
-        private readonly int _limit;
-        private long _dropped;
-
-        public CappedText(int limit = OutputLimits.MaxCapturedChars) { _limit = limit; }
-
-        public long DroppedChars { get { lock (_text) return _dropped; } }
-
-        public void AppendLine(string line)
-        {
-            lock (_text)
-            {
-                int need = line.Length + 1;
-                if (_dropped == 0 && _text.Length + need <= _limit)
-                {
-                    _text.Append(line).Append('\n');
-                    return;
-                }
-                _dropped += need;
-            }
-        }
-
-        /// <summary>Every line kept, in order, each as it was appended (empty lines too).</summary>
-        public string[] Lines()
-        {
-            lock (_text)
-            {
-                if (_text.Length == 0) return new string[0];
-                var lines = _text.ToString().Split('\n');
-                Array.Resize(ref lines, lines.Length - 1); // each line ended with '\n'
-                return lines;
-            }
-        }
-
-        /// <summary>The lines joined with "\n" (no trailing newline), then a marker when something was dropped.</summary>
-        public override string ToString()
-        {
-            lock (_text)
-            {
-                string s = _text.ToString().TrimEnd('\n');
-                if (_dropped > 0) s += $"\n[DfVm: {_dropped} more characters of output were not kept (over {_limit} characters); they were streamed]";
-                return s;
-            }
-        }
 
         /// <summary>A warning sentence for what was cut or dropped, or null when nothing was.</summary>
         public static string Describe(string vmName, int linesCut, params CappedText[] captured)
@@ -126,8 +75,8 @@ namespace DfVm.Core.Ssh
             foreach (var c in captured) dropped += c?.DroppedChars ?? 0;
             if (linesCut == 0 && dropped == 0) return null;
             var parts = new StringBuilder($"The output of the command on VM '{vmName}' was bounded:");
-            if (linesCut > 0) parts.Append($" {linesCut} line(s) longer than {OutputLimits.MaxLineChars} characters were cut (marked in the output);");
-            if (dropped > 0) parts.Append($" {dropped} characters beyond the first {OutputLimits.MaxCapturedChars} were streamed but not kept in the result;");
+            if (linesCut > 0) parts.Append($" {linesCut} line(s) longer than {MaxLineChars} characters were cut (marked in the output);");
+            if (dropped > 0) parts.Append($" {dropped} characters beyond the first {MaxCapturedChars} were streamed but not kept in the result;");
             return parts.ToString().TrimEnd(';') + ".";
         }
     }

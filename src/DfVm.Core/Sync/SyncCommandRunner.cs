@@ -4,6 +4,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using DfVm.Core.Ssh;
+using DfVm.Core.Util;
 
 namespace DfVm.Core.Sync
 {
@@ -48,8 +49,8 @@ namespace DfVm.Core.Sync
             Exception refused = null;
             GuestCommandOutcome outcome;
             // Kept: stderr (for the error message) and, without a parser, stdout, each to a small bound.
-            var error = new CappedText(KeptChars);
-            var output = new CappedText(KeptChars);
+            var error = CappedText.ForLines(KeptChars);
+            var output = CappedText.ForLines(KeptChars);
             using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
                 Action<string> handler = output.AppendLine;

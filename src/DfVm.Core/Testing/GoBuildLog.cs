@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using DfVm.Core.Util;
 
 namespace DfVm.Core.Testing
 {
@@ -14,11 +15,11 @@ namespace DfVm.Core.Testing
     {
         private const int BlockLimit = 256 * 1024;
 
-        private readonly Dictionary<string, OutputBuffer> _stderrBlocks = new Dictionary<string, OutputBuffer>(StringComparer.Ordinal);
+        private readonly Dictionary<string, CappedText> _stderrBlocks = new Dictionary<string, CappedText>(StringComparer.Ordinal);
         private readonly List<string> _stderrOrder = new List<string>();
         private readonly HashSet<string> _closedBlocks = new HashSet<string>(StringComparer.Ordinal);
-        private readonly Dictionary<string, OutputBuffer> _buildOutputs = new Dictionary<string, OutputBuffer>(StringComparer.Ordinal);
-        private readonly OutputBuffer _unattributed = new OutputBuffer(BlockLimit);
+        private readonly Dictionary<string, CappedText> _buildOutputs = new Dictionary<string, CappedText>(StringComparer.Ordinal);
+        private readonly CappedText _unattributed = CappedText.ForText(BlockLimit);
         private string _currentBlock;
 
         /// <summary>Adds one stderr line. Returns the package whose block it closed (a new header began), or null.</summary>
@@ -28,9 +29,9 @@ namespace DfVm.Core.Testing
             {
                 string closed = CloseCurrent();
                 string key = PackageOfHeader(line.Substring(2));
-                if (!_stderrBlocks.TryGetValue(key, out OutputBuffer block))
+                if (!_stderrBlocks.TryGetValue(key, out CappedText block))
                 {
-                    block = new OutputBuffer(BlockLimit);
+                    block = CappedText.ForText(BlockLimit);
                     _stderrBlocks.Add(key, block);
                     _stderrOrder.Add(key);
                 }
@@ -71,7 +72,7 @@ namespace DfVm.Core.Testing
         /// <summary>Removes and returns the stderr block headed by this package, or null.</summary>
         public string TakeStderrBlock(string package)
         {
-            if (!_stderrBlocks.TryGetValue(package, out OutputBuffer block))
+            if (!_stderrBlocks.TryGetValue(package, out CappedText block))
             {
                 return null;
             }
@@ -108,9 +109,9 @@ namespace DfVm.Core.Testing
         public void AddBuildOutput(string importPath, string output)
         {
             string key = importPath ?? string.Empty;
-            if (!_buildOutputs.TryGetValue(key, out OutputBuffer block))
+            if (!_buildOutputs.TryGetValue(key, out CappedText block))
             {
-                block = new OutputBuffer(BlockLimit);
+                block = CappedText.ForText(BlockLimit);
                 _buildOutputs.Add(key, block);
             }
 
@@ -120,7 +121,7 @@ namespace DfVm.Core.Testing
         /// <summary>The build-output text of an ImportPath (kept: a failed dependency fails every importer).</summary>
         public string BuildOutputFor(string importPath)
         {
-            return importPath != null && _buildOutputs.TryGetValue(importPath, out OutputBuffer block) ? block.ToString() : null;
+            return importPath != null && _buildOutputs.TryGetValue(importPath, out CappedText block) ? block.ToString() : null;
         }
 
         /// <summary>"example.com/x [example.com/x.test]" and "[example.com/x]" both name example.com/x.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using DfVm.Core.Util;
 
 namespace DfVm.Core.Testing
 {
@@ -12,7 +13,7 @@ namespace DfVm.Core.Testing
         {
             Name = name;
             Sequence = sequence;
-            Output = new OutputBuffer(outputLimit);
+            Output = CappedText.ForText(outputLimit);
         }
 
         public string Name { get; }
@@ -23,7 +24,7 @@ namespace DfVm.Core.Testing
         public Dictionary<string, GoTestRun> Running { get; } = new Dictionary<string, GoTestRun>(StringComparer.Ordinal);
 
         /// <summary>Package-level output: lines with no Test.</summary>
-        public OutputBuffer Output { get; }
+        public CappedText Output { get; }
 
         public string FirstTime { get; set; }
 
@@ -36,7 +37,7 @@ namespace DfVm.Core.Testing
         public bool TimedOut { get; private set; }
 
         /// <summary>The panic text and everything printed after it (bounded).</summary>
-        public OutputBuffer PanicText { get; private set; }
+        public CappedText PanicText { get; private set; }
 
         public bool BuildFailed { get; set; }
 
@@ -64,7 +65,7 @@ namespace DfVm.Core.Testing
             {
                 SawPanic = true;
                 TimedOut = text.StartsWith("panic: test timed out", StringComparison.Ordinal);
-                PanicText = new OutputBuffer(PanicTextLimit);
+                PanicText = CappedText.ForText(PanicTextLimit);
                 began = true;
             }
 

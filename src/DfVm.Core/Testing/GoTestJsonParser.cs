@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using DfVm.Core.Util;
 
 namespace DfVm.Core.Testing
 {
@@ -17,7 +18,7 @@ namespace DfVm.Core.Testing
         private readonly Dictionary<string, GoPackageRun> _packages = new Dictionary<string, GoPackageRun>(StringComparer.Ordinal);
         private readonly GoBuildLog _buildLog = new GoBuildLog();
         private readonly List<PendingPackageRow> _awaitingStderr = new List<PendingPackageRow>();
-        private readonly OutputBuffer _strayStdout = new OutputBuffer(256 * 1024);
+        private readonly CappedText _strayStdout = CappedText.ForText(256 * 1024);
         private string _currentPackage;
         private GoPackageRun _textFailedPackage;
         private long _sequence;

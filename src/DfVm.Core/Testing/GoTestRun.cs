@@ -1,3 +1,5 @@
+using DfVm.Core.Util;
+
 namespace DfVm.Core.Testing
 {
     /// <summary>What the parser holds for one test or benchmark between its start and its end.</summary>
@@ -8,7 +10,7 @@ namespace DfVm.Core.Testing
             Name = name;
             Sequence = sequence;
             StartTime = startTime;
-            Output = new OutputBuffer(outputLimit);
+            Output = CappedText.ForText(outputLimit);
             Depth = CountSlashes(name);
         }
 
@@ -22,7 +24,7 @@ namespace DfVm.Core.Testing
 
         public string StartTime { get; }
 
-        public OutputBuffer Output { get; }
+        public CappedText Output { get; }
 
         /// <summary>A subtest of this test failed.</summary>
         public bool ChildFailed { get; set; }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Text;
 using System.Threading.Tasks;
 using DfVm.Core.Ssh;
+using DfVm.Core.Util;
 using Xunit;
 
 namespace DfVm.Core.Tests.Ssh
@@ -63,17 +64,16 @@ namespace DfVm.Core.Tests.Ssh
         }
 
         [Fact]
-        public void Captured_text_keeps_its_first_part_and_says_how_much_it_dropped()
+        public void The_warning_sums_what_both_streams_dropped()
         {
-            var text = new CappedText(11);
-            text.AppendLine("12345");
-            text.AppendLine("6789");
-            text.AppendLine("more");
-            text.AppendLine("x");
-            Assert.Equal(7, text.DroppedChars);
-            Assert.StartsWith("12345\n6789\n[DfVm: 7 more characters", text.ToString());
-            Assert.Contains("7 characters beyond", CappedText.Describe("vm", 0, text));
-            Assert.Null(CappedText.Describe("vm", 0, new CappedText(10)));
+            var output = CappedText.ForLines(11);
+            foreach (var line in new[] { "12345", "6789", "more", "x" }) output.AppendLine(line);
+            var error = CappedText.ForLines(2);
+            error.AppendLine("err");
+            Assert.Contains("11 characters beyond", OutputLimits.Describe("vm", 0, output, error));
+            Assert.Contains("7 characters beyond", OutputLimits.Describe("vm", 0, output));
+            Assert.Contains("2 line(s) longer than", OutputLimits.Describe("vm", 2, CappedText.ForLines(10)));
+            Assert.Null(OutputLimits.Describe("vm", 0, CappedText.ForLines(10)));
         }
     }
 }
