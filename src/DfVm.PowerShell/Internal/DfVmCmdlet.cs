@@ -197,6 +197,7 @@ namespace DfVm.PowerShell
             {
                 var record = new ProgressRecord(p.ActivityId, string.IsNullOrEmpty(p.Activity) ? "DfVm" : p.Activity, string.IsNullOrEmpty(p.Status) ? "working" : p.Status)
                 {
+                    ParentActivityId = p.ParentActivityId,
                     PercentComplete = Math.Min(100, p.PercentComplete),
                     SecondsRemaining = p.SecondsRemaining,
                     RecordType = p.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
