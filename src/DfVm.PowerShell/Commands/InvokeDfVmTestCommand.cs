@@ -107,42 +107,38 @@ namespace DfVm.PowerShell.Commands
                 _summary.Started(missing); // a VM that is not there never completes its run
             }
 
-            foreach (var name in VmNames(Name, _project))
+            // each VM counts as started before it is looked up: one gone by then is a run that never completed
+            ForEachVm(Name, _project, _summary.Started, (name, paths) =>
             {
-                _summary.Started(name);
-                ForEachItem(name, () =>
+                var options = Options();
+                RunOnWorker((pump, ct) =>
                 {
-                    var paths = engine.Store.Require(name);
-                    var options = Options();
-                    RunOnWorker((pump, ct) =>
+                    RunSummary counted = _summary; // the first round counts in the command's summary; each later -Watch round in its own
+                    return engine.RunTestsAsync(paths, options, new TestRunCallbacks
                     {
-                        RunSummary counted = _summary; // the first round counts in the command's summary; each later -Watch round in its own
-                        return engine.RunTestsAsync(paths, options, new TestRunCallbacks
+                        Row = row =>
                         {
-                            Row = row =>
-                            {
-                                var summary = counted;
-                                pump.Post(() => { summary.Count(row); WriteObject(row); });
-                            },
-                            RoundStarting = round =>
-                            {
-                                if (round == 1) return;
-                                counted = new RunSummary();
-                                counted.Started(name);
-                            },
-                            RoundEnded = round =>
-                            {
-                                if (!Watch) return; // one run: EndProcessing says its summary
-                                // A watch ends by Ctrl+C, never in EndProcessing: each round says its own summary.
-                                var summary = counted;
-                                if (round > 1) summary.Completed(name);
-                                pump.Post(() => WriteSummary(summary));
-                            },
-                        }, pump, ct);
-                    });
-                    _summary.Completed(name);
+                            var summary = counted;
+                            pump.Post(() => { summary.Count(row); WriteObject(row); });
+                        },
+                        RoundStarting = round =>
+                        {
+                            if (round == 1) return;
+                            counted = new RunSummary();
+                            counted.Started(name);
+                        },
+                        RoundEnded = round =>
+                        {
+                            if (!Watch) return; // one run: EndProcessing says its summary
+                            // A watch ends by Ctrl+C, never in EndProcessing: each round says its own summary.
+                            var summary = counted;
+                            if (round > 1) summary.Completed(name);
+                            pump.Post(() => WriteSummary(summary));
+                        },
+                    }, pump, ct);
                 });
-            }
+                _summary.Completed(name);
+            });
         }
 
         /// <summary>The run as the core takes it: the parameters, the project's suites, sync and leak keys, the module's exec wrapper.</summary>
