@@ -7,6 +7,7 @@ using DfVm.Core.Instances;
 using DfVm.Core.Snapshots;
 using DfVm.Core.Ssh;
 using DfVm.Core.Sync;
+using DfVm.Core.Testing;
 
 namespace DfVm.Core
 {
@@ -114,6 +115,15 @@ namespace DfVm.Core
                 }
             }, ct);
         }
+
+        /// <summary>
+        /// Runs a suite in the VM, Invoke-DfVmTest's whole workflow (<see cref="TestRunWorkflow"/>): connect, the
+        /// optional sync, where go builds, the run under the disk watch, the leak check's clean-up and, with
+        /// <see cref="TestRunOptions.Watch"/>, the rounds after each save until <paramref name="ct"/> is cancelled.
+        /// Rows and round ends go to <paramref name="callbacks"/>.
+        /// </summary>
+        public Task RunTestsAsync(VmPaths paths, TestRunOptions options, TestRunCallbacks callbacks, IOperationReporter reporter, CancellationToken ct) =>
+            new TestRunWorkflow(this, paths, options, callbacks, reporter).RunAsync(ct);
 
         /// <summary>Closes the warm connections.</summary>
         public void Dispose() => Connections.Dispose();

@@ -22,11 +22,18 @@ namespace DfVm.Core
     public sealed class OperationProgress
     {
         public int ActivityId { get; set; } = 1;
+
+        /// <summary>The activity this one is part of (shown nested under it); -1: none. <see cref="NestedReporter"/> sets it.</summary>
+        public int ParentActivityId { get; set; } = -1;
+
         public string Activity { get; set; }
         public string Status { get; set; }
         public int PercentComplete { get; set; } = -1;
         public int SecondsRemaining { get; set; } = -1;
         public bool Completed { get; set; }
+
+        /// <summary>A copy of this report (the producer keeps updating its own).</summary>
+        public OperationProgress Copy() => (OperationProgress)MemberwiseClone();
     }
 
     /// <summary>

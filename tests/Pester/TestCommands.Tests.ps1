@@ -347,6 +347,27 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         ($fixed | ForEach-Object { "$($_.Test)|$($_.Result)" }) | Should -Be @('TestAdd|Passed', '|Passed')
     }
 
+    It '-Sync: the sync''s progress shows nested under the test run''s activity, which is shown first and completed last' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$((Get-Module DfVm).Path)'; Set-Location '$($script:project)'; Invoke-DfVmTest -Suite Fixture -Sync -Package ./pass -Run '^TestAdd$'")
+        try {
+            $rows = @($ps.Invoke())
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $records = @($ps.Streams.Progress)
+        }
+        finally { $ps.Dispose() }
+        ($rows | ForEach-Object { "$($_.Test)|$($_.Result)" }) | Should -Be @('TestAdd|Passed', '|Passed')
+        $run = @($records | Where-Object ActivityId -EQ 71)
+        $sync = @($records | Where-Object ActivityId -EQ 43)
+        $sync.Count | Should -BeGreaterThan 0
+        $sync | ForEach-Object { $_.ParentActivityId | Should -Be 71 }
+        $run | ForEach-Object { $_.ParentActivityId | Should -Be -1 }
+        [array]::IndexOf($records, $run[0]) | Should -BeLessThan ([array]::IndexOf($records, $sync[0])) -Because 'the parent is there when its child appears'
+        $sync[-1].RecordType | Should -Be 'Completed'
+        $run[-1].RecordType | Should -Be 'Completed'
+        [array]::IndexOf($records, $run[-1]) | Should -Be ($records.Count - 1)
+    }
+
     It 'pipes into Export-DfVmTestReport for CI' {
         $xml = Join-Path $script:project 'junit.xml'
         $file = Invoke-DfVmTest -Suite Fixture -Package ./exits, ./rootonly | Export-DfVmTestReport -Path $xml -Confirm:$false

@@ -35,5 +35,8 @@ namespace DfVm.Core.Testing
 
         /// <summary>The VM the suite runs in (named in errors).</summary>
         public string VmName { get; set; }
+
+        /// <summary>A copy to narrow (a -Watch round's packages); the leak check options are shared, not copied.</summary>
+        public GuestTestRequest Copy() => (GuestTestRequest)MemberwiseClone();
     }
 }

@@ -1,13 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using DfVm.Core;
-using DfVm.Core.GoExec;
-using DfVm.Core.Instances;
-using DfVm.Core.Ssh;
 using DfVm.Core.Testing;
 
 namespace DfVm.PowerShell.Commands
@@ -15,10 +9,13 @@ namespace DfVm.PowerShell.Commands
     /// <summary>
     /// Runs a test suite of the config in the guest and writes one DfVmTestResult per test as soon
     /// as it ends. Stopping the pipeline (Ctrl+C, Select-Object -First) ends the remote go test.
+    /// The run itself, from the connect to the last -Watch round, is the core's
+    /// (<see cref="DfVmEngine.RunTestsAsync"/>, Core/Testing/TestRunWorkflow.cs); this cmdlet binds the
+    /// parameters, counts the rows into the summary line, writes them, and with -CI fails on a red run.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "DfVmTest")]
     [OutputType(typeof(DfVmTestResult))]
-    public sealed partial class InvokeDfVmTestCommand : InVmCmdlet
+    public sealed class InvokeDfVmTestCommand : InVmCmdlet
     {
         private ProjectContext _project;
         private readonly RunSummary _summary = new RunSummary();
@@ -70,6 +67,18 @@ namespace DfVm.PowerShell.Commands
         [Parameter]
         public SwitchParameter Watch { get; set; }
 
+        /// <summary>No record of mounts and processes around each test binary (the config's LeakCheck = $false does the same); the packages run in parallel again.</summary>
+        [Parameter]
+        public SwitchParameter NoLeakCheck { get; set; }
+
+        /// <summary>A package whose test binary left a mount or a process (or removed one it did not make) is Failed, Reason 'leaked' (the config's FailOnLeak = $true does the same).</summary>
+        [Parameter]
+        public SwitchParameter FailOnLeak { get; set; }
+
+        /// <summary>After each test binary, unmount what it left (deepest first, with retries) and end the processes it left, so the next package starts clean; the rows still report them.</summary>
+        [Parameter]
+        public SwitchParameter CleanLeaks { get; set; }
+
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
@@ -93,96 +102,67 @@ namespace DfVm.PowerShell.Commands
         protected override void ProcessRecord()
         {
             var engine = Engines.For(_project.VmRoot);
-            var store = engine.Store;
-            var controller = engine.Controller;
-            string guestPath = _project.GuestProjectPath;
-            foreach (var missing in (Name ?? new string[0]).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !store.Exists(n)))
+            foreach (var missing in (Name ?? new string[0]).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !engine.Store.Exists(n)))
             {
                 _summary.Started(missing); // a VM that is not there never completes its run
             }
 
-            foreach (var name in VmNames(Name, _project))
+            // each VM counts as started before it is looked up: one gone by then is a run that never completed
+            ForEachVm(Name, _project, _summary.Started, (name, paths) =>
             {
-                _summary.Started(name);
-                ForEachItem(name, () =>
+                var options = Options();
+                RunOnWorker((pump, ct) =>
                 {
-                    var paths = store.Require(name);
-                    RunOnWorker(async (pump, ct) =>
+                    RunSummary counted = _summary; // the first round counts in the command's summary; each later -Watch round in its own
+                    return engine.RunTestsAsync(paths, options, new TestRunCallbacks
                     {
-                        var connection = await controller.ConnectAsync(paths, pump, ct).ConfigureAwait(false);
-                        string release = await GuestRelease.ReadAsync(connection, ct).ConfigureAwait(false);
-                        if (Sync)
+                        Row = row =>
                         {
-                            await SyncBeforeRun(pump, engine, paths, guestPath, ct).ConfigureAwait(false);
-                        }
-
-                        var request = new GuestTestRequest
+                            var summary = counted;
+                            pump.Post(() => { summary.Count(row); WriteObject(row); });
+                        },
+                        RoundStarting = round =>
                         {
-                            Suite = Suite,
-                            Suites = _project.Config.Suites,
-                            GuestProjectPath = guestPath,
-                            Run = Run,
-                            Packages = Package,
-                            Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null,
-                            Elevate = Elevate,
-                            SshUser = connection.Endpoint.User,
-                            VmName = name,
-                            LeakCheck = await LeakOptionsAsync(connection, ct).ConfigureAwait(false),
-                        };
-                        // Where go runs is the user's choice: -BuildOn (or $PSDefaultParameterValues), never the project's config.
-                        IGuestShell shell = await BuildPlace.ChooseAsync(BuildOn, connection, paths, _project.Root, guestPath,
-                            request, InstallDfVmGoExecCommand.WrapperSource(), pump, ct).ConfigureAwait(false);
-                        var seen = new HashSet<string>(StringComparer.Ordinal);
-                        Action<DfVmTestResult> onRow = row =>
+                            if (round == 1) return;
+                            counted = new RunSummary();
+                            counted.Started(name);
+                        },
+                        RoundEnded = round =>
                         {
-                            lock (seen) seen.Add(row.Package ?? "");
-                            var mine = row.WithVm(name, release);
-                            pump.Post(() => { _summary.Count(mine); WriteObject(mine); });
-                        };
-                        // -Watch: the watcher starts before the first run, so a save made during it starts the next round
-                        var watcher = Watch
-                            ? new ProjectWatcher(_project.Root, new[] { _project.VmRoot }, WatchQuiet, _project.Config.SyncExclude, _project.Config.SyncIncludeGit)
-                            : null;
-                        using (watcher)
-                        {
-                        var progress = new OperationProgress { ActivityId = ProgressActivities.TestRun, Activity = $"Running suite '{Suite}' in VM '{name}'", Status = "starting" };
-                        try
-                        {
-                            try
-                            {
-                            await engine.DiskWatch(paths, pump).RunAsync(token => new GuestTestRunner().RunAsync(
-                                shell, request, onRow,
-                                new Core.Util.InlineProgress<TestRunProgress>(p =>
-                                {
-                                    progress.Status = p.ToString();
-                                    pump.Progress(progress);
-                                }),
-                                token), ct).ConfigureAwait(false);
-                            }
-                            finally
-                            {
-                                await ForgetLeakFilesAsync(connection, request.LeakCheck).ConfigureAwait(false);
-                            }
-                        }
-                        finally
-                        {
-                            progress.Completed = true;
-                            pump.Progress(progress);
-                        }
-
-                        if (Watch)
-                        {
+                            if (!Watch) return; // one run: EndProcessing says its summary
                             // A watch ends by Ctrl+C, never in EndProcessing: each round says its own summary.
-                            pump.Post(() => WriteSummary(_summary));
-                            await WatchAsync(pump, engine, paths, guestPath, shell, watcher, request, seen, row => row.WithVm(name, release),
-                                () => ForgetLeakFilesAsync(connection, request.LeakCheck), ct).ConfigureAwait(false);
-                        }
-                        }
-                    });
-                    _summary.Completed(name);
+                            var summary = counted;
+                            if (round > 1) summary.Completed(name);
+                            pump.Post(() => WriteSummary(summary));
+                        },
+                    }, pump, ct);
                 });
-            }
+                _summary.Completed(name);
+            });
         }
+
+        /// <summary>The run as the core takes it: the parameters, the project's suites, sync and leak keys, the module's exec wrapper.</summary>
+        private TestRunOptions Options() => new TestRunOptions
+        {
+            Suite = Suite,
+            Suites = _project.Config.Suites,
+            Run = Run,
+            Packages = Package,
+            Timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? TimeSpan.FromSeconds(Timeout) : (TimeSpan?)null,
+            Elevate = Elevate,
+            ProjectRoot = _project.Root,
+            GuestProjectPath = _project.GuestProjectPath,
+            Sync = _project.SyncOptions(_project.Root, _project.GuestProjectPath),
+            SyncFirst = Sync,
+            BuildOn = BuildOn,
+            GoExecWrapper = InstallDfVmGoExecCommand.WrapperSource(),
+            NoLeakCheck = NoLeakCheck,
+            CleanLeaks = CleanLeaks,
+            FailOnLeak = FailOnLeak,
+            ConfigLeakCheck = _project.Config.LeakCheck,
+            ConfigFailOnLeak = _project.Config.FailOnLeak,
+            Watch = Watch,
+        };
 
         /// <summary>
         /// The summary line, like Pester's, on the information stream (shown by default); then, with
@@ -205,16 +185,5 @@ namespace DfVm.PowerShell.Commands
         /// <summary>The summary line on the information stream, tagged so a script can pick it out.</summary>
         private void WriteSummary(RunSummary summary) =>
             Say(summary.Line(), "DfVmTestSummary");
-
-        /// <summary>
-        /// -Sync: the project pushed into the guest first, the same way Sync-DfVmProject does it
-        /// (incremental, config excludes). Its result goes to the verbose stream: the output is test rows only.
-        /// </summary>
-        private async Task SyncBeforeRun(Pump pump, DfVmEngine engine, VmPaths paths, string guestProjectPath, CancellationToken ct)
-        {
-            var outcome = await engine.SyncProjectAsync(paths, _project.SyncOptions(_project.Root, guestProjectPath), pump, ct).ConfigureAwait(false);
-            var r = outcome.Result;
-            pump.Verbose($"Synced {r.Source} to {paths.Name}:{r.Destination}: {r.FilesSent} file(s) sent, {r.FilesDeleted} deleted, {r.BytesSent} bytes in {r.Duration.TotalSeconds:0.0} s.");
-        }
     }
 }

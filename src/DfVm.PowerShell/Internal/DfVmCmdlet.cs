@@ -149,11 +149,18 @@ namespace DfVm.PowerShell
         /// Runs <paramref name="action"/> for each VM <paramref name="names"/> names (the config's VM when none),
         /// each as its own item: a VM that fails is a non-terminating error and the others go on.
         /// </summary>
-        internal void ForEachVm(string[] names, Action<string, VmPaths> action)
+        internal void ForEachVm(string[] names, Action<string, VmPaths> action) => ForEachVm(names, Project, null, action);
+
+        /// <summary>
+        /// <see cref="ForEachVm(string[], Action{string, VmPaths})"/> over the VMs of <paramref name="project"/>
+        /// (Invoke-DfVmTest -Path), telling <paramref name="starting"/> each name before it is looked up.
+        /// </summary>
+        internal void ForEachVm(string[] names, ProjectContext project, Action<string> starting, Action<string, VmPaths> action)
         {
-            var store = Store;
-            foreach (var name in VmNames(names))
+            var store = Engines.For(project.VmRoot).Store;
+            foreach (var name in VmNames(names, project))
             {
+                starting?.Invoke(name);
                 ForEachItem(name, () => action(name, store.Require(name)));
             }
         }
@@ -197,6 +204,7 @@ namespace DfVm.PowerShell
             {
                 var record = new ProgressRecord(p.ActivityId, string.IsNullOrEmpty(p.Activity) ? "DfVm" : p.Activity, string.IsNullOrEmpty(p.Status) ? "working" : p.Status)
                 {
+                    ParentActivityId = p.ParentActivityId,
                     PercentComplete = Math.Min(100, p.PercentComplete),
                     SecondsRemaining = p.SecondsRemaining,
                     RecordType = p.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,

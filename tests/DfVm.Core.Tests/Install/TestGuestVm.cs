@@ -143,10 +143,7 @@ namespace DfVm.Core.Tests.Install
         public void Information(string message) { lock (InformationLines) InformationLines.Add(message); }
         public void Progress(OperationProgress progress)
         {
-            lock (ProgressRecords) ProgressRecords.Add(new OperationProgress
-            {
-                ActivityId = progress.ActivityId, Activity = progress.Activity, Status = progress.Status, Completed = progress.Completed,
-            });
+            lock (ProgressRecords) ProgressRecords.Add(progress.Copy()); // the producer goes on updating its own
         }
     }
 }
