@@ -211,7 +211,7 @@ Workload: module ``$module`` = copies of $($copied.Count) standard-library packa
 | restore to first result | $('{0:0.00}' -f $dm) s (``Restore-DfVmSnapshot clean -Start`` + ``Invoke-DfVmTest Bench -BuildOn Host``, $rowsD rows) | $('{0:0.00}' -f $hm) s (``go test -c`` + run each of the $($copied.Count) packages on the host, no VM, $rowsH tests) | $('{0:+0.00;-0.00}' -f ($dm - $hm)) s | DfVm [$(Fmt $restoreD)] s, host [$(Fmt $restoreH)] s |
 
 Where the edit-to-result time goes (medians over the $Edits edits, seconds after the save; the wrapper's upload is seen by polling its
-``DFVM_GOEXEC_LOG`` every 50 ms): debounce = until the watcher's ``Round N: ... changed`` line (its 300 ms quiet time and the file event);
+``DFVM_GOEXEC_LOG`` every 50 ms): debounce = until the watcher's ``Round N: ... changed`` line (its quiet time, 150 ms since the module of 2026-12-07, 300 ms before and the file event);
 sync = until ``Synced``; sync ‖ go list = until ``Round N: running`` (go list runs on the host while the sync sends); compile + upload =
 until the wrapper logs ``sent`` (the host's go test compiles and links, about the host's own go test time, then the gzip'ed binary goes to
 the guest); guest run + row = the binary's start under TCG, its run, go test's report and the row.

@@ -208,8 +208,10 @@ namespace DfVm.Core.Testing
                 }
             }
 
+            // ended: gone, or a zombie init has not reaped yet (a process killed just before the after-record)
             var ended = before.Processes
-                .Where(p => p.ParentProcessId == 1 && !p.State.StartsWith("Z", StringComparison.Ordinal) && !now.ContainsKey(p.ProcessId))
+                .Where(p => p.ParentProcessId == 1 && !p.State.StartsWith("Z", StringComparison.Ordinal)
+                    && (!now.TryGetValue(p.ProcessId, out DfVmProcess a) || a.State.StartsWith("Z", StringComparison.Ordinal)))
                 .ToArray();
             return new DfVmLeak(left, removed, leftProcesses.ToArray(), ended, cleanFailures);
         }

@@ -21,7 +21,7 @@ namespace DfVm.Core.Testing
     internal sealed class TestRunWorkflow
     {
         /// <summary>How long no save must come before a -Watch batch is taken (an editor's save is several events).</summary>
-        private static readonly TimeSpan WatchQuiet = TimeSpan.FromMilliseconds(300);
+        private static readonly TimeSpan WatchQuiet = TimeSpan.FromMilliseconds(150);
 
         private readonly DfVmEngine _engine;
         private readonly VmPaths _paths;
@@ -95,7 +95,14 @@ namespace DfVm.Core.Testing
                 _callbacks.RoundEnded?.Invoke(1);
                 if (watcher != null)
                 {
-                    await WatchAsync(connection, shell, watcher, request, suitePackages, release, ct).ConfigureAwait(false);
+                    try
+                    {
+                        await WatchAsync(connection, shell, watcher, request, suitePackages, release, ct).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await ForgetLeakFilesAsync(connection, request.LeakCheck).ConfigureAwait(false);
+                    }
                 }
             }
             finally
@@ -133,9 +140,20 @@ namespace DfVm.Core.Testing
                     // the listing is read line by line as it comes, up to AffectedPackages.MaxListChars (lines are cut at
                     // OutputLimits.MaxLineChars by either shell): a flood from the guest costs no more than that
                     var graph = new AffectedPackages(listRoot);
-                    GuestCommandOutcome listed = hostShell != null
-                        ? await SyncWhileListing(hostShell, graph, ct).ConfigureAwait(false)
-                        : await SyncThenList(shell, listRoot, graph, ct).ConfigureAwait(false);
+                    // the round's first before-record is taken beside the sync and the listing, not between them and
+                    // the first binary: a mount and a ps fewer between the save and the result
+                    Task baseRecord = ResetLeakFilesAsync(connection, request.LeakCheck);
+                    GuestCommandOutcome listed;
+                    try
+                    {
+                        listed = hostShell != null
+                            ? await SyncWhileListing(hostShell, graph, ct).ConfigureAwait(false)
+                            : await SyncThenList(shell, listRoot, graph, ct).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await baseRecord.ConfigureAwait(false);
+                    }
                     List<string> affected;
                     if (graph.Truncated)
                     {
@@ -159,7 +177,7 @@ namespace DfVm.Core.Testing
                     _callbacks.RoundStarting?.Invoke(round);
                     await new GuestTestRunner().RunAsync(shell, again, row => _callbacks.Row?.Invoke(row.WithVm(_paths.Name, release)),
                         ProgressOf(progress), ct).ConfigureAwait(false);
-                    await ForgetLeakFilesAsync(connection, request.LeakCheck).ConfigureAwait(false); // the next round's first binary takes its own before-record
+                    await ForgetLeakFilesAsync(connection, request.LeakCheck).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -243,7 +261,17 @@ namespace DfVm.Core.Testing
 
         /// <summary>Removes the run's guest files (script, lock, last record) after it; best effort.</summary>
         private static Task ForgetLeakFilesAsync(GuestConnection connection, LeakCheckOptions leakCheck) =>
-            leakCheck == null ? Task.CompletedTask : LeakCheck.RemoveGuestFilesAsync(connection, leakCheck, !string.Equals(connection.Endpoint.User, "root", StringComparison.Ordinal));
+            leakCheck == null ? Task.CompletedTask : LeakCheck.RemoveGuestFilesAsync(connection, leakCheck, Elevated(connection));
+
+        /// <summary>
+        /// At a -Watch round's start: the run's guest files start afresh with the round's first before-record, taken
+        /// beside the sync rather than between the save's build and the first binary; best effort (without it the
+        /// binary takes its own).
+        /// </summary>
+        private static Task ResetLeakFilesAsync(GuestConnection connection, LeakCheckOptions leakCheck) =>
+            leakCheck == null ? Task.CompletedTask : LeakCheck.ResetGuestFilesAsync(connection, leakCheck, Elevated(connection));
+
+        private static bool Elevated(GuestConnection connection) => !string.Equals(connection.Endpoint.User, "root", StringComparison.Ordinal);
 
         private OperationProgress NewProgress() => new OperationProgress
         {

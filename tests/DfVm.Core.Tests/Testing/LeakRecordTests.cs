@@ -174,6 +174,23 @@ namespace DfVm.Core.Tests.Testing
         }
 
         [Fact]
+        public void AProcessKilledJustBeforeTheAfterRecordIsEndedWhileStillAZombie()
+        {
+            // the test SIGKILLs an orphan; init has not reaped it yet when ps runs (seen on the TCG test guest)
+            string[] before = { "    1     0 ILs    /sbin/init --", "  700     1 S      sleep 600" };
+            string[] after = { "    1     0 ILs    /sbin/init --", "  700     1 Z      <defunct>" };
+            var r = new LeakRecord(Marker);
+            foreach (string chunk in Record(DragonFlyMountP, before, DragonFlyMountP, after))
+            {
+                r.Take(chunk);
+            }
+
+            DfVmLeak leak = LeakCheck.Compare(r.Before, r.After, null);
+            Assert.Equal("sleep 600", Assert.Single(leak.EndedProcesses).Command);
+            Assert.Empty(leak.LeftProcesses);
+        }
+
+        [Fact]
         public void NothingChangedIsNoLeak_AndACleanLineIsRead()
         {
             var r = new LeakRecord(Marker);
