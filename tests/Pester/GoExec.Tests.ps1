@@ -497,7 +497,7 @@ func TestReadsAfterAWhile(t *testing.T) {
             $second | Should -Not -BeNullOrEmpty
             ($second | Where-Object Test -EQ 'TestReadsTestdata').Output | Should -Match 'edited testdata'
             @($second | Where-Object { $_.Package -match '/pass$' }).Count | Should -Be 0 -Because 'pass does not import tdata'
-            # the round's leak check starts from the before-record taken beside its sync: each package row has its record, and nothing leaked
+            # the round's leak check works as the first run's: each package row has its record, and nothing leaked
             $pkgRows = @($second | Where-Object { $_.Package -match '/(tdata|tuser)$' -and -not $_.Test })
             @($pkgRows | Where-Object { $null -eq $_.Leak }).Count | Should -Be 0
             @($pkgRows | Where-Object Leaked).Count | Should -Be 0 -Because "$(@($pkgRows | ForEach-Object { "$($_.Package): $($_.Leak)" }) -join '; ')"

@@ -136,14 +136,6 @@ namespace DfVm.Core.Testing
             // the marker is hex (LeakCheckOptions), so the pattern matches only this run's files: .part, .last, .turn, .lock.N
             BestEffortAsync(shell, "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".*", elevate);
 
-        /// <summary>
-        /// Between -Watch rounds: the run's guest files start afresh with the next binary's before-record taken now
-        /// (leakcheck.sh's dfvm_leak_base), while the user edits, so the next round's first binary does not take it
-        /// between the save and the result. Best effort: without it that binary takes its own.
-        /// </summary>
-        public static Task ResetGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate) =>
-            BestEffortAsync(shell, "DFVM_LEAK_LIB=1; . " + ScriptPath() + " && dfvm_leak_base " + o.Marker + " " + SuiteCommandLine.Quote(o.MountFlag), elevate);
-
         private static async Task BestEffortAsync(IGuestShell shell, string text, bool elevate)
         {
             try

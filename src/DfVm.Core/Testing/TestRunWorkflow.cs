@@ -140,20 +140,9 @@ namespace DfVm.Core.Testing
                     // the listing is read line by line as it comes, up to AffectedPackages.MaxListChars (lines are cut at
                     // OutputLimits.MaxLineChars by either shell): a flood from the guest costs no more than that
                     var graph = new AffectedPackages(listRoot);
-                    // the round's first before-record is taken beside the sync and the listing, not between them and
-                    // the first binary: a mount and a ps fewer between the save and the result
-                    Task baseRecord = ResetLeakFilesAsync(connection, request.LeakCheck);
-                    GuestCommandOutcome listed;
-                    try
-                    {
-                        listed = hostShell != null
-                            ? await SyncWhileListing(hostShell, graph, ct).ConfigureAwait(false)
-                            : await SyncThenList(shell, listRoot, graph, ct).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        await baseRecord.ConfigureAwait(false);
-                    }
+                    GuestCommandOutcome listed = hostShell != null
+                        ? await SyncWhileListing(hostShell, graph, ct).ConfigureAwait(false)
+                        : await SyncThenList(shell, listRoot, graph, ct).ConfigureAwait(false);
                     List<string> affected;
                     if (graph.Truncated)
                     {
@@ -262,14 +251,6 @@ namespace DfVm.Core.Testing
         /// <summary>Removes the run's guest files (script, lock, last record) after it; best effort.</summary>
         private static Task ForgetLeakFilesAsync(GuestConnection connection, LeakCheckOptions leakCheck) =>
             leakCheck == null ? Task.CompletedTask : LeakCheck.RemoveGuestFilesAsync(connection, leakCheck, Elevated(connection));
-
-        /// <summary>
-        /// At a -Watch round's start: the run's guest files start afresh with the round's first before-record, taken
-        /// beside the sync rather than between the save's build and the first binary; best effort (without it the
-        /// binary takes its own).
-        /// </summary>
-        private static Task ResetLeakFilesAsync(GuestConnection connection, LeakCheckOptions leakCheck) =>
-            leakCheck == null ? Task.CompletedTask : LeakCheck.ResetGuestFilesAsync(connection, leakCheck, Elevated(connection));
 
         private static bool Elevated(GuestConnection connection) => !string.Equals(connection.Endpoint.User, "root", StringComparison.Ordinal);
 

@@ -40,7 +40,7 @@
 #     header line when every header is empty; state's first letter is Z for a zombie (print.c, state()).
 #     The Linux test guest's ps is a stand-in with DragonFly's getopt and keywords (tests/guest/bsdtools/ps.go).
 #   umount [-f]: sbin/umount/umount.c, getopt "AaF:fh:t:v". sleep 0.2: bin/sleep/sleep.c reads a fraction.
-#   rm -f, mv -f (bin/rm, bin/mv: dfvm_leak_base only, between -Watch rounds), awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL);
+#   awk -v (usr.bin/awk, the one true awk: split, sub, gsub), kill (sh built-in: -0, -TERM, -KILL);
 #   the host's setup round trip: cat, mv -f (bin/mv), mount -p.
 
 dfvm_leak_snap() {
@@ -109,16 +109,6 @@ dfvm_leak_clean() {
         fi
         echo "$failed"
     }
-}
-
-# dfvm_leak_base MARKER MOUNTFLAG: starts the run's files afresh with the before-record taken now (Invoke-DfVmTest
-# -Watch calls it at the end of a round, while the user edits: the next round's first binary then finds its
-# before-record instead of taking it, a `mount` and a `ps` fewer between the save and the result). Written under
-# another name, then renamed: a binary never reads half a record.
-dfvm_leak_base() {
-    case $1 in '' | *[!0-9a-f]*) echo "dfvm-leakcheck: bad marker" >&2; return 125 ;; esac
-    rm -f "/var/tmp/.dfvm-leak-$1."*
-    (dfvm_leak_snap "$2") >"/var/tmp/.dfvm-leak-$1.base" && mv -f "/var/tmp/.dfvm-leak-$1.base" "/var/tmp/.dfvm-leak-$1.last"
 }
 
 # dfvm_leak MARKER MOUNTFLAG TESTLOG CLEAN BINARY [ARGUMENT...]: runs BINARY (stdin /dev/null, in the

@@ -93,34 +93,6 @@ namespace DfVm.Core.Tests.Testing
         }
 
         [Fact]
-        public void TheBaseTakenBetweenWatchRoundsIsTheNextBinarysBeforeRecord()
-        {
-            // a turn of an earlier round is cleared with the rest
-            File.WriteAllText(Path.Combine(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".lock.0"), "1");
-            var psi = new ProcessStartInfo("dash") { UseShellExecute = false };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add("DFVM_LEAK_LIB=1; . " + _script + " && dfvm_leak_base " + _marker + " ''");
-            using (var p = Process.Start(psi))
-            {
-                Assert.True(p.WaitForExit(30000));
-                Assert.Equal(0, p.ExitCode);
-            }
-
-            string last = Path.Combine(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".last");
-            string base_ = File.ReadAllText(last);
-            Assert.Contains("\n@\n", base_);
-            Assert.False(File.Exists(Path.Combine(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".lock.0")));
-
-            var w = Wrap(Binary("first", "0"));
-            string output = w.StandardOutput.ReadToEnd();
-            Assert.True(w.WaitForExit(30000));
-            Assert.Equal(0, w.ExitCode);
-            string before = output.Substring(output.IndexOf(" before\n", StringComparison.Ordinal) + 8);
-            before = before.Substring(0, before.IndexOf("\u001eDFVM-LEAK", StringComparison.Ordinal));
-            Assert.Equal(base_, before);
-        }
-
-        [Fact]
         public void ATurnLeftEmptyIsPassedOverAfterAWhile()
         {
             // a holder killed between creating its turn file and writing its pid leaves the file empty
