@@ -57,14 +57,22 @@ namespace DfVm.Core.Tests.Testing
         [Fact]
         public async Task RowsArriveWhileTheCommandStillRuns()
         {
-            // a stand-in for go: one test ends, then the command keeps running for a while
-            var request = Request("Slow", "printf '%s\\n' '{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}' '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":0.5}'; sleep 2; echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":2.5}'");
-            var watch = Stopwatch.StartNew();
-            var seenAt = new List<(string, TimeSpan)>();
-            await new GuestTestRunner().RunAsync(_shell, request, r => seenAt.Add((r.Test ?? r.Package, watch.Elapsed)), null, CancellationToken.None);
-            Assert.Equal(new[] { "TestA", "p" }, seenAt.Select(s => s.Item1));
-            Assert.True(seenAt[0].Item2 < TimeSpan.FromSeconds(1.5), $"TestA came {seenAt[0].Item2} after the start");
-            Assert.True(seenAt[1].Item2 >= TimeSpan.FromSeconds(2), $"the package came {seenAt[1].Item2} after the start");
+            // a stand-in for go: one test ends, then the command waits (up to 60 s) until the test's row has reached
+            // the caller, which says so with a file. Rows that came only at the command's end would make it wait the
+            // 60 s out and report the package failed. No clock: a loaded machine cannot make it fail.
+            string seen = Path.Combine(_work, "testa-seen");
+            var request = Request("Slow",
+                "printf '%s\\n' '{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"TestA\"}' '{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":0.5}'; " +
+                "i=0; while [ ! -e '" + seen + "' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; " +
+                "if [ -e '" + seen + "' ]; then echo '{\"Action\":\"pass\",\"Package\":\"p\",\"Elapsed\":2.5}'; else echo '{\"Action\":\"fail\",\"Package\":\"p\",\"Elapsed\":60}'; fi");
+            var rows = new List<DfVmTestResult>();
+            await new GuestTestRunner().RunAsync(_shell, request, r =>
+            {
+                rows.Add(r);
+                if (r.Test == "TestA") File.WriteAllText(seen, "");
+            }, null, CancellationToken.None);
+            Assert.Equal(new[] { "TestA", "p" }, rows.Select(r => r.Test ?? r.Package));
+            Assert.Equal(DfVmTestOutcome.Passed, rows[1].Result);
         }
 
         [Fact]

@@ -60,7 +60,7 @@ namespace DfVm.Core.Tests.Testing
             : new List<string[]>();
 
         [Fact]
-        public void BinariesStartedAtOnceRunOneAfterTheOther()
+        public async System.Threading.Tasks.Task BinariesStartedAtOnceRunOneAfterTheOther()
         {
             var wrappers = Enumerable.Range(1, 4).Select(i => Wrap(Binary("b" + i, "0.4"))).ToList();
             var outputs = wrappers.Select(w => w.StandardOutput.ReadToEndAsync()).ToList();
@@ -80,9 +80,8 @@ namespace DfVm.Core.Tests.Testing
                 Assert.Equal(events[i][2], events[i + 1][2]);
             }
 
-            foreach (var o in outputs)
+            foreach (string text in await System.Threading.Tasks.Task.WhenAll(outputs))
             {
-                string text = o.Result;
                 Assert.Contains("\u001eDFVM-LEAK " + _marker + " before\n", text);
                 Assert.Contains("\u001eDFVM-LEAK " + _marker + " after\n", text);
                 Assert.EndsWith("\u001eDFVM-LEAK " + _marker + " end\n", text);
