@@ -132,17 +132,15 @@ namespace DfVm.Core.Testing
         }
 
         /// <summary>Removes the run's guest files (lock turns, last record, a script not renamed into place); best effort. The script stays for the next run.</summary>
-        public static Task RemoveGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate) =>
-            // the marker is hex (LeakCheckOptions), so the pattern matches only this run's files: .part, .last, .turn, .lock.N
-            BestEffortAsync(shell, "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".*", elevate);
-
-        private static async Task BestEffortAsync(IGuestShell shell, string text, bool elevate)
+        public static async Task RemoveGuestFilesAsync(IGuestShell shell, LeakCheckOptions o, bool elevate)
         {
+            // the marker is hex (LeakCheckOptions), so the pattern matches only this run's files: .part, .last, .turn, .lock.N
+            string rm = "rm -f " + GuestFolder + "/.dfvm-leak-" + o.Marker + ".*";
             try
             {
                 using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
                 {
-                    await shell.RunAsync(elevate ? "doas -n /bin/sh -c " + SuiteCommandLine.Quote(text) : text, null, null, null, cts.Token).ConfigureAwait(false);
+                    await shell.RunAsync(elevate ? "doas -n /bin/sh -c " + SuiteCommandLine.Quote(rm) : rm, null, null, null, cts.Token).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is OperationCanceledException || e is GuestConnectionLostException || e is IOException)

@@ -166,7 +166,7 @@ namespace DfVm.Core.Testing
                     _callbacks.RoundStarting?.Invoke(round);
                     await new GuestTestRunner().RunAsync(shell, again, row => _callbacks.Row?.Invoke(row.WithVm(_paths.Name, release)),
                         ProgressOf(progress), ct).ConfigureAwait(false);
-                    await ForgetLeakFilesAsync(connection, request.LeakCheck).ConfigureAwait(false);
+                    await ForgetLeakFilesAsync(connection, request.LeakCheck).ConfigureAwait(false); // the next round's first binary takes its own before-record
                 }
                 finally
                 {
@@ -250,9 +250,7 @@ namespace DfVm.Core.Testing
 
         /// <summary>Removes the run's guest files (script, lock, last record) after it; best effort.</summary>
         private static Task ForgetLeakFilesAsync(GuestConnection connection, LeakCheckOptions leakCheck) =>
-            leakCheck == null ? Task.CompletedTask : LeakCheck.RemoveGuestFilesAsync(connection, leakCheck, Elevated(connection));
-
-        private static bool Elevated(GuestConnection connection) => !string.Equals(connection.Endpoint.User, "root", StringComparison.Ordinal);
+            leakCheck == null ? Task.CompletedTask : LeakCheck.RemoveGuestFilesAsync(connection, leakCheck, !string.Equals(connection.Endpoint.User, "root", StringComparison.Ordinal));
 
         private OperationProgress NewProgress() => new OperationProgress
         {
