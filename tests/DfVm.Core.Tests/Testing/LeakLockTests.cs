@@ -44,7 +44,16 @@ namespace DfVm.Core.Tests.Testing
             return path;
         }
 
-        private Process Wrap(string binary)
+        /// <summary>A running wrapper with its output drained as it comes: its records hold the whole process
+        /// list, more than a pipe holds on a busy host, and an undrained pipe would block it.</summary>
+        private sealed class Wrapper
+        {
+            public Process Process;
+            public System.Threading.Tasks.Task<string> Output;
+            public System.Threading.Tasks.Task<string> Errors;
+        }
+
+        private Wrapper Wrap(string binary)
         {
             var psi = new ProcessStartInfo("dash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add(_script);
@@ -52,7 +61,8 @@ namespace DfVm.Core.Tests.Testing
             psi.Environment["DFVM_LEAK"] = _marker;
             psi.Environment["DFVM_LEAK_MOUNT"] = "";
             psi.Environment["DFVM_LEAK_CLEAN"] = "0";
-            return Process.Start(psi);
+            var p = Process.Start(psi);
+            return new Wrapper { Process = p, Output = p.StandardOutput.ReadToEndAsync(), Errors = p.StandardError.ReadToEndAsync() };
         }
 
         private List<string[]> Log() => File.Exists(_log)
@@ -63,11 +73,10 @@ namespace DfVm.Core.Tests.Testing
         public async System.Threading.Tasks.Task BinariesStartedAtOnceRunOneAfterTheOther()
         {
             var wrappers = Enumerable.Range(1, 4).Select(i => Wrap(Binary("b" + i, "0.4"))).ToList();
-            var outputs = wrappers.Select(w => w.StandardOutput.ReadToEndAsync()).ToList();
             foreach (var w in wrappers)
             {
-                Assert.True(w.WaitForExit(60000), "a wrapper ended");
-                Assert.Equal(0, w.ExitCode);
+                Assert.True(w.Process.WaitForExit(60000), "a wrapper ended");
+                Assert.Equal(0, w.Process.ExitCode);
             }
 
             var events = Log().OrderBy(e => long.Parse(e[1], CultureInfo.InvariantCulture)).ToList();
@@ -80,7 +89,7 @@ namespace DfVm.Core.Tests.Testing
                 Assert.Equal(events[i][2], events[i + 1][2]);
             }
 
-            foreach (string text in await System.Threading.Tasks.Task.WhenAll(outputs))
+            foreach (string text in await System.Threading.Tasks.Task.WhenAll(wrappers.Select(w => w.Output)))
             {
                 Assert.Contains("\u001eDFVM-LEAK " + _marker + " before\n", text);
                 Assert.Contains("\u001eDFVM-LEAK " + _marker + " after\n", text);
@@ -92,20 +101,21 @@ namespace DfVm.Core.Tests.Testing
         }
 
         [Fact]
-        public void ATurnLeftEmptyIsPassedOverAfterAWhile()
+        public async System.Threading.Tasks.Task ATurnLeftEmptyIsPassedOverAfterAWhile()
         {
             // a holder killed between creating its turn file and writing its pid leaves the file empty
             File.WriteAllText(Path.Combine(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".lock.0"), "");
             var watch = Stopwatch.StartNew();
             var next = Wrap(Binary("after-empty", "0"));
-            Assert.True(next.WaitForExit(60000), "the wrapper was not blocked for good by an empty turn");
-            Assert.Equal(0, next.ExitCode);
+            Assert.True(next.Process.WaitForExit(60000), "the wrapper was not blocked for good by an empty turn");
+            Assert.Equal(0, next.Process.ExitCode);
+            Assert.EndsWith("\u001eDFVM-LEAK " + _marker + " end\n", await next.Output);
             Assert.True(watch.Elapsed > TimeSpan.FromSeconds(3), "an empty turn is waited on first (its holder may be writing it): " + watch.Elapsed);
             Assert.True(File.Exists(Path.Combine(LeakCheck.GuestFolder, ".dfvm-leak-" + _marker + ".lock.1")), "the next turn was taken");
         }
 
         [Fact]
-        public void AWrapperKilledWhileHoldingTheLockDoesNotBlockTheNext()
+        public async System.Threading.Tasks.Task AWrapperKilledWhileHoldingTheLockDoesNotBlockTheNext()
         {
             var holder = Wrap(Binary("long", "60"));
             string orphan = null;
@@ -118,17 +128,18 @@ namespace DfVm.Core.Tests.Testing
                 }
 
                 Assert.NotNull(orphan);
-                holder.Kill(); // the wrapper (its dash) ends; the binary lives on, reparented
-                Assert.True(holder.WaitForExit(10000));
+                holder.Process.Kill(); // the wrapper (its dash) ends; the binary lives on, reparented
+                Assert.True(holder.Process.WaitForExit(10000));
 
                 var next = Wrap(Binary("next", "0"));
-                Assert.True(next.WaitForExit(30000), "the next binary was not blocked by the dead holder's lock");
-                Assert.Equal(0, next.ExitCode);
+                Assert.True(next.Process.WaitForExit(30000), "the next binary was not blocked by the dead holder's lock");
+                Assert.Equal(0, next.Process.ExitCode);
+                Assert.EndsWith("\u001eDFVM-LEAK " + _marker + " end\n", await next.Output);
                 Assert.Contains(Log(), e => e[0] == "end" && e[2] == "next");
             }
             finally
             {
-                if (!holder.HasExited) holder.Kill();
+                if (!holder.Process.HasExited) holder.Process.Kill();
                 if (orphan != null)
                 {
                     try { Process.GetProcessById(int.Parse(orphan, CultureInfo.InvariantCulture)).Kill(true); }
