@@ -89,8 +89,9 @@ namespace DfVm.Core.Instances
                 throw PortInUse(def.Name, port);
             }
 
+            string cpuModel = QemuCommandLine.CpuModel(accelerator, options.CpuModel);
             var argv = QemuCommandLine.Build(def, paths, accelerator, port, publicKey, options.Media,
-                incomingDefer: options.IncomingStatePath != null);
+                incomingDefer: options.IncomingStatePath != null, cpuModel: cpuModel);
             if (options.ExtraQemuArgs != null) argv.AddRange(options.ExtraQemuArgs);
             string qemu = QemuTools.SystemEmulator;
             reporter.Verbose("Starting: " + qemu + " " + string.Join(" ", argv.Select(ShellDisplay)));
@@ -137,6 +138,7 @@ namespace DfVm.Core.Instances
                 Ready = false,
                 MemoryMB = def.MemoryMB,
                 Cpus = def.Cpus,
+                CpuModel = cpuModel,
             });
             _invalidation.GuestChanged(paths);
             reporter.Verbose($"QEMU pid {pid} started under {accelerator.ToUpperInvariant()}; SSH on 127.0.0.1:{port}.");

@@ -31,6 +31,9 @@ namespace DfVm.Core.Instances
         internal int? MemoryMB { get; set; }
         /// <inheritdoc cref="MemoryMB"/>
         internal int? Cpus { get; set; }
+        /// <summary>The -cpu model of a resume from saved memory: the one the memory was saved from (saved memory
+        /// loads only into the same model). Null: the accelerator's default.</summary>
+        internal string CpuModel { get; set; }
         /// <summary>The caller already holds the VM lock (a restore that starts the VM it just prepared).</summary>
         public bool CallerHoldsLock { get; set; }
 

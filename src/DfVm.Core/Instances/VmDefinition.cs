@@ -58,5 +58,8 @@ namespace DfVm.Core.Instances
         public int MemoryMB { get; set; }
         /// <summary>The CPU count QEMU was launched with (0: not recorded).</summary>
         public int Cpus { get; set; }
+        /// <summary>The -cpu model QEMU was launched with (null: not recorded, a QEMU of an older DfVm; under TCG that
+        /// was <see cref="Qemu.QemuCommandLine.LegacyTcgCpuModel"/>).</summary>
+        public string CpuModel { get; set; }
     }
 }

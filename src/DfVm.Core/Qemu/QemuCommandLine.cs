@@ -18,17 +18,36 @@ namespace DfVm.Core.Qemu
     /// </summary>
     public static class QemuCommandLine
     {
+        /// <summary>
+        /// The CPU model of a TCG guest. Not <c>max</c>: with it the guest uses instructions TCG emulates slowly
+        /// (ERMS/FSRM <c>rep movsb</c> in kernel and Go copies, AVX2, SHA-NI). bench/cpu-model.bench.sh, the same guest
+        /// work under each (RESULTS.md): sha256 of 64 MiB 4.99 s under max against 2.89 s, tar -x of 2,000 files 2.51 s
+        /// against 1.96 s, go test of a package the same, host CPU 28.3 s against 25.6 s. Nehalem is x86-64-v2 (SSE4.2,
+        /// POPCNT, CX16) without those: DragonFly and Go's default GOAMD64=v1 need nothing more. A fixed model also
+        /// keeps saved memory loadable across QEMU versions, which <c>max</c> does not promise.
+        /// </summary>
+        public const string TcgCpuModel = "Nehalem";
+
+        /// <summary>The model before <see cref="TcgCpuModel"/>: what a TCG QEMU launched by an older DfVm ran, and what
+        /// its saved memory (a live snapshot that recorded no model) needs to load again.</summary>
+        public const string LegacyTcgCpuModel = "max";
+
+        /// <summary>The -cpu of a launch: the host's own under KVM/HVF; under TCG the model asked for (a resume runs
+        /// the model the memory was saved from), else <see cref="TcgCpuModel"/>.</summary>
+        public static string CpuModel(string accelerator, string requested = null) =>
+            accelerator == "kvm" || accelerator == "hvf" ? "host" : string.IsNullOrEmpty(requested) ? TcgCpuModel : requested;
+
         public static List<string> Build(
             VmDefinition def, VmPaths paths, string accelerator, int sshPort, string authorizedKey,
             IReadOnlyList<AttachedMedia> media = null, bool daemonize = true,
-            bool incomingDefer = false)
+            bool incomingDefer = false, string cpuModel = null)
         {
             var a = new List<string>
             {
                 "-name", def.Name,
                 "-machine", def.Machine ?? "q35",
                 "-accel", accelerator,
-                "-cpu", accelerator == "kvm" || accelerator == "hvf" ? "host" : "max",
+                "-cpu", CpuModel(accelerator, cpuModel),
                 "-m", def.MemoryMB.ToString(),
                 "-smp", def.Cpus.ToString(),
                 "-display", "none",

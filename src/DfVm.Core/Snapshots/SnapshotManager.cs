@@ -200,6 +200,7 @@ namespace DfVm.Core.Snapshots
                 var machine = await RunningMachineAsync(qmp, previous, ct).ConfigureAwait(false);
                 if (machine.MemoryMB > 0) record.MemoryMB = machine.MemoryMB;
                 if (machine.Cpus > 0) record.Cpus = machine.Cpus;
+                record.CpuModel = previous?.CpuModel;
                 journal = new SnapshotJournal
                 {
                     Operation = SnapshotJournal.Checkpoint,
@@ -285,6 +286,7 @@ namespace DfVm.Core.Snapshots
                 BeforeStateLoad = s => step("relaunch:" + s),
                 MemoryMB = journal.Record?.MemoryMB > 0 ? journal.Record.MemoryMB : (int?)null,
                 Cpus = journal.Record?.Cpus > 0 ? journal.Record.Cpus : (int?)null,
+                CpuModel = journal.Record?.LoadCpuModel(),
             };
             try
             {
@@ -399,6 +401,7 @@ namespace DfVm.Core.Snapshots
                     BeforeStateLoad = step => Step("start:" + step),
                     MemoryMB = snapshot.Live && record.MemoryMB > 0 ? record.MemoryMB : (int?)null,
                     Cpus = snapshot.Live && record.Cpus > 0 ? record.Cpus : (int?)null,
+                    CpuModel = snapshot.Live ? record.LoadCpuModel() : null,
                 };
                 if (journal != null)
                 {

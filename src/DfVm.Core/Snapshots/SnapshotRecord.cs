@@ -24,6 +24,13 @@ namespace DfVm.Core.Snapshots
         public int DefinitionMemoryMB { get; set; }
         /// <summary>The definition's CPU count when the snapshot was taken (0: not recorded).</summary>
         public int DefinitionCpus { get; set; }
+        /// <summary>The -cpu model of the machine the memory was saved from (null: not recorded; see
+        /// <see cref="LoadCpuModel"/>).</summary>
+        public string CpuModel { get; set; }
+
+        /// <summary>The TCG model the saved memory loads into: the recorded one, else (a snapshot taken before DfVm
+        /// chose a model for TCG) the model TCG guests ran then. Under KVM/HVF the model is the host's whatever this says.</summary>
+        public string LoadCpuModel() => !string.IsNullOrEmpty(CpuModel) ? CpuModel : Qemu.QemuCommandLine.LegacyTcgCpuModel;
     }
 
     /// <summary>

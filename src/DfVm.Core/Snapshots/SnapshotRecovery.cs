@@ -233,6 +233,7 @@ namespace DfVm.Core.Snapshots
                     SshPort = port > 0 ? port : (int?)null,
                     MemoryMB = journal.Record?.MemoryMB > 0 ? journal.Record.MemoryMB : (int?)null,
                     Cpus = journal.Record?.Cpus > 0 ? journal.Record.Cpus : (int?)null,
+                    CpuModel = journal.Record?.LoadCpuModel(),
                     // Resumed: the guest runs and may write; nothing is owed any more (RunAsync deletes the journal too).
                     AfterStateLoad = () => SnapshotFiles.DeleteIfExists(_files.Journal),
                 }, _reporter, ct).ConfigureAwait(false);

@@ -123,6 +123,21 @@ namespace DfVm.Core.Tests.Install
             Assert.DoesNotContain("-kernel", argv);
             Assert.Contains(argv, a => a.StartsWith("scsi-hd,", StringComparison.Ordinal)); // da0
         }
+
+        [Fact]
+        public void A_TCG_guest_runs_Nehalem_not_max_and_a_resume_runs_the_model_its_memory_was_saved_from()
+        {
+            var paths = new VmPaths("/tmp/dfvm-plan/vm", "dfly");
+            var def = new VmDefinition { Name = "dfly" };
+            string Cpu(List<string> argv) => argv[argv.IndexOf("-cpu") + 1];
+            Assert.Equal("Nehalem", Cpu(QemuCommandLine.Build(def, paths, "tcg", 2222, "k")));
+            Assert.Equal("host", Cpu(QemuCommandLine.Build(def, paths, "kvm", 2222, "k")));
+            Assert.Equal("host", Cpu(QemuCommandLine.Build(def, paths, "kvm", 2222, "k", cpuModel: "max")));
+            Assert.Equal("max", Cpu(QemuCommandLine.Build(def, paths, "tcg", 2222, "k", cpuModel: "max")));
+            // a snapshot that recorded no model was saved from a TCG QEMU of an older DfVm: -cpu max
+            Assert.Equal("max", new DfVm.Core.Snapshots.SnapshotRecord { Live = true, Accelerator = "tcg" }.LoadCpuModel());
+            Assert.Equal("Nehalem", new DfVm.Core.Snapshots.SnapshotRecord { Live = true, CpuModel = "Nehalem" }.LoadCpuModel());
+        }
     }
 
     public sealed class ProvisionCommandTests

@@ -157,6 +157,58 @@ namespace DfVm.Core.Tests.Snapshots
             }
         }
 
+        /// <summary>The -cpu the VM's running QEMU was launched with, read from its command line.</summary>
+        private static string RunningCpuModel(SnapshotTestVm vm)
+        {
+            var argv = File.ReadAllText($"/proc/{vm.Controller.RunningPid(vm.Paths).Value}/cmdline").Split('\0');
+            return argv[Array.IndexOf(argv, "-cpu") + 1];
+        }
+
+        [Fact]
+        public async Task A_live_snapshot_resumes_into_the_cpu_model_its_memory_was_saved_from_also_one_an_older_DfVm_took()
+        {
+            using (var vm = await SnapshotTestVm.CreateAsync())
+            {
+                await vm.WriteAsync(0x5a, "0", "8M");
+                // A QEMU an older DfVm launched: TCG with -cpu max, and no model in state.json.
+                await vm.Controller.StartAsync(vm.Paths, new StartOptions { NoWait = true, CpuModel = "max" }, null, None);
+                var state = vm.Store.LoadState(vm.Paths);
+                Assert.Equal("max", state.CpuModel);
+                state.CpuModel = null;
+                vm.Store.SaveState(vm.Paths, state);
+                await Task.Delay(300);
+                await SetMarkAsync(vm, 0xab);
+
+                await vm.Manager.CheckpointAsync(vm.Paths, "old", null, None);
+                Assert.Equal("max", RunningCpuModel(vm)); // the relaunch after the save
+                Assert.Equal("0xab", await MarkAsync(vm));
+                await SetMarkAsync(vm, 0x11);
+                await vm.Manager.RestoreAsync(vm.Paths, "old", new RestoreOptions { NoWait = true }, null, None);
+                Assert.Equal("max", RunningCpuModel(vm));
+                Assert.Equal("running", await StatusAsync(vm));
+                Assert.Equal("0xab", await MarkAsync(vm));
+
+                // A cold boot runs the TCG model; its snapshot records it and resumes into it.
+                await vm.Controller.KillAsync(vm.Paths, null, None);
+                vm.Controller.CleanStale(vm.Paths, null);
+                await vm.Controller.StartAsync(vm.Paths, new StartOptions { NoWait = true }, null, None);
+                Assert.Equal(DfVm.Core.Qemu.QemuCommandLine.TcgCpuModel, RunningCpuModel(vm));
+                Assert.Equal(DfVm.Core.Qemu.QemuCommandLine.TcgCpuModel, vm.Store.LoadState(vm.Paths).CpuModel);
+                await Task.Delay(300);
+                await SetMarkAsync(vm, 0xcd);
+                await vm.Manager.CheckpointAsync(vm.Paths, "new", null, None);
+                await SetMarkAsync(vm, 0x22);
+                await vm.Manager.RestoreAsync(vm.Paths, "new", new RestoreOptions { NoWait = true }, null, None);
+                Assert.Equal(DfVm.Core.Qemu.QemuCommandLine.TcgCpuModel, RunningCpuModel(vm));
+                Assert.Equal("0xcd", await MarkAsync(vm));
+                // ... and the old one still goes back into max, over the running Nehalem QEMU.
+                await vm.Manager.RestoreAsync(vm.Paths, "old", new RestoreOptions { NoWait = true }, null, None);
+                Assert.Equal("max", RunningCpuModel(vm));
+                Assert.Equal("0xab", await MarkAsync(vm));
+                await StopAndCheckAsync(vm);
+            }
+        }
+
         [Fact]
         public async Task Live_checkpoint_survives_the_process_or_qemu_dying_before_any_step()
         {
