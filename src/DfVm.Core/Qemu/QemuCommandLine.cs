@@ -20,11 +20,11 @@ namespace DfVm.Core.Qemu
     {
         /// <summary>
         /// The CPU model of a TCG guest. Not <c>max</c>: with it the guest uses instructions TCG emulates slowly
-        /// (ERMS/FSRM <c>rep movsb</c> in kernel and Go copies, AVX2, SHA-NI). bench/cpu-model.bench.sh, the same guest
-        /// work under each (RESULTS.md): sha256 of 64 MiB 4.99 s under max against 2.89 s, tar -x of 2,000 files 2.51 s
-        /// against 1.96 s, go test of a package the same, host CPU 28.3 s against 25.6 s. Nehalem is x86-64-v2 (SSE4.2,
-        /// POPCNT, CX16) without those: DragonFly and Go's default GOAMD64=v1 need nothing more. A fixed model also
-        /// keeps saved memory loadable across QEMU versions, which <c>max</c> does not promise.
+        /// (AVX2 in OpenSSL's ciphers, SHA-NI, ERMS <c>rep movsb</c> in kernel and Go copies). bench/cpu-model.bench.sh,
+        /// the same guest work under each (RESULTS.md): 64 MiB into the guest over SSH 11.8 s under max against 6.0 s,
+        /// sha256 of 64 MiB 5.2 s against 2.9 s, tar -x of 2,000 files 2.6 s against 1.8 s, host CPU 47 s against 32 s.
+        /// Nehalem is x86-64-v2 (SSE4.2, POPCNT, CX16) without those: DragonFly and Go's default GOAMD64=v1 need
+        /// nothing more. A fixed model also keeps saved memory loadable across QEMU versions, which max does not promise.
         /// </summary>
         public const string TcgCpuModel = "Nehalem";
 
