@@ -290,8 +290,21 @@ function Invoke-Test {
     Remove-Item (Join-Path $ResultsDir 'faults*.jsonl') -ErrorAction Ignore
     $null = Invoke-Guest
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    # xunit and the Pester containers share the workers: each is one job.
-    $all = Invoke-TestJobs -Jobs (@(New-XunitJob) + @(Get-PesterJobs))
+    # The go exec wrapper's control sockets and lists go under $XDG_RUNTIME_DIR: a folder of this run's (short:
+    # unix socket paths), removed after it, so the tests leave nothing in the machine's /tmp.
+    $runtime = Join-Path ([IO.Path]::GetTempPath()) "dfvm-ci-$PID"
+    $savedRuntime = $env:XDG_RUNTIME_DIR
+    New-Item -ItemType Directory -Force $runtime | Out-Null
+    & chmod 700 $runtime
+    $env:XDG_RUNTIME_DIR = $runtime
+    try {
+        # xunit and the Pester containers share the workers: each is one job.
+        $all = Invoke-TestJobs -Jobs (@(New-XunitJob) + @(Get-PesterJobs))
+    }
+    finally {
+        $env:XDG_RUNTIME_DIR = $savedRuntime
+        Remove-Item -LiteralPath $runtime -Recurse -Force -ErrorAction SilentlyContinue
+    }
     $results = @(
         Merge-Results -Runner 'xunit' -Results @($all | Where-Object Runner -EQ 'xunit')
         Merge-Results -Runner 'Pester' -Results @($all | Where-Object Runner -EQ 'Pester')

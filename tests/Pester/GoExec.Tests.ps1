@@ -310,6 +310,11 @@ func TestReadsAfterAWhile(t *testing.T) {
     }
 
     It '-BuildOn Host gives the rows of a guest build of the fixture; root-only passes; testdata is read relative to the package' {
+        # the wrapper's lists of another VM/port pair: three days old (go at the first sweep) and fresh (stays)
+        New-Item -ItemType Directory $script:sockets -Force | Out-Null
+        & chmod 700 $script:sockets
+        foreach ($f in 'old1.sent', 'old1.swept', 'new1.sent') { Set-Content (Join-Path $script:sockets $f) 'x' }
+        foreach ($f in 'old1.sent', 'old1.swept') { (Get-Item (Join-Path $script:sockets $f)).LastWriteTime = (Get-Date).AddDays(-3) }
         $script:verbose = ''
         $rows = @(Invoke-DfVmTest -Suite Fixture -BuildOn Host -Verbose 4>&1 | ForEach-Object {
                 if ($_ -is [Management.Automation.VerboseRecord]) { $script:verbose += "$_`n" } else { $_ } })
@@ -325,6 +330,9 @@ func TestReadsAfterAWhile(t *testing.T) {
         $td.Passed | Should -BeTrue
         $td.Output | Should -Match 'read "hello from testdata" as euid 0'
         Get-Content $script:log | Should -Match '^sent [0-9a-f]{64} \d+$'
+        @(Get-ChildItem $script:sockets -Filter 'old1.*').Count | Should -Be 0 -Because 'the sweep removes lists unused for two days'
+        Test-Path (Join-Path $script:sockets 'new1.sent') | Should -BeTrue
+        @(Get-ChildItem $script:sockets -Filter '*.sent' | Where-Object Name -NE 'new1.sent').Count | Should -Be 1 -Because 'this VM''s list stays'
     }
 
     It 'an unchanged test binary is not sent again; an edited one is' {

@@ -318,6 +318,10 @@ upload() {
         : >"$ctl.swept"
         # the list of hashes sent starts again past 1 MiB: a hash missing from it costs one upload
         if [ -n "$(find "$ctl.sent" -size +2048 2>/dev/null)" ]; then : >"$ctl.sent"; fi
+        # here too, the lists of VM/port pairs unused for two days go (a VM on a free port gets a new pair at
+        # each start, and a removed VM leaves its own): only this folder's .sent/.swept files, which the
+        # wrapper wrote; a live pair's are written at each upload (.sent) or hour (.swept)
+        find "$ctldir" -maxdepth 1 -type f \( -name '*.sent' -o -name '*.swept' \) -mtime +2 -exec rm -f {} + 2>/dev/null
         sweep="find \"\$c\" -mindepth 1 -maxdepth 1 -type d ! -name .run -mtime +2 -exec rm -rf {} + 2>/dev/null
 find \"\$c/.run\" -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} + 2>/dev/null"
     fi
