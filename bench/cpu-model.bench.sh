@@ -3,7 +3,7 @@
 # $RUNS rounds), the same guest work timed from the host over SSH, and the host CPU time QEMU used for it
 # (the work's steps and the SSH transfer: the boot not counted).
 #   bench/cpu-model.bench.sh GUEST_DIR [RUNS] [MODELS...]     (GUEST_DIR: last line of tests/guest/build-guest.sh)
-# Prints a markdown section (medians) for bench/RESULTS.md. Needs qemu-system-x86_64, qemu-img, ssh, jq.
+# Prints a markdown section (medians) for bench/RESULTS.md. Needs qemu-system-x86_64, qemu-img, ssh (all in .ci/run's list).
 set -eu
 guest=$1
 runs=${2:-3}
@@ -23,21 +23,23 @@ for d in $(seq 20); do
     for f in $(seq 100); do echo "file $d $f" >"$work/src/d$d/f$f"; done
 done
 tar -cf "$work/files.tar" -C "$work/src" .
+# guest.json's string fields (build-guest.sh writes one "key": "value" per line)
+field() { sed -n "s/^ *\"$1\": *\"\(.*\)\",*\$/\1/p" "$guest/guest.json"; }
 now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'; }
 
 run() { # run MODEL PORT: one boot and the work; prints "boot starts sha tar gotest cpu"
     local model=$1 port=$2 d="$work/$1-$2" t s deadline boot c0 c1 starts sha tarx gotest wire
     mkdir "$d"
-    qemu-img create -q -f qcow2 -b "$(jq -r .disk "$guest/guest.json")" -F qcow2 "$d/ov.qcow2"
+    qemu-img create -q -f qcow2 -b "$(field disk)" -F qcow2 "$d/ov.qcow2"
     t=$(now)
     qemu-system-x86_64 -name cpubench -machine q35 -accel tcg -cpu "$model" -m 512 -smp 2 -display none -vga none \
         -rtc base=utc -pidfile "$d/pid" -serial "file:$d/serial.log" \
         -netdev "user,id=net0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=net0 \
         -blockdev "{\"driver\":\"qcow2\",\"node-name\":\"disk0\",\"file\":{\"driver\":\"file\",\"filename\":\"$d/ov.qcow2\"}}" \
-        -device virtio-blk-pci,drive=disk0 -kernel "$(jq -r .kernel "$guest/guest.json")" \
-        -initrd "$(jq -r .initrd "$guest/guest.json")" \
-        -append "$(jq -r .append "$guest/guest.json") dfvm.authkey=$(base64 -w0 <"$work/k.pub")" -daemonize
+        -device virtio-blk-pci,drive=disk0 -kernel "$(field kernel)" \
+        -initrd "$(field initrd)" \
+        -append "$(field append) dfvm.authkey=$(base64 -w0 <"$work/k.pub")" -daemonize
     pid=$(cat "$d/pid")
     s="ssh -q -i $work/k -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=2 -p $port root@127.0.0.1"
     deadline=$(($(date +%s) + 180))
@@ -59,7 +61,7 @@ run() { # run MODEL PORT: one boot and the work; prints "boot starts sha tar got
     kill "$pid"
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
     pid=''
-    echo "$boot $starts $sha $tarx $gotest $wire $(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)"
+    echo "$boot $starts $sha $tarx $gotest $wire $(awk -v a="$c1" -v b="$c0" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (a - b) / t }')"
 }
 
 port=$((22300 + $$ % 500))
