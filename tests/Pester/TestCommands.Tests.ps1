@@ -25,6 +25,8 @@ BeforeAll {
         (Get-Row $Rows panics TestPanics).Reason | Should -Be 'panic'
         (Get-Row $Rows panics TestPanics).Output | Should -Match 'assignment to entry in nil map'
         (Get-Row $Rows panics TestStillRunning).Reason | Should -Be 'panic'
+        # it ran beside TestPanics (a one-vCPU guest runs parallel tests one at a time unless the fixture asks for two)
+        (Get-Row $Rows panics TestStillRunning).Output | Should -Match 'still running before the panic'
         (Get-Row $Rows panics).Reason | Should -Be 'panic'
         (Get-Row $Rows exits TestExits).Reason | Should -Be 'exited without ending: os.Exit or panic'
         (Get-Row $Rows exits TestExits).Output | Should -Match 'about to exit with code 3'

@@ -62,7 +62,7 @@ namespace DfVm.Core.Tests.Testing
             Expect(rows, "bench", "TestSum", DfVmTestOutcome.Passed, null, DfVmTestResultKind.Test);
             Expect(rows, "bench", null, DfVmTestOutcome.Passed, null, DfVmTestResultKind.Package);
 
-            Expect(rows, "panics", "TestPanics", DfVmTestOutcome.Failed, GoTestReasons.Panic, DfVmTestResultKind.Test, "panic: assignment to entry in nil map", "panics_test.go:20");
+            Expect(rows, "panics", "TestPanics", DfVmTestOutcome.Failed, GoTestReasons.Panic, DfVmTestResultKind.Test, "panic: assignment to entry in nil map", "panics_test.go:27");
             Expect(rows, "panics", "TestStillRunning", DfVmTestOutcome.Failed, GoTestReasons.Panic, DfVmTestResultKind.Test, "still running before the panic", "panic: assignment to entry in nil map");
             Expect(rows, "panics", null, DfVmTestOutcome.Failed, GoTestReasons.Panic, DfVmTestResultKind.Package);
 

@@ -52,7 +52,7 @@ namespace DfVm.Core.Tests.Testing
                 .OrderBy(s => s).ToList();
             Assert.Equal(expected, names);
 
-            Assert.Equal("2026-11-26T12:51:51", (string)suites.Single(s => (string)s.Attribute("name") == Pkg("pass")).Attribute("timestamp"));
+            Assert.Equal("2026-12-07T12:52:48", (string)suites.Single(s => (string)s.Attribute("name") == Pkg("pass")).Attribute("timestamp"));
             XElement broken = Case(suites, "broken", JUnitReportWriter.PackageCaseName).Element("error");
             Assert.Equal("build failed", (string)broken.Attribute("type"));
             Assert.Contains("cannot use Answer()", broken.Value);
