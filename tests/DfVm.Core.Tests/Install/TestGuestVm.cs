@@ -32,7 +32,7 @@ namespace DfVm.Core.Tests.Install
             {
                 Name = name,
                 MemoryMB = 512,
-                Cpus = 1,   // one vCPU: two test jobs share the 2-core machine (TestHelpers.ps1 New-TestProject)
+                Cpus = 2,
                 SshPort = 0,
                 GuestOs = "linux",
                 DiskInterface = "virtio-blk",
