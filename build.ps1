@@ -150,14 +150,14 @@ function Write-FailureRecap {
     Write-Host ''
 }
 
-# Seconds each job took in a whole run on the 2-core machine (xunit and the Pester containers; CI of stop 26): only
-# the order jobs start in (longest first, so the last to start are short). A container not listed counts 60 s.
-# Leaks: 100-150 s alone on the loaded machine, not yet timed in CI.
+# Seconds each job took in a whole run on the 2-core machine (xunit and the Pester containers; a fresh clone's
+# .ci/run, 2026-12-07): only the order jobs start in (longest first, so the last to start are short). A container
+# not listed counts 60 s.
 $JobSeconds = @{
-    xunit = 534; Snapshots = 434; GoExec = 270; 'Faults.Runtime' = 230; Import = 215; Sync = 161; Leaks = 150; TestCommands = 130
-    SelfCheck = 126; Lifecycle = 109; 'Faults.HostileCopy' = 102; ConventionsGuest = 95; 'Faults.HostileSync' = 91
-    'Faults.HostileGoExec' = 87; 'Faults.Paths' = 73; GuestStrictness = 55; Enter = 39; Help = 35; Errors = 31; Install = 27
-    Conventions = 22; Module = 16; VmCmdlets = 16; TestResults = 12; Config = 6; GoTestJsonPipeline = 6; WhatIf = 6
+    xunit = 331; Snapshots = 291; GoExec = 263; 'Faults.Runtime' = 219; Import = 176; SelfCheck = 151; Sync = 149; TestCommands = 133
+    Leaks = 111; ConventionsGuest = 101; Lifecycle = 80; 'Faults.HostileGoExec' = 79; 'Faults.HostileCopy' = 77; 'Faults.HostileSync' = 74
+    'Faults.Paths' = 74; GuestStrictness = 52; Help = 40; Enter = 38; Errors = 28; Conventions = 24; Install = 23
+    Module = 14; VmCmdlets = 13; TestResults = 9; Config = 6; GoTestJsonPipeline = 5; WhatIf = 5
 }
 
 function New-PesterJob {

@@ -226,7 +226,7 @@ Describe 'Live snapshots of a resized VM, guest sessions and interrupted restore
             [int]$argv[[array]::IndexOf($argv, '-m') + 1]
         }
         function script:Wait-GuestSsh([int] $Seconds = 1200) {
-            # The snapshot 'nossh' resumes a guest whose sshd listener comes back after 40 s of guest time.
+            # The snapshot 'nossh' resumes a guest whose sshd listener comes back after 25 s of guest time (less the moments between arming it and the checkpoint).
             Wait-Until -Seconds $Seconds -IntervalMs 1000 { try { (Invoke-DfVmCommand -Name lsx -Command 'echo up' -ErrorAction Stop).Output -eq 'up' } catch { $false } }
         }
         function script:Wait-ResumedGuestRuns([int] $OldQemu) {
@@ -308,10 +308,10 @@ Describe 'Live snapshots of a resized VM, guest sessions and interrupted restore
         $settled | Should -Not -BeNullOrEmpty -Because "sessions whose client went with a QEMU that was replaced must end ($before before, $after after, still more after 300 s)"
     }
 
-    It 'a snapshot whose guest resumes without sshd for 40 s (the window where a restore waits for SSH)' {
+    It 'a snapshot whose guest resumes without sshd for 25 s (the window where a restore waits for SSH)' {
         # A ticker on the serial port shows when the resumed guest runs; sshd's listener is off and comes back
-        # after 40 s of guest time; what is in that memory comes back with every restore of it.
-        Guest 'echo saved > /tmp/ram-marker; (while :; do echo dfvm-tick > /dev/ttyS0; sleep 1; done) >/dev/null 2>&1 & kill $(cat /run/sshd.pid); (sleep 40; /usr/sbin/sshd) >/dev/null 2>&1 &' | Out-Null
+        # after 25 s of guest time; what is in that memory comes back with every restore of it.
+        Guest 'echo saved > /tmp/ram-marker; (while :; do echo dfvm-tick > /dev/ttyS0; sleep 1; done) >/dev/null 2>&1 & kill $(cat /run/sshd.pid); (sleep 25; /usr/sbin/sshd) >/dev/null 2>&1 &' | Out-Null
         (Checkpoint-DfVm -Name lsx -SnapshotName nossh -ErrorAction Stop).Live | Should -BeTrue
         Wait-GuestSsh | Should -BeTrue
         Guest 'cat /tmp/ram-marker' | Should -Be 'saved'
