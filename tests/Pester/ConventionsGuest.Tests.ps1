@@ -155,7 +155,7 @@ func TestBad(t *testing.T)  { t.Fatal("red on purpose") }
         (Get-DfVmSnapshot clean).Live | Should -BeTrue
         $err = $null
         Set-DfVm -MemoryMB 768 -ErrorVariable err -ErrorAction SilentlyContinue
-        Set-DfVm -Cpus 1 -ErrorVariable +err -ErrorAction SilentlyContinue   # the test project has 2
+        Set-DfVm -Cpus 2 -ErrorVariable +err -ErrorAction SilentlyContinue   # the test project has 1
         $err.Count | Should -Be 2
         $err | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'LiveSnapshotWouldNotLoad,DfVm.PowerShell.Commands.SetDfVmCommand' }
         $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'

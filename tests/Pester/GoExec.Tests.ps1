@@ -89,7 +89,7 @@ Describe 'Install-DfVmGoExec and the BuildOn key' -Tag Unit {
             "@{`n    <# VmName = 'blockcomment'`n    #>`n    VMNAME = `"dq`"`n}",
             "@{ Suites = @{ VmName = @{ Command = `"VmName = 'nested'`" } }; VmName = 'top' }",
             "@{`n    GuestProjectPath = '/root/it''s'`n    VmName = 'quoted' # VmName = 'trailing'`n}",
-            "@{`n    MemoryMB = 512`n    Cpus = 2`n    SyncExclude = @('*.log')`n    VmName = 'afternumbers'`n    VmDirectory = 'vms'`n}"
+            "@{`n    MemoryMB = 512`n    Cpus = 1`n    SyncExclude = @('*.log')`n    VmName = 'afternumbers'`n    VmDirectory = 'vms'`n}"
         )
         $i = 0
         foreach ($text in $configs) {

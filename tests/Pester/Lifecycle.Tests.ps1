@@ -4,7 +4,7 @@ BeforeDiscovery { }
 Describe 'VM lifecycle on the test guest' -Tag Integration {
     BeforeAll {
         . $PSScriptRoot/TestHelpers.ps1
-        $script:project = New-TestProject -VmName life
+        $script:project = New-TestProject -VmName life -Cpus 2   # one suite boots the default SMP guest
         Push-Location $script:project
         New-TestGuestVm -Name life | Out-Null
     }

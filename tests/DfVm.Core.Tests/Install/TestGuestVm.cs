@@ -32,7 +32,7 @@ namespace DfVm.Core.Tests.Install
             {
                 Name = name,
                 MemoryMB = 512,
-                Cpus = 2,
+                Cpus = 1,   // one vCPU: two test jobs share the 2-core machine (TestHelpers.ps1 New-TestProject)
                 SshPort = 0,
                 GuestOs = "linux",
                 DiskInterface = "virtio-blk",
