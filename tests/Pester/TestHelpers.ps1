@@ -6,8 +6,8 @@ Import-Module $modulePath -Force -ErrorAction Stop
 
 function New-TestProject {
     # Test VMs run one vCPU unless a test asks for more: on the 2-core machine two test jobs run at once,
-    # and a second TCG vCPU there only spins while the other waits for a host core (tests/perf: two VMs
-    # at once, boot plus guest work, took 15-20 % less CPU and wall time at -smp 1; bench/RESULTS.md).
+    # and two VMs of two TCG vCPUs each there stall on each other (a whole run's 14 longest jobs took 21 %
+    # longer at -smp 2 than at -smp 1 on the same machine, an hour apart; see git log of this line).
     param([string] $VmName = 'dfly', [string] $ExtraConfig = '', [int] $Cpus = 1)
     $dir = Join-Path ([IO.Path]::GetTempPath()) ('dfvm-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     New-Item -ItemType Directory -Path $dir | Out-Null
