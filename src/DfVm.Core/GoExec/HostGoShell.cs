@@ -96,9 +96,13 @@ namespace DfVm.Core.GoExec
                 process.Exited += (s, e) => exited.TrySetResult(true);
                 process.Start();
                 // both streams read as they come, each line cut at OutputLimits.MaxLineChars (a test binary
-                // in the guest may print a line of any length, and go hands it on)
-                var stdout = Task.Run(() => OutputLimits.PumpBoundedLinesAsync(process.StandardOutput.BaseStream, onStdoutLine));
-                var stderr = Task.Run(() => OutputLimits.PumpBoundedLinesAsync(process.StandardError.BaseStream, onStderrLine));
+                // in the guest may print a line of any length, and go hands it on). The two readers hand on one
+                // line at a time: with 2>&1 both call onStdoutLine, and a caller's handler need not be thread-safe
+                // (the order of a stdout and a stderr line written close together is the order they are read in).
+                var gate = new object();
+                Action<string> Serialized(Action<string> handler) => handler == null ? null : (Action<string>)(line => { lock (gate) handler(line); });
+                var stdout = Task.Run(() => OutputLimits.PumpBoundedLinesAsync(process.StandardOutput.BaseStream, Serialized(onStdoutLine)));
+                var stderr = Task.Run(() => OutputLimits.PumpBoundedLinesAsync(process.StandardError.BaseStream, Serialized(onStderrLine)));
                 if (process.HasExited)
                 {
                     exited.TrySetResult(true);
