@@ -225,9 +225,21 @@ Describe 'Live snapshots of a resized VM, guest sessions and interrupted restore
             $argv = [IO.File]::ReadAllText("/proc/$((Get-DfVm lsx).ProcessId)/cmdline").Split([char]0)
             [int]$argv[[array]::IndexOf($argv, '-m') + 1]
         }
+        # The snapshot 'nossh' resumes a guest whose sshd listener is off until the test lets it come back: the
+        # guest tries a TCP connection to this host port (10.0.2.2 is the host under QEMU's user networking) once a
+        # second, and starts sshd when one is accepted, or after 25 s of guest time at the latest. The test
+        # listens on the port only when the window may end (Open-SshWindow), so the window lasts as long as the
+        # test needs it, not a fixed 25 s each time.
+        $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        $script:sshGatePort = ([Net.IPEndPoint]$probe.LocalEndpoint).Port
+        $probe.Stop()
         function script:Wait-GuestSsh([int] $Seconds = 1200) {
-            # The snapshot 'nossh' resumes a guest whose sshd listener comes back after 25 s of guest time (less the moments between arming it and the checkpoint).
-            Wait-Until -Seconds $Seconds -IntervalMs 1000 { try { (Invoke-DfVmCommand -Name lsx -Command 'echo up' -ErrorAction Stop).Output -eq 'up' } catch { $false } }
+            # Lets a 'nossh' guest start sshd (the port above accepts), then waits for a login.
+            $gate = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, $script:sshGatePort)
+            $gate.Start()
+            try { Wait-Until -Seconds $Seconds -IntervalMs 1000 { try { (Invoke-DfVmCommand -Name lsx -Command 'echo up' -ErrorAction Stop).Output -eq 'up' } catch { $false } } }
+            finally { $gate.Stop() }
         }
         function script:Wait-ResumedGuestRuns([int] $OldQemu) {
             # A new QEMU has been launched (after it the old serial log was moved aside) and the resumed guest's
@@ -308,10 +320,13 @@ Describe 'Live snapshots of a resized VM, guest sessions and interrupted restore
         $settled | Should -Not -BeNullOrEmpty -Because "sessions whose client went with a QEMU that was replaced must end ($before before, $after after, still more after 300 s)"
     }
 
-    It 'a snapshot whose guest resumes without sshd for 25 s (the window where a restore waits for SSH)' {
+    It 'a snapshot whose guest resumes without sshd until the test lets it (the window where a restore waits for SSH)' {
         # A ticker on the serial port shows when the resumed guest runs; sshd's listener is off and comes back
-        # after 25 s of guest time; what is in that memory comes back with every restore of it.
-        Guest 'echo saved > /tmp/ram-marker; (while :; do echo dfvm-tick > /dev/ttyS0; sleep 1; done) >/dev/null 2>&1 & kill $(cat /run/sshd.pid); (sleep 25; /usr/sbin/sshd) >/dev/null 2>&1 &' | Out-Null
+        # when the host port accepts (Wait-GuestSsh) or after 25 s of guest time; what is in that memory comes
+        # back with every restore of it. busybox nc (the init scripts' copy) makes the connection: DragonFly's
+        # userland the test guest imitates has no nc, and this is the test's own gate, not something DfVm runs.
+        $gate = "i=0; while [ `$i -lt 25 ] && ! /usr/libexec/dfvm/bb/nc -w 1 10.0.2.2 $($script:sshGatePort) -e /bin/true </dev/null; do sleep 1; i=`$((i + 1)); done; /usr/sbin/sshd"
+        Guest "echo saved > /tmp/ram-marker; (while :; do echo dfvm-tick > /dev/ttyS0; sleep 1; done) >/dev/null 2>&1 & kill `$(cat /run/sshd.pid); ($gate) >/dev/null 2>&1 &" | Out-Null
         (Checkpoint-DfVm -Name lsx -SnapshotName nossh -ErrorAction Stop).Live | Should -BeTrue
         Wait-GuestSsh | Should -BeTrue
         Guest 'cat /tmp/ram-marker' | Should -Be 'saved'
