@@ -151,10 +151,10 @@ function Write-FailureRecap {
 }
 
 # Seconds each job took in a whole run on the 2-core machine (xunit and the Pester containers; a fresh clone's
-# .ci/run, 2026-12-07): only the order jobs start in (longest first, so the last to start are short). A container
-# not listed counts 60 s.
+# .ci/run, 2026-12-07; xunit, Snapshots and GoExec after their waits were cut that day): only the order jobs start
+# in (longest first, so the last to start are short). A container not listed counts 60 s.
 $JobSeconds = @{
-    xunit = 331; Snapshots = 291; GoExec = 263; 'Faults.Runtime' = 219; Import = 176; SelfCheck = 151; Sync = 149; TestCommands = 133
+    xunit = 310; Snapshots = 150; GoExec = 205; 'Faults.Runtime' = 219; Import = 176; SelfCheck = 151; Sync = 149; TestCommands = 133
     Leaks = 111; ConventionsGuest = 101; Lifecycle = 80; 'Faults.HostileGoExec' = 79; 'Faults.HostileCopy' = 77; 'Faults.HostileSync' = 74
     'Faults.Paths' = 74; GuestStrictness = 52; Help = 40; Enter = 38; Errors = 28; Conventions = 24; Install = 23
     Module = 14; VmCmdlets = 13; TestResults = 9; Config = 6; GoTestJsonPipeline = 5; WhatIf = 5
