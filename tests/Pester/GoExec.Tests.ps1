@@ -260,15 +260,6 @@ func TestReadsAfterAWhile(t *testing.T) {
             $r = Invoke-DfVmCommand -Name goexec -Command "ps -axww -o pid,command | grep -E '$Pattern' | grep -v grep || true"
             return @($r.Output -split "`n" | Where-Object { $_.Trim() })
         }
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60) {
-            $deadline = (Get-Date).AddSeconds($Seconds)
-            while ((Get-Date) -lt $deadline) {
-                $v = & $Condition
-                if ($v) { return $v }
-                Start-Sleep -Milliseconds 250
-            }
-            return $null
-        }
         function Stop-Masters {
             # the shared SSH connections the wrappers of this file made: ended by their control socket
             Get-ChildItem $script:sockets -ErrorAction SilentlyContinue | Where-Object { -not $_.PSIsContainer -and $_.Name -notmatch '\.' } | ForEach-Object {
@@ -355,7 +346,7 @@ func TestReadsAfterAWhile(t *testing.T) {
         (Get-Content $script:log)[2] | Should -Match '^sent [0-9a-f]{64} \d+$'
         (Get-Content $script:log)[2] | Should -Not -Match $hash
         # each run's own folder (its link to the cached binary) is removed after the run, in the background
-        Wait-Until { -not (Invoke-DfVmCommand -Name goexec -Command 'ls -A ~/.cache/dfvm-goexec/.run').Output } 30 | Should -BeTrue
+        Wait-Until { -not (Invoke-DfVmCommand -Name goexec -Command 'ls -A ~/.cache/dfvm-goexec/.run').Output } 30 -MaxIntervalMs 1000 | Should -BeTrue
     }
 
     It 'concurrent packages (go test -p 4) share one SSH connection' {
@@ -364,7 +355,7 @@ func TestReadsAfterAWhile(t *testing.T) {
         $before = Get-EstablishedTo $script:port
         $p = Invoke-Go (Join-Path $script:project 'slowmod') @('test', '-exec', $script:wrapper, '-p', '4', './par1', './par2', './par3', './par4')
         try {
-            $running = Wait-Until { $g = Get-GuestTestProcesses 'par[0-9]\.test'; if ($g.Count -ge 4) { $g } } 120
+            $running = Wait-Until { $g = Get-GuestTestProcesses 'par[0-9]\.test'; if ($g.Count -ge 4) { $g } } 120 -MaxIntervalMs 1000
             @($running).Count | Should -Be 4 -Because 'the four test binaries run at once in the guest'
             (Get-EstablishedTo $script:port) | Should -Be ($before + 1) -Because 'the four wrappers go through one shared connection'
             $p.WaitForExit(120000) | Should -BeTrue
@@ -377,7 +368,7 @@ func TestReadsAfterAWhile(t *testing.T) {
     It 'kill -9 of the wrapper (as go test ends it on its timeout) ends the test binary in the guest' {
         $p = Invoke-Go (Join-Path $script:project 'slowmod') @('test', '-exec', $script:wrapper, '-run', 'TestSleep', './slow')
         try {
-            Wait-Until { Get-GuestTestProcesses 'slow\.test' } 120 | Should -Not -BeNullOrEmpty
+            Wait-Until { Get-GuestTestProcesses 'slow\.test' } 120 -MaxIntervalMs 1000 | Should -Not -BeNullOrEmpty
             $wrapperPid = Wait-Until {
                 Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$' | Where-Object {
                     $cmd = Get-Content "/proc/$($_.Name)/cmdline" -Raw -ErrorAction SilentlyContinue
@@ -387,7 +378,7 @@ func TestReadsAfterAWhile(t *testing.T) {
             } 20
             $wrapperPid | Should -Not -BeNullOrEmpty
             & kill -9 $wrapperPid
-            Wait-Until { -not (Get-GuestTestProcesses 'slow\.test') } 30 | Should -BeTrue -Because 'the guest side kills the binary when the channel closes'
+            Wait-Until { -not (Get-GuestTestProcesses 'slow\.test') } 30 -MaxIntervalMs 1000 | Should -BeTrue -Because 'the guest side kills the binary when the channel closes'
             $p.WaitForExit(60000) | Should -BeTrue
             $p.ExitCode | Should -Not -Be 0
         }
@@ -398,7 +389,7 @@ func TestReadsAfterAWhile(t *testing.T) {
         $rows = @(Invoke-DfVmTest -Suite Slow -BuildOn Host -Timeout 5)
         ($rows | Where-Object Test -EQ 'TestSleep').Reason | Should -Be 'timeout'
         ($rows | Where-Object Test -EQ 'TestQuick').Passed | Should -BeTrue
-        Wait-Until { -not (Get-GuestTestProcesses 'slow\.test') } 20 | Should -BeTrue
+        Wait-Until { -not (Get-GuestTestProcesses 'slow\.test') } 20 -MaxIntervalMs 1000 | Should -BeTrue
     }
 
     It 'Ctrl+C (StopProcessing) during a -BuildOn Host run ends go test here and the binary in the guest' {
@@ -406,9 +397,9 @@ func TestReadsAfterAWhile(t *testing.T) {
         $null = $ps.AddScript("Import-Module '$env:DFVM_MODULE_PATH'; Set-Location '$($script:project)'; Invoke-DfVmTest -Suite Slow -BuildOn Host -Run TestSleep")
         $async = $ps.BeginInvoke()
         try {
-            Wait-Until { Get-GuestTestProcesses 'slow\.test' } 180 | Should -Not -BeNullOrEmpty
+            Wait-Until { Get-GuestTestProcesses 'slow\.test' } 180 -MaxIntervalMs 1000 | Should -Not -BeNullOrEmpty
             $ps.Stop()
-            Wait-Until { -not (Get-GuestTestProcesses 'slow\.test') } 30 | Should -BeTrue
+            Wait-Until { -not (Get-GuestTestProcesses 'slow\.test') } 30 -MaxIntervalMs 1000 | Should -BeTrue
             $hostLeft = Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$' | Where-Object {
                 $cmd = Get-Content "/proc/$($_.Name)/cmdline" -Raw -ErrorAction SilentlyContinue
                 $cmd -and $cmd.Contains('dfvm-go-exec') -and $cmd.Contains('slow.test')
@@ -585,7 +576,7 @@ func TestReadsAfterAWhile(t *testing.T) {
         }
         finally { if (-not $p.HasExited) { $p.Kill($true) } }
         # what the guest did with the cut upload has settled when no partial file is left
-        Wait-Until { -not (Invoke-DfVmCommand -Name goexec -Command $partial).Output } 60 | Should -BeTrue
+        Wait-Until { -not (Invoke-DfVmCommand -Name goexec -Command $partial).Output } 60 -MaxIntervalMs 1000 | Should -BeTrue
         $again = & sh -c "cd '$($script:project)' && '$($script:wrapper)' '$big' 2>&1; echo rc=`$?"
         $again | Should -Contain 'rc=0'
         $again | Should -Contain $expected
@@ -671,7 +662,7 @@ func TestReadsAfterAWhile(t *testing.T) {
         $async = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $out)
         try {
             function Get-Rows { for ($i = 0; $i -lt $out.Count; $i++) { $out[$i] } }
-            Wait-Until { Get-GuestTestProcesses 'wslow\.test' } 240 | Should -Not -BeNullOrEmpty -Because 'the first round runs'
+            Wait-Until { Get-GuestTestProcesses 'wslow\.test' } 240 -MaxIntervalMs 1000 | Should -Not -BeNullOrEmpty -Because 'the first round runs'
             Set-Content (Join-Path $script:project 'wslow/testdata/in.txt') 'edited during the first run'
             $rounds = Wait-Until { $r = @(Get-Rows | Where-Object Test -EQ 'TestReadsAfterAWhile'); if ($r.Count -ge 2) { $r } } 180
             @($rounds).Count | Should -Be 2 -Because 'the edit made during the first run starts a second round'

@@ -84,13 +84,17 @@ function New-PwshStartInfo {
     return $psi
 }
 
-function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30, [int] $IntervalMs = 200) {
+function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30, [int] $IntervalMs = 200, [int] $MaxIntervalMs = 0) {
     # Polls until the condition returns something true, or the deadline passes; returns that value ($null at the deadline).
+    # -MaxIntervalMs: each wait half as long again as the last, up to that. For a condition that asks the guest (one
+    # ps over SSH costs a one-vCPU TCG guest about 0.4 s of CPU) while the guest works towards it (a compile).
     $deadline = [Diagnostics.Stopwatch]::StartNew()
+    $wait = $IntervalMs
     while ($deadline.Elapsed.TotalSeconds -lt $Seconds) {
         $v = & $Condition
         if ($v) { return $v }
-        Start-Sleep -Milliseconds $IntervalMs
+        Start-Sleep -Milliseconds $wait
+        if ($MaxIntervalMs -gt $wait) { $wait = [Math]::Min($MaxIntervalMs, [int]($wait * 1.5)) }
     }
     return $null
 }
