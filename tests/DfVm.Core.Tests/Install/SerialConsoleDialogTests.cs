@@ -52,8 +52,9 @@ namespace DfVm.Core.Tests.Install
 
         private static async Task<char> ReadKey(Socket peer)
         {
+            // Bounded: a key the dialog never types fails the test instead of hanging the whole run (seen once).
             var b = new byte[1];
-            int n = await peer.ReceiveAsync(new ArraySegment<byte>(b), SocketFlags.None);
+            int n = await peer.ReceiveAsync(new ArraySegment<byte>(b), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30));
             if (n == 0) throw new EndOfStreamException();
             return (char)b[0];
         }
@@ -121,7 +122,10 @@ namespace DfVm.Core.Tests.Install
         {
             var steps = new[]
             {
-                new ConsoleStep { Name = "the countdown stopping", Send = "1", Gone = new Regex("Booting in"), RetryEvery = TimeSpan.FromMilliseconds(600), Timeout = TimeSpan.FromSeconds(20) },
+                // 3 s: the countdown this test prints must come within it after the key, and on a loaded 2-core
+                // machine 600 ms was once too short: the step ended as done, the key was never typed again, and
+                // the test waited for it for good.
+                new ConsoleStep { Name = "the countdown stopping", Send = "1", Gone = new Regex("Booting in"), RetryEvery = TimeSpan.FromSeconds(3), Timeout = TimeSpan.FromSeconds(20) },
             };
             using (var dialog = SerialConsoleDialog.Start(Socket, Log, steps))
             using (var peer = await _listener.AcceptAsync())
