@@ -236,6 +236,15 @@ function Invoke-TestJobs {
                     -RedirectStandardOutput $job.Log -RedirectStandardError "$($job.Log).err" -NoNewWindow -PassThru)
                 $running.Add($job)
             }
+            # A job that hangs (a test waiting for good) is ended at 4 times its usual time, 10 minutes at least,
+            # and fails: the run ends instead of waiting until CI's own limit.
+            foreach ($job in @($running | Where-Object { -not $_.Process.HasExited })) {
+                $limit = [Math]::Max(600, 4 * $job.Seconds)
+                if ($job.Watch.Elapsed.TotalSeconds -gt $limit) {
+                    $job | Add-Member -Force -NotePropertyName TimedOut -NotePropertyValue $limit
+                    $job.Process.Kill($true)
+                }
+            }
             $done = @($running | Where-Object { $_.Process.HasExited })
             if ($done.Count -eq 0) { Start-Sleep -Milliseconds 500; continue }
             foreach ($job in $done) {
@@ -246,6 +255,10 @@ function Invoke-TestJobs {
                 Write-Host "===== $($job.Name): $([int]$job.Watch.Elapsed.TotalSeconds) s (exit $($job.ExitCode)) ====="
                 Get-Content -LiteralPath $job.Log, "$($job.Log).err" -ErrorAction Ignore | Out-Host
                 $r = & $job.Read $job
+                if ($job.PSObject.Properties['TimedOut']) {
+                    $r.Failed = [int]$r.Failed + 1
+                    $r.Failures = @($r.Failures) + @([pscustomobject]@{ Name = "job: $($job.Name)"; Message = "ended after $($job.TimedOut) s (4 times its usual $($job.Seconds) s, 10 minutes at least): a test in it hung; its log is $($job.Log)" })
+                }
                 $r | Add-Member -Force -NotePropertyName Job -NotePropertyValue $job.Name
                 $r | Add-Member -Force -NotePropertyName Seconds -NotePropertyValue ([int]$job.Watch.Elapsed.TotalSeconds)
                 $results.Add($r)
