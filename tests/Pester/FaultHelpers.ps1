@@ -30,18 +30,15 @@ function Get-StrayHostProcess {
 
 function Test-QemuImagesClean {
     # Every qcow2 under the VM folder passes `qemu-img check`; returns the messages of those that do not.
+    # (Wait-Until is TestHelpers.ps1's: every file that loads this one loads that one too.)
     # The disk of a running VM is read beside its QEMU (-U), which writes a new cluster's refcount before the
     # table that points to it: a check between the two sees "leaked" clusters (refcount=1 reference=0; once in
     # a fresh run here, just after a resume). So a failed check is repeated for up to 20 s, and what is still
     # wrong then is reported; a real leak or corruption stays.
     param([Parameter(Mandatory)][string] $VmDirectory)
     Get-ChildItem $VmDirectory -Recurse -Filter *.qcow2 -ErrorAction SilentlyContinue | ForEach-Object {
-        $deadline = [Diagnostics.Stopwatch]::StartNew()
-        while ($true) {
-            $out = & qemu-img check -U $_.FullName 2>&1
-            if ($LASTEXITCODE -eq 0 -or $deadline.Elapsed.TotalSeconds -ge 20) { break }
-            Start-Sleep -Seconds 1
-        }
-        if ($LASTEXITCODE -ne 0) { "$($_.Name): exit $LASTEXITCODE $($out -join ' ')" }
+        $image = $_
+        $clean = Wait-Until -Seconds 20 -IntervalMs 1000 { $script:qemuImgCheck = & qemu-img check -U $image.FullName 2>&1; $LASTEXITCODE -eq 0 }
+        if (-not $clean) { "$($image.Name): exit $LASTEXITCODE $($script:qemuImgCheck -join ' ')" }
     }
 }

@@ -228,7 +228,7 @@ Describe 'Live snapshots of a resized VM, guest sessions and interrupted restore
         # The snapshot 'nossh' resumes a guest whose sshd listener is off until the test lets it come back: the
         # guest tries a TCP connection to this host port (10.0.2.2 is the host under QEMU's user networking) once a
         # second, and starts sshd when one is accepted, or after 25 s of guest time at the latest. The test
-        # listens on the port only when the window may end (Open-SshWindow), so the window lasts as long as the
+        # listens on the port only when the window may end (Wait-GuestSsh), so the window lasts as long as the
         # test needs it, not a fixed 25 s each time.
         $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
         $probe.Start()

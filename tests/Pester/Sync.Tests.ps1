@@ -79,15 +79,6 @@ Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
                 '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', 'root@127.0.0.1')
         }
 
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30, [int] $IntervalMs = 200) {
-            $deadline = (Get-Date).AddSeconds($Seconds)
-            while ((Get-Date) -lt $deadline) {
-                $v = & $Condition
-                if ($v) { return $v }
-                Start-Sleep -Milliseconds $IntervalMs
-            }
-            return $null
-        }
         function New-File([string] $Rel, [string] $Text = $Rel, [string] $Mode) {
             $full = Join-Path $script:project $Rel
             $dir = Split-Path $full -Parent
