@@ -29,7 +29,7 @@ Describe 'Warm SSH connection and Enter-DfVm on the test guest' -Tag Integration
         $script:project = New-TestProject -VmName enter
         Push-Location $script:project
         New-TestGuestVm -Name enter | Out-Null
-        Start-DfVm -Name enter -Timeout 180 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name enter -Timeout 180
     }
     AfterAll {
         & tmux -L $script:tmuxSocket kill-server 2>$null

@@ -129,7 +129,7 @@ Describe 'Errors with a running guest' -Tag Integration {
         $script:project = New-TestProject -VmName errvm
         Push-Location $script:project
         New-TestGuestVm -Name errvm | Out-Null
-        Start-DfVm -Name errvm -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name errvm
     }
     AfterAll { Pop-Location; Remove-TestProject -Path $script:project }
 

@@ -13,7 +13,7 @@ Describe 'Copy-DfVmItem -FromGuest against a hostile guest' -Tag Faults, Integra
         $script:vmRoot = Join-Path $script:project 'vm'
         Push-Location $script:project
         New-TestGuestVm -Name hcopy | Out-Null
-        Start-DfVm -Name hcopy -Timeout 900 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name hcopy -Timeout 900
         $script:children = [Collections.Generic.List[Diagnostics.Process]]::new()
         $script:n = 0
 

@@ -53,7 +53,7 @@ func TestFlood(t *testing.T) {
 '@
         Push-Location $script:project
         New-TestGuestVm -Name hostile -MemoryMB 1024 | Out-Null
-        Start-DfVm -Name hostile -Timeout 600 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name hostile -Timeout 600
         Sync-DfVmProject -Name hostile -Confirm:$false | Out-Null
         $script:log = Join-Path $script:project 'goexec-sent.log'
         $script:ctl = Join-Path ([IO.Path]::GetTempPath()) ('dfvm-hx-' + [guid]::NewGuid().ToString('N').Substring(0, 6))

@@ -17,7 +17,7 @@ Describe 'Hostile guest tools during Sync-DfVmProject' -Tag Faults, Integration 
             New-Item -ItemType File -Force -Path (Join-Path $script:project $f) -Value "content of $f`n" | Out-Null
         }
         New-TestGuestVm -Name hostile | Out-Null
-        Start-DfVm -Name hostile -Timeout 1500 -WarningAction SilentlyContinue -ErrorAction Stop | Out-Null
+        Start-TestGuestVm -Name hostile -Timeout 1500
         Sync-DfVmProject -Name hostile | Out-Null
 
         # Outside the destination, next to it: a folder the lies name ("./../outside"); it must stay as it is.

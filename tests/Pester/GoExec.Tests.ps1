@@ -288,7 +288,7 @@ func TestReadsAfterAWhile(t *testing.T) {
 
         Push-Location $script:project
         New-TestGuestVm -Name goexec -MemoryMB 1024 | Out-Null
-        Start-DfVm -Name goexec -Timeout 600 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name goexec -Timeout 600
         $script:port = (Get-DfVm -Name goexec).SshPort
         Sync-DfVmProject -Name goexec -Confirm:$false | Out-Null
     }

@@ -12,7 +12,7 @@ Describe 'The test guest is as strict as DragonFly' -Tag Integration {
 "@
         Push-Location $script:project
         New-TestGuestVm -Name strict | Out-Null
-        Start-DfVm -Name strict -Timeout 300 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name strict -Timeout 300
         function script:G([string] $Command) { Invoke-DfVmCommand -Name strict -Command $Command }
     }
     AfterAll {

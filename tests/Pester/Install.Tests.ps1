@@ -124,7 +124,7 @@ Describe 'Invoke-DfVmProvision on the test guest' -Tag Integration {
         $script:project = New-TestProject -VmName prov -ExtraConfig "    GuestProjectPath = '/root/dfvm-prov-project'"
         Push-Location $script:project
         New-TestGuestVm -Name prov | Out-Null
-        Start-DfVm -Name prov -Timeout 180 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name prov -Timeout 180
     }
     AfterAll {
         Pop-Location

@@ -46,7 +46,7 @@ Describe 'What a test binary left in the test guest' -Tag Integration {
         Copy-Item (Join-Path $fixture '*') $script:project -Recurse
         Push-Location $script:project
         New-TestGuestVm -Name leaks | Out-Null
-        Start-DfVm -Name leaks -Timeout 900 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name leaks -Timeout 900
         Sync-DfVmProject -Name leaks -Confirm:$false | Out-Null
 
         function Invoke-Guest([string] $Command) { (Invoke-DfVmCommand -Name leaks -Command $Command).Output }

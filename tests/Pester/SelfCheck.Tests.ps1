@@ -20,8 +20,8 @@ BeforeAll {
     $script:project = New-TestProject -VmName selfchk
     Push-Location $script:project
     New-TestGuestVm -Name selfchk | Out-Null
-    # A generous deadline (polled by Start-DfVm, not slept): on a loaded 2-core machine a TCG boot can take minutes.
-    Start-DfVm -Name selfchk -Timeout 900 -WarningAction SilentlyContinue | Out-Null
+    # A generous deadline (polled, not slept): on a loaded 2-core machine a TCG boot can take minutes.
+    Start-TestGuestVm -Name selfchk -Timeout 900
     $script:allNames = @('clock', 'tar-extract', 'tar-create', 'uuencode', 'sha256', 'find', 'od', 'gzip', 'pgrep', 'ps', 'doas',
         'go', 'go-cache', 'vfs-nullfs', 'vfs-tmpfs', 'vfs-devfs', 'vfs-procfs', 'serial-console', 'disk-free', 'uname')
 

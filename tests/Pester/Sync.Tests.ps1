@@ -107,7 +107,7 @@ Describe 'Sync-DfVmProject on the test guest' -Tag Integration {
         # -Exclude on every call of this file (else the next sync would send what it kept back).
         $PSDefaultParameterValues['Sync-DfVmProject:Exclude'] = @('secret*')
         New-TestGuestVm -Name sync | Out-Null
-        Start-DfVm -Name sync -Timeout 180 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name sync -Timeout 180
 
         # Names that break naive tools.
         $long = ('L' * 200)

@@ -272,7 +272,7 @@ func TestSleep(t *testing.T) { time.Sleep(300 * time.Second) }
         }
         Push-Location $script:project
         New-TestGuestVm -Name gotest -MemoryMB 1024 | Out-Null
-        Start-DfVm -Name gotest -Timeout 240 -WarningAction SilentlyContinue | Out-Null
+        Start-TestGuestVm -Name gotest -Timeout 240
         Send-Project
     }
     AfterAll {
