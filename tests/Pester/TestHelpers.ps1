@@ -46,8 +46,8 @@ function Start-TestGuestVm {
     # Brings a VM made by New-TestGuestVm to a running guest that answers SSH, as Start-DfVm does. In a whole run
     # (build.ps1 sets DFVM_TEST_TEMPLATES) it restores a live snapshot of a guest booted once per memory size instead:
     # the run is CPU-bound on its 2 cores, and a TCG cold boot costs about 6.5 CPU-seconds against about 1.6 for a
-    # restore. The VM takes the template's key and host-key pin (the saved guest holds them), and its disk keeps the
-    # snapshot 'booted' as its base. A file that tests booting itself uses Start-DfVm.
+    # restore. The VM takes the template's key (the saved guest authorizes it), and its disk keeps the snapshot
+    # 'booted' as its base. A file that tests booting itself uses Start-DfVm.
     param([Parameter(Mandatory)][string] $Name, [int] $Timeout = 300)
     $vm = Get-DfVm -Name $Name -ErrorAction Stop
     if (-not $env:DFVM_TEST_TEMPLATES -or $vm.Cpus -ne 1 -or $vm.State -ne 'Stopped' -or $vm.Snapshots) {
@@ -56,10 +56,8 @@ function Start-TestGuestVm {
     }
     $template = Get-BootedTemplate -MemoryMB $vm.MemoryMB -Timeout $Timeout
     $dir = $vm.Path
+    # The saved guest authorizes the template's key; its host key (the template's too) is pinned on first contact.
     foreach ($f in 'id_ed25519', 'id_ed25519.pub') { Copy-Item -LiteralPath (Join-Path $template $f) -Destination $dir -Force }
-    # known_hosts pins the key under the VM's alias: the same key, this VM's name.
-    $pin = (Get-Content -LiteralPath (Join-Path $template 'known_hosts') -Raw) -replace '^dfvm-tmpl ', "dfvm-$Name "
-    Set-Content -LiteralPath (Join-Path $dir 'known_hosts') -Value $pin.TrimEnd() -NoNewline:$false
     $snapshots = New-Item -ItemType Directory -Force -Path (Join-Path $dir 'snapshots')
     foreach ($f in 'booted.qcow2', 'booted.vmstate') { Copy-Item -LiteralPath (Join-Path $template "snapshots/$f") -Destination $snapshots.FullName }
     $record = Get-Content -LiteralPath (Join-Path $template 'snapshots/booted.json') -Raw | ConvertFrom-Json
@@ -78,15 +76,8 @@ function Get-BootedTemplate {
     New-Item -ItemType Directory -Force -Path $root | Out-Null
     $vmDir = Join-Path $root 'vm/tmpl'
     $lockPath = Join-Path $root 'lock'
-    $lock = $null
-    $deadline = [Diagnostics.Stopwatch]::StartNew()
-    while (-not $lock) {
-        try { $lock = [IO.File]::Open($lockPath, 'OpenOrCreate', 'ReadWrite', 'None') }
-        catch [IO.IOException] {
-            if ($deadline.Elapsed.TotalSeconds -gt $Timeout) { throw "the booted template $root stayed locked for $Timeout s" }
-            Start-Sleep -Milliseconds 500
-        }
-    }
+    $lock = Wait-Until -Seconds $Timeout -IntervalMs 500 { try { [IO.File]::Open($lockPath, 'OpenOrCreate', 'ReadWrite', 'None') } catch [IO.IOException] { $null } }
+    if (-not $lock) { throw "the booted template $root stayed locked for $Timeout s" }
     try {
         if (Test-Path -LiteralPath (Join-Path $root 'ready')) { return $vmDir }
         Set-Content -LiteralPath (Join-Path $root 'DfVm.config.psd1') -Value "@{ VmName = 'tmpl'; MemoryMB = $MemoryMB; Cpus = 1 }"
